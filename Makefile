@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deps    install the Debian packages needed (idempotent)
+# make         BPF objects, skeletons, userspace
+# make test    every test suite, userspace built with ASan + UBSan
+# make V=1     show the commands
+#
+# Userspace is built twice from the same sources: plain into build/ and with
+# AddressSanitizer + UndefinedBehaviorSanitizer into build/san/, which is
+# what the tests run.
+
+BUILD		:= build
+SAN_BUILD	:= $(BUILD)/san
+ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+TRIPLET		:= $(shell gcc -dumpmachine 2>/dev/null)
+
+CLANG		?= clang
+CC		?= gcc
+BPFTOOL		?= bpftool
+
+BPF_CFLAGS	:= -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+		   -Iinclude -Ibpf -I$(BUILD) -I/usr/include/$(TRIPLET)
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+LDLIBS		:= -lbpf -lelf -lz
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_PROGS	:= xlb xlb_decap xdp_pass
+BPF_OBJS	:= $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
+SKELS		:= $(BUILD)/xlb.skel.h $(BUILD)/xlb_decap.skel.h
+BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
+
+LIB_SRCS	:= $(filter-out user/xlb_load.c,$(wildcard user/*.c))
+USER_HDRS	:= $(wildcard user/*.h include/*.h)
+
+TOOLS		:= xlb-load
+UNIT_TESTS	:= test_maglev test_addr
+BPF_TESTS	:= test_xdp
+
+DEPS_STAMP	:= $(BUILD)/.deps
+
+.PHONY: all deps test bench clean
+all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS))
+
+deps: | $(BUILD)
+	$(Q)bash tools/deps.sh
+	$(Q)touch $(DEPS_STAMP)
+
+# Anything that compiles needs the packages; check them once per tree.
+$(DEPS_STAMP): tools/deps.sh | $(BUILD)
+	$(Q)bash tools/deps.sh
+	$(Q)touch $@
+
+$(BUILD) $(SAN_BUILD):
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@.tmp
+	$(Q)mv $@.tmp $@
+
+# Userspace objects, plain and sanitized, from the same rule shape.
+define user_objs
+$(1)/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(1)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/tests/%.o: tests/*/%.c $(USER_HDRS) $(SKELS) $(wildcard tests/*/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -Itests/bpf -c $$< -o $$@
+
+$(1)/libxlb.a: $(patsubst user/%.c,$(1)/%.o,$(LIB_SRCS))
+	$$(call msg,AR,$$@)
+	$$(Q)$$(AR) rcs $$@ $$^
+
+$(1)/xlb-load: $(1)/xlb_load.o $(1)/libxlb.a
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+endef
+
+$(eval $(call user_objs,$(BUILD),))
+$(eval $(call user_objs,$(SAN_BUILD),$(SAN_FLAGS)))
+
+$(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/tests/pkt.o \
+		       $(SAN_BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS))
+
+test: $(BPF_OBJS) $(SKELS) $(TEST_BINS)
+	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) bash tests/run.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+.SECONDARY:

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlb: the XDP load balancer data path.
+ *
+ * Per packet: parse L2 (up to two VLAN tags) and L3/L4, look the VIP up,
+ * find the flow in the LRU connection table or pick a backend from the VIP's
+ * weighted Maglev table, then either encapsulate (IPIP, IP6IP6, 4in6, 6in4)
+ * towards the next hop or rewrite the destination MAC (L2 DSR), and send the
+ * packet back out with XDP_TX. Traffic that is not for a VIP is passed on
+ * untouched. Every packet lands in exactly one verdict counter.
+ */
+#include <linux/bpf.h>
+#include "icmp_defs.h"
+#include <linux/icmpv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xlb_shared.h"
+#include "xlb_hash.h"
+#include "csum.h"
+#include "parse.h"
+
+/* Set by the loader before load. */
+const volatile __u64 udp_idle_ns = XLB_DEFAULT_UDP_IDLE_SEC * 1000000000ull;
+const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
+
+/* Address entries live next to the VIPs, hence twice the VIP count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * XLB_DEFAULT_MAX_VIPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xlb_vip_key);
+	__type(value, struct xlb_vip);
+} vips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} backends SEC(".maps");
+
+/*
+ * One LRU list per CPU (no lock shared between CPUs on the hot path) over a
+ * single hash, so a flow that moves to another CPU is still found.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_DEFAULT_LRU_ENTRIES);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct xlb_flow);
+	__type(value, struct xlb_conn);
+} conns SEC(".maps");
+
+/*
+ * Per-VIP Maglev tables. Slot 0 holds the table size M, slots 1..M the
+ * backend ids. Userspace builds a new inner map and swaps it in with one
+ * update of the outer map, so no packet sees a half-written table and size
+ * and contents always change together.
+ */
+struct maglev_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct maglev_table);
+} maglev_tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_R_MAX);
+	__type(key, __u32);
+	__type(value, struct xlb_counter);
+} reason_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_stats);
+} vip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend_stats);
+} backend_stats SEC(".maps");
+
+/* What parsing learnt about the packet; offsets are from ctx->data. */
+struct pkt {
+	__u32 l2_len;
+	__u32 l3_len;		/* IP total length, headers included */
+	__u32 l4_off;
+	__u8 is_v4;
+	__u8 is_frag;
+	__u8 is_icmp_err;	/* ICMP error routed after the flow it quotes */
+	__u8 tos;		/* IPv4 TOS / IPv6 traffic class */
+	__u8 df;
+	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
+	struct xlb_flow flow;	/* as the VIP sees it */
+};
+
+static __always_inline void count_reason(__u32 reason, __u64 bytes)
+{
+	struct xlb_counter *c = bpf_map_lookup_elem(&reason_stats, &reason);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline void set_v4_mapped(union xlb_addr *a, __be32 v4)
+{
+	a->w[0] = 0;
+	a->w[1] = 0;
+	a->w[2] = bpf_htonl(0xffff);
+	a->w[3] = v4;
+}
+
+static __always_inline struct xlb_vip *lookup_addr_entry(const union xlb_addr *dst)
+{
+	struct xlb_vip_key key = { .addr = *dst };
+
+	return bpf_map_lookup_elem(&vips, &key);
+}
+
+static __always_inline struct xlb_vip *lookup_vip(const struct xlb_flow *f)
+{
+	struct xlb_vip_key key = {
+		.addr = f->dst,
+		.port = f->dport,
+		.proto = f->proto,
+	};
+	struct xlb_vip *vip;
+
+	vip = bpf_map_lookup_elem(&vips, &key);
+	if (vip)
+		return vip;
+	key.port = 0;
+	return bpf_map_lookup_elem(&vips, &key);
+}
+
+/* Parses IPv4 or IPv6 and fills the L3 part of p. */
+static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
+{
+	__u32 off = p->l2_len;
+
+	if (off > XLB_L2_MAX)
+		return PARSE_MALFORMED;
+
+	if (p->is_v4) {
+		struct iphdr *iph = data + off;
+		__u32 hlen, tot;
+
+		if ((void *)(iph + 1) > data_end)
+			return PARSE_MALFORMED;
+		if (iph->version != 4 || iph->ihl < 5)
+			return PARSE_MALFORMED;
+		hlen = iph->ihl * 4;
+		tot = bpf_ntohs(iph->tot_len);
+		if (tot < hlen || data + off + tot > data_end)
+			return PARSE_MALFORMED;
+		p->l3_len = tot;
+		p->l4_off = off + hlen;
+		p->l4_proto = iph->protocol;
+		p->tos = iph->tos;
+		p->df = !!(iph->frag_off & bpf_htons(IP_DF));
+		p->is_frag = !!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET));
+		set_v4_mapped(&p->flow.src, iph->saddr);
+		set_v4_mapped(&p->flow.dst, iph->daddr);
+	} else {
+		struct ipv6hdr *ip6h = data + off;
+		__u8 nexthdr;
+		int i;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return PARSE_MALFORMED;
+		if (ip6h->version != 6)
+			return PARSE_MALFORMED;
+		p->l3_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+		if (data + off + p->l3_len > data_end)
+			return PARSE_MALFORMED;
+		p->tos = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & 0xff;
+		p->df = 1; /* IPv6 routers never fragment */
+		__builtin_memcpy(&p->flow.src, &ip6h->saddr, 16);
+		__builtin_memcpy(&p->flow.dst, &ip6h->daddr, 16);
+		nexthdr = ip6h->nexthdr;
+		off += sizeof(*ip6h);
+
+#pragma unroll
+		for (i = 0; i < XLB_IP6_MAX_EXT; i++) {
+			__u8 *ext = data + off;
+
+			if (!ipv6_is_ext_hdr(nexthdr))
+				break;
+			if (nexthdr == IPPROTO_FRAGMENT) {
+				p->is_frag = 1;
+				break;
+			}
+			if ((void *)(ext + 2) > data_end)
+				return PARSE_TRUNCATED_L4;
+			nexthdr = ext[0];
+			off += (ext[1] + 1) * 8;
+			if (off > XLB_L4_OFF_MAX)
+				return PARSE_TRUNCATED_L4;
+		}
+		if (ipv6_is_ext_hdr(nexthdr) && !p->is_frag)
+			return PARSE_TRUNCATED_L4;
+		p->l4_off = off;
+		p->l4_proto = nexthdr;
+	}
+	p->flow.proto = p->l4_proto;
+	return PARSE_OK;
+}
+
+/* Ports of a TCP or UDP header at off; the header must fit the IP packet. */
+static __always_inline int parse_ports(void *data, void *data_end, struct pkt *p)
+{
+	__u32 l3_end = p->l2_len + p->l3_len;
+	__u32 off = p->l4_off;
+
+	if (off > XLB_L4_OFF_MAX)
+		return PARSE_TRUNCATED_L4;
+	if (p->l4_proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + off;
+
+		if ((void *)(th + 1) > data_end || off + sizeof(*th) > l3_end)
+			return PARSE_TRUNCATED_L4;
+		if (th->doff < 5 || off + th->doff * 4 > l3_end)
+			return PARSE_TRUNCATED_L4;
+		p->flow.sport = th->source;
+		p->flow.dport = th->dest;
+	} else {
+		struct udphdr *uh = data + off;
+
+		if ((void *)(uh + 1) > data_end || off + sizeof(*uh) > l3_end)
+			return PARSE_TRUNCATED_L4;
+		p->flow.sport = uh->source;
+		p->flow.dport = uh->dest;
+	}
+	return PARSE_OK;
+}
+
+/* VIP traffic we cannot forward is dropped; anything else is not ours. */
+static __always_inline int drop_if_vip_addr(struct pkt *p, __u32 drop_reason,
+					    __u32 *reason)
+{
+	if (lookup_addr_entry(&p->flow.dst)) {
+		*reason = drop_reason;
+		return XDP_DROP;
+	}
+	*reason = XLB_R_PASS_NOT_VIP;
+	return XDP_PASS;
+}
+
+#include "icmp.h"
+#include "encap.h"
+
+static __always_inline int backend_takes_flows(const struct xlb_backend *be,
+					       __u32 vip_id)
+{
+	return be->vip_id == vip_id &&
+	       (be->state == XLB_BE_UP || be->state == XLB_BE_DRAINING);
+}
+
+static __always_inline __u32 table_pick(__u32 vip_id, __u32 hash)
+{
+	__u32 zero = 0, slot, *size, *id;
+	void *table;
+
+	table = bpf_map_lookup_elem(&maglev_tables, &vip_id);
+	if (!table)
+		return XLB_NO_BACKEND;
+	size = bpf_map_lookup_elem(table, &zero);
+	if (!size || !*size)
+		return XLB_NO_BACKEND;
+	slot = hash % *size + 1;
+	id = bpf_map_lookup_elem(table, &slot);
+	return id ? *id : XLB_NO_BACKEND;
+}
+
+/*
+ * The backend for this flow: the LRU entry while its backend may still take
+ * the flow, else the Maglev table. New entries are made only for real flows,
+ * not for the ICMP errors that quote them.
+ */
+static __always_inline struct xlb_backend *
+pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
+{
+	struct xlb_backend *be;
+	struct xlb_conn *conn, fresh = {};
+	__u64 now = 0;
+	__u32 hash;
+
+	conn = bpf_map_lookup_elem(&conns, &p->flow);
+	if (conn) {
+		__u32 id = conn->backend_id;
+		int expired = 0;
+
+		if (p->flow.proto == IPPROTO_UDP) {
+			now = bpf_ktime_get_ns();
+			expired = now - conn->atime_ns > udp_idle_ns;
+		}
+		be = bpf_map_lookup_elem(&backends, &id);
+		if (be && !expired && backend_takes_flows(be, vip->id)) {
+			count_reason(XLB_R_LRU_HIT, 0);
+			/* Refresh at most once a second: writes bounce cache lines. */
+			if (now && now - conn->atime_ns > 1000000000ull)
+				conn->atime_ns = now;
+			*be_id = id;
+			*is_new = 0;
+			return be;
+		}
+		count_reason(XLB_R_LRU_STALE, 0);
+	} else {
+		count_reason(XLB_R_LRU_MISS, 0);
+	}
+
+	hash = xlb_flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT,
+			     hash_seed);
+	*be_id = table_pick(vip->id, hash);
+	be = bpf_map_lookup_elem(&backends, be_id);
+	if (!be || be->vip_id != vip->id || be->state != XLB_BE_UP)
+		return NULL;
+
+	*is_new = !p->is_icmp_err;
+	if (*is_new) {
+		fresh.backend_id = *be_id;
+		fresh.atime_ns = now ? now : bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&conns, &p->flow, &fresh, BPF_ANY))
+			count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
+	}
+	return be;
+}
+
+/* L2 DSR: the packet goes to the backend's MAC, IP headers untouched but TTL. */
+static __always_inline int send_dsr(struct xdp_md *ctx, struct pkt *p,
+				    const struct xlb_backend *be)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
+	return 0;
+}
+
+/* Decrements TTL / hop limit; returns -1 when it would reach zero. */
+static __always_inline int decrement_ttl(void *data, void *data_end, struct pkt *p)
+{
+	__u32 l2_len = p->l2_len;
+
+	if (l2_len > XLB_L2_MAX)
+		return -1;
+	if (p->is_v4) {
+		struct iphdr *iph = data + l2_len;
+		__be16 old;
+
+		if ((void *)(iph + 1) > data_end || iph->ttl <= 1)
+			return -1;
+		old = *(__be16 *)&iph->ttl;
+		iph->ttl--;
+		csum_replace2(&iph->check, old, *(__be16 *)&iph->ttl);
+	} else {
+		struct ipv6hdr *ip6h = data + l2_len;
+
+		if ((void *)(ip6h + 1) > data_end || ip6h->hop_limit <= 1)
+			return -1;
+		ip6h->hop_limit--;
+	}
+	return 0;
+}
+
+static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
+				   const struct xlb_vip *vip, __u64 bytes,
+				   __u32 *reason)
+{
+	struct xlb_backend_stats *bs;
+	struct xlb_vip_stats *vs;
+	struct xlb_config *cfg = NULL;
+	struct xlb_backend *be;
+	__u32 vip_id = vip->id, be_id, zero = 0;
+	int is_new = 0, err;
+
+	vs = bpf_map_lookup_elem(&vip_stats, &vip_id);
+	if (vs) {
+		vs->packets++;
+		vs->bytes += bytes;
+	}
+
+	be = pick_backend(p, vip, &be_id, &is_new);
+	if (!be) {
+		if (vs)
+			vs->no_backend++;
+		*reason = XLB_R_DROP_NO_BACKEND;
+		return XDP_DROP;
+	}
+	if (is_new && vs)
+		vs->new_flows++;
+
+	if (vip->flags & XLB_VIP_F_ENCAP) {
+		cfg = bpf_map_lookup_elem(&config, &zero);
+		if (!cfg) {
+			*reason = XLB_R_DROP_ENCAP;
+			return XDP_DROP;
+		}
+		if (over_mtu(p, be, cfg))
+			return answer_too_big(ctx, p, be, cfg, reason);
+	}
+	if (decrement_ttl((void *)(long)ctx->data,
+			  (void *)(long)ctx->data_end, p)) {
+		*reason = XLB_R_DROP_TTL;
+		return XDP_DROP;
+	}
+	if (cfg)
+		err = encapsulate(ctx, p, be, cfg);
+	else
+		err = send_dsr(ctx, p, be);
+	if (err) {
+		*reason = XLB_R_DROP_ENCAP;
+		return XDP_DROP;
+	}
+
+	bs = bpf_map_lookup_elem(&backend_stats, &be_id);
+	if (bs) {
+		bs->packets++;
+		bs->bytes += bytes;
+		bs->new_flows += is_new;
+	}
+	*reason = p->is_icmp_err ? XLB_R_TX_ICMP_ERROR : XLB_R_TX_FORWARD;
+	return XDP_TX;
+}
+
+static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pkt p = {};
+	struct xlb_vip *vip;
+	__be16 eth_proto;
+	int rc;
+
+	rc = parse_l2(data, data_end, &p.l2_len, &eth_proto);
+	if (rc == PARSE_NOT_IP) {
+		*reason = XLB_R_PASS_NOT_IP;
+		return XDP_PASS;
+	}
+	if (rc != PARSE_OK) {
+		*reason = XLB_R_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	p.is_v4 = eth_proto == bpf_htons(ETH_P_IP);
+
+	rc = parse_l3(data, data_end, &p);
+	if (rc == PARSE_MALFORMED) {
+		*reason = XLB_R_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	if (rc == PARSE_TRUNCATED_L4)
+		return drop_if_vip_addr(&p, XLB_R_DROP_MALFORMED, reason);
+	if (p.is_frag)
+		return drop_if_vip_addr(&p, XLB_R_DROP_FRAGMENT, reason);
+
+	switch (p.l4_proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (parse_ports(data, data_end, &p))
+			return drop_if_vip_addr(&p, XLB_R_DROP_MALFORMED, reason);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		rc = handle_icmp(ctx, &p, reason);
+		if (rc != ICMP_FOLLOW_FLOW)
+			return rc;
+		break;
+	default:
+		*reason = XLB_R_PASS_NOT_VIP;
+		return XDP_PASS;
+	}
+
+	vip = lookup_vip(&p.flow);
+	if (!vip) {
+		*reason = XLB_R_PASS_NOT_VIP;
+		return XDP_PASS;
+	}
+	return forward(ctx, &p, vip, bytes, reason);
+}
+
+SEC("xdp")
+int xlb_xdp(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	__u32 reason = XLB_R_DROP_MALFORMED;
+	int verdict;
+
+	verdict = handle(ctx, bytes, &reason);
+	count_reason(reason, bytes);
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "GPL";

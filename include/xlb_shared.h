@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Layouts shared by the XDP program and userspace: map keys and values,
+ * flags and counter indices. One definition, included by both sides.
+ *
+ * Addresses are always 16 bytes in network order. IPv4 addresses are stored
+ * IPv4-mapped (::ffff:a.b.c.d) so that one key type serves both families and
+ * an IPv4 key can never collide with an IPv6 one.
+ */
+#ifndef XLB_SHARED_H
+#define XLB_SHARED_H
+
+#include <linux/types.h>
+
+/* Defaults; every map size is set at load time, these only fill gaps. */
+#define XLB_DEFAULT_MAX_VIPS		64
+#define XLB_DEFAULT_MAX_BACKENDS	4096
+#define XLB_DEFAULT_LRU_ENTRIES		(1u << 20)
+#define XLB_DEFAULT_TABLE_SIZE		65537
+#define XLB_MAX_TABLE_SIZE		16777213 /* largest prime < 2^24 */
+#define XLB_DEFAULT_UDP_IDLE_SEC	30
+#define XLB_DEFAULT_MTU			1500
+#define XLB_OUTER_TTL			64
+
+/* An unused Maglev slot or an unset LRU value; never a valid backend id. */
+#define XLB_NO_BACKEND			0xffffffffu
+
+union xlb_addr {
+	__u8 b[16];
+	__be16 h[8];
+	__be32 w[4];
+};
+
+/*
+ * VIP lookup key. port 0 takes every port of (addr, proto). proto 0 is the
+ * "address entry": present for every address that carries a VIP, so that
+ * the data path can tell VIP traffic it cannot forward (fragments, truncated
+ * L4 headers) from traffic that is not its business at all, and answer echo
+ * requests.
+ */
+struct xlb_vip_key {
+	union xlb_addr addr;
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+
+enum xlb_vip_flags {
+	XLB_VIP_F_ENCAP		= 1u << 0, /* IPIP/IP6IP6; without it, L2 DSR */
+	XLB_VIP_F_HASH_NO_SPORT	= 1u << 1, /* leave the source port out of the hash */
+	XLB_VIP_F_ADDR_ENTRY	= 1u << 2, /* address entry (proto 0), not a service */
+	XLB_VIP_F_ECHO_REPLY	= 1u << 3, /* address entry: answer echo requests */
+};
+
+struct xlb_vip {
+	__u32 id;		/* index into the table, VIP stats maps */
+	__u32 flags;		/* enum xlb_vip_flags */
+};
+
+enum xlb_backend_state {
+	XLB_BE_UNUSED = 0,	/* slot free: flows pinned here are re-picked */
+	XLB_BE_UP,		/* in the table, takes new and existing flows */
+	XLB_BE_DRAINING,	/* weight 0: keeps existing flows, gets no new ones */
+	XLB_BE_DOWN,		/* loses its flows, which are picked again */
+};
+
+/* Backend ids index this array. A backend belongs to exactly one VIP. */
+struct xlb_backend {
+	union xlb_addr addr;	/* IPv4-mapped for IPv4 backends */
+	__u8 mac[6];		/* L2 DSR: destination MAC */
+	__u8 state;		/* enum xlb_backend_state */
+	__u8 is_v4;
+	__u32 vip_id;		/* owner, checked on every LRU hit */
+};
+
+/* LRU connection table: the flow as seen by the VIP, mapped to a backend. */
+struct xlb_flow {
+	union xlb_addr src;
+	union xlb_addr dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct xlb_conn {
+	__u32 backend_id;
+	__u32 pad;
+	__u64 atime_ns;		/* last use; UDP entries expire on it */
+};
+
+/* Runtime settings, one entry in the config array map. */
+struct xlb_config {
+	__u8 nexthop_mac[6];	/* encapsulation: outer destination MAC */
+	__u16 mtu;		/* largest outer L3 packet sent to a backend */
+	/*
+	 * Outer source addresses: the host bits below the mask are taken from
+	 * the flow hash, so each flow gets its own source and the backend's
+	 * RSS spreads flows over its queues.
+	 */
+	__be32 src4_net;
+	__be32 src4_mask;
+	union xlb_addr src6_net;
+	__be32 src6_mask;	/* mask over the last 32 bits of src6_net */
+};
+
+/* Per-reason counters: every packet lands in exactly one verdict reason. */
+enum xlb_reason {
+	XLB_R_PASS_NOT_IP = 0,	/* not IPv4/IPv6 (ARP, LLDP, ...) */
+	XLB_R_PASS_NOT_VIP,	/* IP, but no VIP for it */
+	XLB_R_DROP_MALFORMED,	/* truncated or invalid header */
+	XLB_R_DROP_FRAGMENT,	/* IP fragment to a VIP address */
+	XLB_R_DROP_TOO_BIG,	/* over MTU after encapsulation, DF clear */
+	XLB_R_TX_TOO_BIG,	/* answered with frag-needed / packet-too-big */
+	XLB_R_DROP_NO_BACKEND,	/* VIP has no usable backend */
+	XLB_R_DROP_ENCAP,	/* could not grow the packet */
+	XLB_R_DROP_TTL,		/* TTL / hop limit would reach zero */
+	XLB_R_TX_FORWARD,	/* forwarded to a backend */
+	XLB_R_TX_ICMP_ERROR,	/* ICMP error sent after its flow's backend */
+	XLB_R_TX_ECHO_REPLY,	/* echo request to a VIP answered */
+	XLB_R_PASS_ICMP,	/* other ICMP to a VIP address */
+	XLB_R_VERDICT_MAX,
+	/* Event counters; not verdicts, a packet may move several. */
+	XLB_R_LRU_HIT = XLB_R_VERDICT_MAX,
+	XLB_R_LRU_MISS,
+	XLB_R_LRU_STALE,	/* hit on a down/removed backend or expired UDP */
+	XLB_R_LRU_UPDATE_FAIL,
+	XLB_R_MAX,
+};
+
+struct xlb_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct xlb_backend_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+};
+
+struct xlb_vip_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 no_backend;	/* packets dropped: no usable backend */
+};
+
+/* Decap program counters. */
+enum xlb_decap_reason {
+	XLB_DR_PASS = 0,	/* not a tunnel packet */
+	XLB_DR_DECAP,		/* outer header stripped */
+	XLB_DR_MALFORMED,	/* tunnel packet with a bad inner header */
+	XLB_DR_MAX,
+};
+
+#endif /* XLB_SHARED_H */
