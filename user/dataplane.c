@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dataplane.h"
+#include "log.h"
+#include "xlb_hash.h"
+#include "xlb.skel.h"
+
+/* Map fds by role; from the skeleton when loaded, from pins when opened. */
+struct xlb_dp {
+	struct xlb *skel;	/* NULL when opened from pins */
+	int link_fd;		/* XDP link; -1 when not attached here */
+	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
+	int reason_stats_fd, vip_stats_fd, backend_stats_fd;
+	__u32 max_vips, max_backends, hash_seed;
+	int nr_cpus;
+};
+
+static const char *const map_names[] = {
+	"vips", "backends", "conns", "maglev_tables", "config",
+	"reason_stats", "vip_stats", "backend_stats",
+};
+
+static int *map_fd_slot(struct xlb_dp *dp, size_t i)
+{
+	int *slots[] = {
+		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
+		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
+		&dp->backend_stats_fd,
+	};
+
+	return slots[i];
+}
+
+static struct xlb_dp *dp_alloc(void)
+{
+	struct xlb_dp *dp = calloc(1, sizeof(*dp));
+	size_t i;
+
+	if (!dp)
+		return NULL;
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+		*map_fd_slot(dp, i) = -1;
+	dp->link_fd = -1;
+	dp->nr_cpus = libbpf_num_possible_cpus();
+	if (dp->nr_cpus <= 0) {
+		free(dp);
+		return NULL;
+	}
+	return dp;
+}
+
+static __u32 or_default(__u32 v, __u32 def)
+{
+	return v ? v : def;
+}
+
+int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
+{
+	struct xlb_dp_opts o = opts ? *opts : (struct xlb_dp_opts){};
+	struct xlb_dp *dp = dp_alloc();
+	struct xlb *skel;
+	struct xlb_config cfg = { .mtu = XLB_DEFAULT_MTU };
+	int err;
+	size_t i;
+
+	if (!dp)
+		return -ENOMEM;
+	o.max_vips = or_default(o.max_vips, XLB_DEFAULT_MAX_VIPS);
+	o.max_backends = or_default(o.max_backends, XLB_DEFAULT_MAX_BACKENDS);
+	o.lru_entries = or_default(o.lru_entries, XLB_DEFAULT_LRU_ENTRIES);
+	o.udp_idle_ms = or_default(o.udp_idle_ms, XLB_DEFAULT_UDP_IDLE_SEC * 1000);
+	o.hash_seed = or_default(o.hash_seed, XLB_HASH_SEED_DEFAULT);
+
+	skel = xlb__open();
+	if (!skel) {
+		err = -errno;
+		pr_err("Couldn't open BPF object 'xlb': %s\n", strerror(-err));
+		free(dp);
+		return err;
+	}
+	skel->rodata->udp_idle_ns = (__u64)o.udp_idle_ms * 1000000ull;
+	skel->rodata->hash_seed = o.hash_seed;
+	bpf_map__set_max_entries(skel->maps.vips, 2 * o.max_vips);
+	bpf_map__set_max_entries(skel->maps.maglev_tables, o.max_vips);
+	bpf_map__set_max_entries(skel->maps.vip_stats, o.max_vips);
+	bpf_map__set_max_entries(skel->maps.backends, o.max_backends);
+	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
+	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
+
+	err = xlb__load(skel);
+	if (err) {
+		pr_err("Couldn't load BPF program 'xlb_xdp': %s\n", strerror(-err));
+		pr_err("hint: run as root on a kernel with BPF; 'make V=1' and -v show the verifier log\n");
+		xlb__destroy(skel);
+		free(dp);
+		return err;
+	}
+	dp->skel = skel;
+	dp->max_vips = o.max_vips;
+	dp->max_backends = o.max_backends;
+	dp->hash_seed = o.hash_seed;
+	{
+		struct bpf_map *maps[] = {
+			skel->maps.vips, skel->maps.backends, skel->maps.conns,
+			skel->maps.maglev_tables, skel->maps.config,
+			skel->maps.reason_stats, skel->maps.vip_stats,
+			skel->maps.backend_stats,
+		};
+		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
+	}
+	err = xlb_dp_set_config(dp, &cfg);
+	if (err) {
+		xlb_dp_destroy(dp);
+		return err;
+	}
+	*out = dp;
+	return 0;
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
+{
+	struct xlb_dp *dp = dp_alloc();
+	struct bpf_map_info info;
+	char path[PATH_MAX];
+	__u32 len;
+	size_t i;
+	int fd, err;
+
+	if (!dp)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		err = pin_path(path, sizeof(path), dir, map_names[i]);
+		fd = err ? err : bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(errno));
+			pr_err("hint: is xlb loaded with its maps pinned under %s?\n", dir);
+			xlb_dp_destroy(dp);
+			return err;
+		}
+		*map_fd_slot(dp, i) = fd;
+	}
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(dp->tables_fd, &info, &len))
+		dp->max_vips = info.max_entries;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
+		dp->max_backends = info.max_entries;
+	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
+	*out = dp;
+	return 0;
+}
+
+void xlb_dp_destroy(struct xlb_dp *dp)
+{
+	size_t i;
+
+	if (!dp)
+		return;
+	if (dp->link_fd >= 0)
+		close(dp->link_fd);
+	if (dp->skel) {
+		xlb__destroy(dp->skel);
+	} else {
+		for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+			if (*map_fd_slot(dp, i) >= 0)
+				close(*map_fd_slot(dp, i));
+	}
+	free(dp);
+}
+
+static int xdp_mode_flags(const char *mode, __u32 *flags)
+{
+	if (!mode || !strcmp(mode, "native"))
+		*flags = XDP_FLAGS_DRV_MODE;
+	else if (!strcmp(mode, "generic"))
+		*flags = XDP_FLAGS_SKB_MODE;
+	else if (!strcmp(mode, "auto"))
+		*flags = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	unsigned int ifindex = if_nametoindex(ifname);
+	int fd, err;
+
+	if (!ifindex) {
+		pr_err("Couldn't find interface '%s': %s\n", ifname, strerror(errno));
+		return -ENODEV;
+	}
+	if (xdp_mode_flags(mode, &opts.flags)) {
+		pr_err("Couldn't use XDP mode '%s': expected native, generic or auto\n", mode);
+		return -EINVAL;
+	}
+	fd = bpf_link_create(xlb_dp_prog_fd(dp), ifindex, BPF_XDP, &opts);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("Couldn't attach XDP program to '%s' in %s mode: %s\n", ifname,
+		       mode ? mode : "native", strerror(-err));
+		if (err == -EBUSY || err == -EEXIST)
+			pr_err("hint: another XDP program is attached; 'ip link set dev %s xdp off' removes it\n",
+			       ifname);
+		return err;
+	}
+	dp->link_fd = fd;
+	pr_info("Attached XDP program to '%s' (%s mode)\n", ifname, mode ? mode : "native");
+	return 0;
+}
+
+int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_err("Couldn't create pin directory '%s': %s\n", dir, strerror(errno));
+		pr_err("hint: is bpffs mounted? 'mount -t bpf bpf /sys/fs/bpf'\n");
+		return err;
+	}
+	if (dp->skel) {
+		err = bpf_object__pin_maps(dp->skel->obj, dir);
+		if (err) {
+			pr_err("Couldn't pin maps under '%s': %s\n", dir, strerror(-err));
+			return err;
+		}
+	}
+	if (dp->link_fd >= 0) {
+		err = pin_path(path, sizeof(path), dir, "link");
+		if (!err && bpf_obj_pin(dp->link_fd, path))
+			err = -errno;
+		if (err) {
+			pr_err("Couldn't pin XDP link at '%s/link': %s\n", dir, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int xlb_dp_prog_fd(const struct xlb_dp *dp)
+{
+	return dp->skel ? bpf_program__fd(dp->skel->progs.xlb_xdp) : -1;
+}
+
+__u32 xlb_dp_max_vips(const struct xlb_dp *dp)
+{
+	return dp->max_vips;
+}
+
+__u32 xlb_dp_max_backends(const struct xlb_dp *dp)
+{
+	return dp->max_backends;
+}
+
+__u32 xlb_dp_hash_seed(const struct xlb_dp *dp)
+{
+	return dp->hash_seed;
+}
+
+static int map_update(int fd, const char *map, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+		int err = -errno;
+
+		pr_err("Couldn't update map '%s': %s\n", map, strerror(errno));
+		if (err == -E2BIG || err == -ENOSPC)
+			pr_err("hint: the map is full; load with larger map sizes\n");
+		return err;
+	}
+	return 0;
+}
+
+int xlb_dp_set_config(struct xlb_dp *dp, const struct xlb_config *cfg)
+{
+	__u32 zero = 0;
+
+	return map_update(dp->config_fd, "config", &zero, cfg);
+}
+
+int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
+		   const struct xlb_vip *vip)
+{
+	if (!(vip->flags & XLB_VIP_F_ADDR_ENTRY) && vip->id >= dp->max_vips) {
+		pr_err("Couldn't add VIP id %u: only %u VIPs fit\n", vip->id, dp->max_vips);
+		return -ENOSPC;
+	}
+	return map_update(dp->vips_fd, "vips", key, vip);
+}
+
+int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be)
+{
+	if (id >= dp->max_backends) {
+		pr_err("Couldn't add backend id %u: only %u backends fit\n", id,
+		       dp->max_backends);
+		return -ENOSPC;
+	}
+	return map_update(dp->backends_fd, "backends", &id, be);
+}
+
+int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
+{
+	return bpf_map_lookup_elem(dp->backends_fd, &id, be) ? -errno : 0;
+}
+
+int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	__u32 *values, *keys, count = m + 1, i;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_maglev", sizeof(__u32),
+			    sizeof(__u32), m + 1, &opts);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("Couldn't create Maglev table of %u slots: %s\n", m, strerror(errno));
+		return err;
+	}
+	keys = malloc(count * sizeof(*keys));
+	values = malloc(count * sizeof(*values));
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Slot 0 is the size, so size and contents change together. */
+	for (i = 0; i < count; i++) {
+		keys[i] = i;
+		values[i] = i ? table[i - 1] : m;
+	}
+	if (bpf_map_update_batch(fd, keys, values, &count, NULL)) {
+		err = -errno;
+		pr_err("Couldn't fill Maglev table: %s\n", strerror(errno));
+		goto out;
+	}
+	/* The swap: packets see the old table or the new one, never a mix. */
+	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
+out:
+	free(keys);
+	free(values);
+	close(fd);
+	return err;
+}
+
+int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 *table, __u32 max_m,
+		     __u32 *m)
+{
+	__u32 inner_id, zero = 0, size, i;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &size)) {
+		err = -errno;
+		goto out;
+	}
+	if (size > max_m) {
+		err = -E2BIG;
+		goto out;
+	}
+	for (i = 0; i < size && !err; i++) {
+		__u32 key = i + 1;
+
+		if (bpf_map_lookup_elem(fd, &key, &table[i]))
+			err = -errno;
+	}
+	*m = size;
+out:
+	close(fd);
+	return err;
+}
+
+/* Per-CPU values of u64 fields, summed field by field into out. */
+static int sum_percpu(struct xlb_dp *dp, int fd, __u32 key, void *out, size_t size)
+{
+	size_t nr_fields = size / sizeof(__u64), cpu, f;
+	__u64 *vals, *sum = out;
+
+	vals = calloc(dp->nr_cpus, size);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		int err = -errno;
+
+		free(vals);
+		return err;
+	}
+	memset(out, 0, size);
+	for (cpu = 0; cpu < (size_t)dp->nr_cpus; cpu++)
+		for (f = 0; f < nr_fields; f++)
+			sum[f] += vals[cpu * nr_fields + f];
+	free(vals);
+	return 0;
+}
+
+int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out)
+{
+	return sum_percpu(dp, dp->reason_stats_fd, reason, out, sizeof(*out));
+}
+
+int xlb_dp_vip_stats(struct xlb_dp *dp, __u32 vip_id, struct xlb_vip_stats *out)
+{
+	return sum_percpu(dp, dp->vip_stats_fd, vip_id, out, sizeof(*out));
+}
+
+int xlb_dp_backend_stats(struct xlb_dp *dp, __u32 id, struct xlb_backend_stats *out)
+{
+	return sum_percpu(dp, dp->backend_stats_fd, id, out, sizeof(*out));
+}
+
+const char *xlb_reason_name(__u32 reason)
+{
+	static const char *const names[XLB_R_MAX] = {
+		[XLB_R_PASS_NOT_IP] = "pass_not_ip",
+		[XLB_R_PASS_NOT_VIP] = "pass_not_vip",
+		[XLB_R_DROP_MALFORMED] = "drop_malformed",
+		[XLB_R_DROP_FRAGMENT] = "drop_fragment",
+		[XLB_R_DROP_TOO_BIG] = "drop_too_big",
+		[XLB_R_TX_TOO_BIG] = "tx_too_big",
+		[XLB_R_DROP_NO_BACKEND] = "drop_no_backend",
+		[XLB_R_DROP_ENCAP] = "drop_encap_failed",
+		[XLB_R_DROP_TTL] = "drop_ttl",
+		[XLB_R_TX_FORWARD] = "tx_forward",
+		[XLB_R_TX_ICMP_ERROR] = "tx_icmp_error",
+		[XLB_R_TX_ECHO_REPLY] = "tx_echo_reply",
+		[XLB_R_PASS_ICMP] = "pass_icmp",
+		[XLB_R_LRU_HIT] = "lru_hit",
+		[XLB_R_LRU_MISS] = "lru_miss",
+		[XLB_R_LRU_STALE] = "lru_stale",
+		[XLB_R_LRU_UPDATE_FAIL] = "lru_update_failed",
+	};
+
+	return reason < XLB_R_MAX && names[reason] ? names[reason] : "unknown";
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "log.h"
+#include "maglev.h"
+#include "service.h"
+
+__u8 xlb_backend_effective_state(const struct xlb_backend_spec *be)
+{
+	if (be->state == XLB_BE_UP && !be->weight)
+		return XLB_BE_DRAINING;
+	return be->state;
+}
+
+int xlb_service_build_table(const struct xlb_vip_spec *vip, __u32 *table)
+{
+	struct maglev_backend *mb;
+	size_t i;
+	int err;
+
+	mb = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*mb));
+	if (!mb)
+		return -ENOMEM;
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_backend_spec *be = &vip->backends[i];
+
+		mb[i].addr = be->addr;
+		mb[i].id = be->id;
+		/* Only backends that take new flows get slots. */
+		mb[i].weight = xlb_backend_effective_state(be) == XLB_BE_UP ? be->weight : 0;
+	}
+	err = maglev_build(mb, vip->nr_backends, vip->table_size, table);
+	free(mb);
+	return err;
+}
+
+static int apply_backends(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_backend_spec *spec = &vip->backends[i];
+		struct xlb_backend be = {
+			.addr = spec->addr,
+			.state = xlb_backend_effective_state(spec),
+			.is_v4 = xlb_addr_is_v4(&spec->addr),
+			.vip_id = vip->id,
+		};
+
+		memcpy(be.mac, spec->mac, sizeof(be.mac));
+		err = xlb_dp_set_backend(dp, spec->id, &be);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
+{
+	struct xlb_vip_key addr_key = { .addr = vip->key.addr };
+	struct xlb_vip addr_entry = {
+		.flags = XLB_VIP_F_ADDR_ENTRY |
+			 (vip->echo_reply ? XLB_VIP_F_ECHO_REPLY : 0),
+	};
+	struct xlb_vip v = { .id = vip->id, .flags = vip->flags };
+	char buf[XLB_ADDR_STRLEN];
+	const char *why;
+	__u32 *table;
+	int err;
+
+	err = maglev_check_size(vip->table_size, vip->nr_backends, &why);
+	if (err) {
+		pr_err("Couldn't build table for VIP '%s': %s (size %u, %zu backends)\n",
+		       xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), why,
+		       vip->table_size, vip->nr_backends);
+		return err;
+	}
+	table = malloc(vip->table_size * sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	err = xlb_service_build_table(vip, table);
+	if (!err)
+		err = apply_backends(dp, vip);
+	if (!err)
+		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
+	if (!err)
+		err = xlb_dp_set_vip(dp, &vip->key, &v);
+	if (!err)
+		err = xlb_dp_set_vip(dp, &addr_key, &addr_entry);
+	free(table);
+	return err;
+}
