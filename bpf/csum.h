@@ -14,14 +14,21 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return (__u16)~sum;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one changed 16-bit word. */
+/*
+ * One 16-bit word changed from old to new: HC' = HC + old + ~new, in one's
+ * complement. Unlike RFC 1624 eqn. 3 this never yields 0x0000, which Linux
+ * rejects when the data sums to zero (an all-zero echo reply, say); it is
+ * the update the kernel's ip_decrease_ttl() makes.
+ */
 static __always_inline void csum_replace2(__sum16 *check, __be16 old, __be16 new)
 {
-	__u32 sum = (__u16)~*check;
+	__u32 sum = *check;
 
-	sum += (__u16)~old;
-	sum += new;
-	*check = csum_fold(sum);
+	sum += old;
+	sum += (__u16)~new;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	*check = sum;
 }
 
 /* Checksum of a 20-byte IPv4 header held on the stack, check field zero. */
