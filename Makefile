@@ -3,6 +3,7 @@
 # make deps    install the Debian packages needed (idempotent)
 # make         BPF objects, skeletons, userspace
 # make test    every test suite, userspace built with ASan + UBSan
+# make demo    the namespace testbed with real traffic (DEMO_ARGS=--keep ...)
 # make V=1     show the commands
 #
 # Userspace is built twice from the same sources: plain into build/ and with
@@ -48,7 +49,7 @@ BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
 
-.PHONY: all deps test bench clean
+.PHONY: all deps test demo clean
 all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS))
 
 deps: | $(BUILD)
@@ -106,8 +107,11 @@ $(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/tests/pkt.o \
 
 TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS))
 
-test: $(BPF_OBJS) $(SKELS) $(TEST_BINS)
+test: all $(TEST_BINS)
 	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) bash tests/run.sh
+
+demo: all
+	$(Q)bash tools/demo.sh $(DEMO_ARGS)
 
 clean:
 	$(Q)rm -rf $(BUILD)

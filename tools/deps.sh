@@ -8,7 +8,7 @@ PACKAGES=(
 	make gcc clang llvm
 	libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libcmocka-dev
-	iproute2 curl
+	iproute2 ethtool curl
 	python3 python3-scapy
 	tcpdump
 )

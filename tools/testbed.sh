@@ -1,0 +1,213 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The xlb namespace testbed, sourced by tests, the demo and benchmarks.
+#
+#   client ── router ══ br0 ══╤═ lb        (XDP: xlb, native mode)
+#   198.18.0.2   198.18.0.1   ├─ be1 .. beN (decap XDP, HTTP server, VIP on lo)
+#   2001:db8::2  198.18.1.1   └─ ...
+#
+# One L2 segment (a bridge in the router) joins the load balancer and the
+# backends, so both L2 DSR and encapsulation work on the same topology.
+# Only 198.18.0.0/15 and 2001:db8::/32 are used. tb_teardown removes every
+# namespace the testbed made; tb_setup arranges for it to run on exit.
+#
+# Functions: tb_setup N, tb_teardown, tb_ns NAME, tb_exec NAME CMD...,
+# tb_enter NAME CMD... (network namespace only: keeps /sys/fs/bpf),
+# tb_attach_xlb ARGS..., tb_http_get FAMILY [curl args].
+
+TB_PREFIX=${TB_PREFIX:-xlbt$$}
+TB_ROOT=${TB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+TB_BUILD=${TB_BUILD:-$TB_ROOT/build}
+TB_LOADER=${TB_LOADER:-$TB_BUILD/xlb-load}
+TB_PIN=/sys/fs/bpf/$TB_PREFIX
+TB_STATE=
+TB_BACKENDS=0
+
+TB_VIP4=198.18.100.10
+TB_VIP6=2001:db8:100::10
+TB_ROUTER_MAC=02:00:c6:12:01:01
+TB_LB_MAC=02:00:c6:12:01:02
+TB_SRC4=198.18.255.0/24
+TB_SRC6=2001:db8:ff::/96
+
+tb_ns() { echo "$TB_PREFIX-$1"; }
+tb_exec() { local ns; ns=$(tb_ns "$1"); shift; ip netns exec "$ns" "$@"; }
+tb_enter() { local ns; ns=$(tb_ns "$1"); shift; nsenter --net="/run/netns/$ns" "$@"; }
+tb_be_mac() { printf '02:00:c6:12:01:%02x' $((0x10 + $1)); }
+tb_be_addr4() { echo "198.18.1.$((10 + $1))"; }
+tb_be_addr6() { echo "2001:db8:1::$((10 + $1))"; }
+
+# tb_missing: names what the testbed needs and this machine lacks.
+tb_missing() {
+	local tool
+	[[ $(id -u) -eq 0 ]] || { echo "root"; return; }
+	for tool in ip nsenter ethtool curl /usr/bin/python3; do
+		command -v "$tool" >/dev/null || { echo "$tool"; return; }
+	done
+	[[ -x $TB_LOADER && -f $TB_BUILD/xlb_decap.bpf.o ]] ||
+		{ echo "a build (run make)"; return; }
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null ||
+		{ echo "bpffs at /sys/fs/bpf"; return; }
+}
+
+tb_sysctl() { tb_exec "$1" sysctl -qw "$2" >/dev/null; }
+
+tb_add_ns() {
+	ip netns add "$(tb_ns "$1")"
+	tb_exec "$1" ip link set lo up
+	tb_sysctl "$1" net.ipv4.conf.all.rp_filter=0
+	tb_sysctl "$1" net.ipv4.conf.default.rp_filter=0
+	tb_sysctl "$1" net.ipv6.conf.all.accept_dad=0
+	tb_sysctl "$1" net.ipv6.conf.default.accept_dad=0
+}
+
+# tb_link NS_A IF_A NS_B IF_B [MAC_A]: a veth pair between two namespaces.
+#
+# Checksum offload is turned off: a veth passes locally made packets on with
+# the checksum left for "hardware" to fill in, and a frame that XDP sends
+# again has lost that promise, so it would leave with a partial checksum.
+# Real NICs fill checksums in on transmit; on the testbed the senders must.
+tb_link() {
+	ip link add "$2" netns "$(tb_ns "$1")" ${5:+address "$5"} type veth \
+		peer name "$4" netns "$(tb_ns "$3")"
+	tb_exec "$1" ethtool -K "$2" tx off >/dev/null
+	tb_exec "$3" ethtool -K "$4" tx off >/dev/null
+	tb_exec "$1" ip link set "$2" up
+	tb_exec "$3" ip link set "$4" up
+}
+
+tb_addr() { tb_exec "$1" ip addr add "$3" dev "$2" nodad 2>/dev/null ||
+	    tb_exec "$1" ip addr add "$3" dev "$2"; }
+
+tb_setup_backend() {
+	local i=$1 name="be$1" dir
+	tb_add_ns "$name"
+	tb_link "$name" eth0 router "rb$i" "$(tb_be_mac "$i")"
+	tb_exec router ip link set "rb$i" master br0
+	tb_addr "$name" eth0 "$(tb_be_addr4 "$i")/24"
+	tb_addr "$name" eth0 "$(tb_be_addr6 "$i")/64"
+	tb_addr "$name" lo "$TB_VIP4/32"
+	tb_addr "$name" lo "$TB_VIP6/128"
+	tb_exec "$name" ip route add default via 198.18.1.1
+	tb_exec "$name" ip -6 route add default via 2001:db8:1::1
+	# The VIP lives on lo: never answer ARP for it on the segment.
+	tb_sysctl "$name" net.ipv4.conf.all.arp_ignore=1
+	tb_sysctl "$name" net.ipv4.conf.all.arp_announce=2
+	tb_enter "$name" "$TB_LOADER" xdp --dev eth0 \
+		--obj "$TB_BUILD/xlb_decap.bpf.o" || return 1
+
+	dir="$TB_STATE/$name"
+	mkdir -p "$dir"
+	echo "$name" >"$dir/index.html"
+	# A real HTTP server, dual stack, answering with the backend's name.
+	tb_exec "$name" /usr/bin/python3 -m http.server 80 --bind :: \
+		--directory "$dir" >"$TB_STATE/$name.log" 2>&1 &
+	echo $! >"$TB_STATE/$name.pid"
+}
+
+tb_wait_http() {
+	local i n
+	for ((i = 1; i <= TB_BACKENDS; i++)); do
+		for ((n = 0; n < 50; n++)); do
+			tb_exec "be$i" curl -s -m 1 -o /dev/null "http://$TB_VIP4/" && break
+			sleep 0.1
+		done
+		((n < 50)) || { echo "testbed: HTTP server on be$i did not start" >&2; return 1; }
+	done
+}
+
+# tb_setup N: builds the testbed with N backends.
+tb_setup() {
+	local i
+	TB_BACKENDS=${1:-3}
+	TB_STATE=$(mktemp -d)
+	trap tb_teardown EXIT
+	trap 'exit 130' INT TERM
+
+	tb_add_ns client
+	tb_add_ns router
+	tb_add_ns lb
+	tb_sysctl router net.ipv4.ip_forward=1
+	tb_sysctl router net.ipv6.conf.all.forwarding=1
+	tb_sysctl router net.ipv4.conf.all.send_redirects=0
+
+	tb_link client eth0 router r0
+	tb_addr client eth0 198.18.0.2/24
+	tb_addr client eth0 2001:db8::2/64
+	tb_addr router r0 198.18.0.1/24
+	tb_addr router r0 2001:db8::1/64
+	tb_exec client ip route add default via 198.18.0.1
+	tb_exec client ip -6 route add default via 2001:db8::1
+
+	tb_exec router ip link add br0 address "$TB_ROUTER_MAC" type bridge
+	tb_exec router ip link set br0 up
+	tb_addr router br0 198.18.1.1/24
+	tb_addr router br0 2001:db8:1::1/64
+	tb_link lb eth0 router rlb "$TB_LB_MAC"
+	tb_exec router ip link set rlb master br0
+	tb_addr lb eth0 198.18.1.2/24
+	tb_addr lb eth0 2001:db8:1::2/64
+	# XDP_TX frames from the lb's veth reach the bridge only if its peer runs XDP.
+	tb_enter router "$TB_LOADER" xdp --dev rlb \
+		--obj "$TB_BUILD/xdp_pass.bpf.o" || return 1
+	tb_exec router ip route add "$TB_VIP4/32" via 198.18.1.2
+	tb_exec router ip -6 route add "$TB_VIP6/128" via 2001:db8:1::2
+
+	for ((i = 1; i <= TB_BACKENDS; i++)); do
+		tb_setup_backend "$i" || return 1
+	done
+	tb_wait_http
+}
+
+tb_teardown() {
+	local pid ns
+	if [[ -n $TB_STATE ]]; then
+		for pid in "$TB_STATE"/*.pid; do
+			[[ -e $pid ]] && kill "$(cat "$pid")" 2>/dev/null
+		done
+		rm -rf "$TB_STATE"
+	fi
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$TB_PREFIX-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns"
+	done
+	rm -rf "$TB_PIN"
+	TB_STATE=
+}
+
+# tb_attach_xlb MODE [xlb-load VIP/backend args]: xlb on the lb's eth0.
+# Without VIP arguments: both VIPs on port 80 over all backends.
+tb_attach_xlb() {
+	local mode=$1 i args=()
+	shift
+	rm -rf "$TB_PIN"
+	if [[ $# -eq 0 ]]; then
+		for vip in "$TB_VIP4" "$TB_VIP6"; do
+			args+=(--vip "$vip" 80 tcp "$mode")
+			for ((i = 1; i <= TB_BACKENDS; i++)); do
+				if [[ $vip == *:* ]]; then
+					args+=(--backend "$(tb_be_addr6 "$i")")
+				else
+					args+=(--backend "$(tb_be_addr4 "$i")")
+				fi
+				args+=(mac="$(tb_be_mac "$i")")
+			done
+		done
+	else
+		args=("$@")
+	fi
+	tb_enter lb "$TB_LOADER" attach --dev eth0 --pin "$TB_PIN" \
+		--nexthop "$TB_ROUTER_MAC" --src4 "$TB_SRC4" --src6 "$TB_SRC6" \
+		"${args[@]}"
+}
+
+tb_stats() { "$TB_LOADER" stats --pin "$TB_PIN"; }
+
+# tb_http_get FAMILY LOCAL_PORT: one connection from the client; prints the
+# name of the backend that answered.
+tb_http_get() {
+	local url="http://$TB_VIP4/"
+	[[ $1 == 6 ]] && url="http://[$TB_VIP6]/"
+	tb_exec client curl -s -m 3 --local-port "$2" "$url"
+}
