@@ -44,28 +44,21 @@ static __always_inline int encapsulate(struct xdp_md *ctx, struct pkt *p,
 				       const struct xlb_backend *be,
 				       const struct xlb_config *cfg)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l2_len = p->l2_len, outer_len = encap_overhead(be);
 	__u8 inner_proto = p->is_v4 ? IPPROTO_IPIP : IPPROTO_IPV6;
 	__u32 hash = xlb_flow_hash(&p->flow, 0, hash_seed);
 	__u8 l2[XLB_L2_MAX];
+	void *data, *data_end;
 	struct ethhdr *eth;
 	__be16 *ethertype;
 
-	if (l2_len > XLB_L2_MAX || data + XLB_L2_MAX > data_end)
+	if (l2_len > XLB_L2_MAX)
 		return -1;
-	__builtin_memcpy(l2, data, XLB_L2_MAX);
-	if (bpf_xdp_adjust_head(ctx, -(int)outer_len))
+	eth = push_below_l2(ctx, outer_len, l2);
+	if (!eth)
 		return -1;
-
-	data = (void *)(long)ctx->data;
+	data = eth;
 	data_end = (void *)(long)ctx->data_end;
-	if (data + XLB_L2_MAX > data_end)
-		return -1;
-	/* VLAN tags stay; bytes past l2_len are overwritten below. */
-	__builtin_memcpy(data, l2, XLB_L2_MAX);
-	eth = data;
 	__builtin_memcpy(eth->h_source, l2, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, cfg->nexthop_mac, ETH_ALEN);
 	ethertype = ethertype_ptr(data, data_end, l2_len);

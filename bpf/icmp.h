@@ -207,9 +207,8 @@ static __always_inline int send_too_big(struct xdp_md *ctx, struct pkt *p,
 	if (l2_len > XLB_L2_MAX)
 		return -1;
 	l3 = data + l2_len;
-	if (l3 + XLB_ICMP_QUOTE > data_end || data + XLB_L2_MAX > data_end)
+	if (l3 + XLB_ICMP_QUOTE > data_end)
 		return -1;
-	__builtin_memcpy(l2, data, XLB_L2_MAX);
 	quote_sum = bpf_csum_diff(NULL, 0, l3, XLB_ICMP_QUOTE, 0);
 
 	delta = (int)(l2_len + XLB_ICMP_QUOTE) - (int)(data_end - data);
@@ -217,16 +216,11 @@ static __always_inline int send_too_big(struct xdp_md *ctx, struct pkt *p,
 		return -1;
 	hdr_len = p->is_v4 ? sizeof(struct iphdr) + sizeof(struct icmphdr)
 			   : sizeof(struct ipv6hdr) + sizeof(struct icmp6hdr);
-	if (bpf_xdp_adjust_head(ctx, -(int)hdr_len))
+	eth = push_below_l2(ctx, hdr_len, l2);
+	if (!eth)
 		return -1;
-
-	data = (void *)(long)ctx->data;
+	data = eth;
 	data_end = (void *)(long)ctx->data_end;
-	if (data + XLB_L2_MAX > data_end)
-		return -1;
-	/* Bytes past l2_len are overwritten by the headers below. */
-	__builtin_memcpy(data, l2, XLB_L2_MAX);
-	eth = data;
 	swap_macs(eth);
 
 	if (p->is_v4) {

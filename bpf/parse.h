@@ -91,6 +91,33 @@ static __always_inline __be16 *ethertype_ptr(void *data, void *data_end,
 	return p;
 }
 
+/*
+ * Makes room for len bytes of new headers between L2 and L3: grows the head
+ * and moves the L2 header (VLAN tags included) to the new front. l2 gets a
+ * copy of the original. XLB_L2_MAX bytes are moved whatever the L2 length,
+ * so the verifier sees fixed sizes; the bytes past l2_len that came along
+ * belong to the old L3 header and the caller writes its headers over them.
+ * Returns the Ethernet header at the new front, or NULL.
+ */
+static __always_inline struct ethhdr *push_below_l2(struct xdp_md *ctx, __u32 len,
+						    __u8 l2[XLB_L2_MAX])
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (data + XLB_L2_MAX > data_end)
+		return NULL;
+	__builtin_memcpy(l2, data, XLB_L2_MAX);
+	if (bpf_xdp_adjust_head(ctx, -(int)len))
+		return NULL;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + XLB_L2_MAX > data_end)
+		return NULL;
+	__builtin_memcpy(data, l2, XLB_L2_MAX);
+	return data;
+}
+
 static __always_inline int ipv6_is_ext_hdr(__u8 nexthdr)
 {
 	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
