@@ -25,7 +25,7 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
-LDLIBS		:= -lbpf -lelf -lz
+LDLIBS		:= -lbpf -lelf -lz -lyaml -ljansson
 
 ifeq ($(V),1)
 Q =
@@ -41,9 +41,10 @@ SKELS		:= $(BUILD)/xlb.skel.h $(BUILD)/xlb_decap.skel.h
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
 
 LIB_SRCS	:= $(filter-out user/xlb_load.c,$(wildcard user/*.c))
-USER_HDRS	:= $(wildcard user/*.h include/*.h)
+CTL_SRCS	:= $(wildcard user/ctl/*.c)
+USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
-TOOLS		:= xlb-load
+TOOLS		:= xlb-load xlbctl
 UNIT_TESTS	:= test_maglev test_addr
 BPF_TESTS	:= test_xdp
 
@@ -88,7 +89,16 @@ $(1)/libxlb.a: $(patsubst user/%.c,$(1)/%.o,$(LIB_SRCS))
 	$$(call msg,AR,$$@)
 	$$(Q)$$(AR) rcs $$@ $$^
 
+$(1)/ctl/%.o: user/ctl/%.c $(USER_HDRS) $(SKELS)
+	@mkdir -p $$(dir $$@)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -Iuser/ctl -c $$< -o $$@
+
 $(1)/xlb-load: $(1)/xlb_load.o $(1)/libxlb.a
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+
+$(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
 	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
 endef
@@ -105,7 +115,19 @@ $(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/tests/pkt.o \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS))
+# The parser fuzzers: clang's libFuzzer with ASan and UBSan.
+FUZZ_BUILD	:= $(BUILD)/fuzz
+FUZZERS		:= fuzz_config
+FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD)
+
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c \
+			   user/maglev.c $(USER_HDRS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lyaml
+
+TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)) \
+	     $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 test: all $(TEST_BINS)
 	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) bash tests/run.sh

@@ -56,6 +56,9 @@ for t in "$SAN_BUILD"/test_maglev "$SAN_BUILD"/test_addr; do
 	run_suite "unit/$(basename "$t")" cmocka_suite "$t"
 done
 
+run_suite "config/corpus" bash tests/config/test_config.sh
+run_suite "config/fuzz" bash tests/fuzz/run_fuzzers.sh
+
 run_suite "bpf/test_xdp" "$SAN_BUILD"/test_xdp
 
 for t in tests/e2e/test_*.sh; do

@@ -1,0 +1,1047 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Config parsing: libyaml builds the document (with a line and column for
+ * every node); the walkers below check it against the schema. Values are
+ * read as strings and parsed strictly here, so "80x" is an error, not 80.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <yaml.h>
+
+#include "addr.h"
+#include "config.h"
+#include "maglev.h"
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+void xlb_diags_init(struct xlb_diags *d, const char *file)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+}
+
+void xlb_diags_free(struct xlb_diags *d)
+{
+	free(d->items);
+	d->items = NULL;
+	d->nr = d->cap = 0;
+}
+
+void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos,
+		  const char *fmt, ...)
+{
+	struct xlb_diag *item;
+	va_list ap;
+
+	if (d->nr == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		struct xlb_diag *items = realloc(d->items, cap * sizeof(*items));
+
+		if (!items)
+			return;
+		d->items = items;
+		d->cap = cap;
+	}
+	item = &d->items[d->nr];
+	item->seq = d->nr++;
+	item->sev = sev;
+	item->pos = pos;
+	va_start(ap, fmt);
+	vsnprintf(item->msg, sizeof(item->msg), fmt, ap);
+	va_end(ap);
+	if (sev == XLB_SEV_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+	const struct xlb_diag *x = a, *y = b;
+
+	if (x->pos.line != y->pos.line)
+		return x->pos.line - y->pos.line;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col - y->pos.col;
+	return x->seq < y->seq ? -1 : 1;
+}
+
+void xlb_diags_print(const struct xlb_diags *d, FILE *f)
+{
+	struct xlb_diag *sorted;
+	size_t i;
+
+	sorted = malloc((d->nr ? d->nr : 1) * sizeof(*sorted));
+	if (!sorted)
+		return;
+	if (d->nr)
+		memcpy(sorted, d->items, d->nr * sizeof(*sorted));
+	/* File order; problems at one place in the order they were found. */
+	qsort(sorted, d->nr, sizeof(*sorted), cmp_diag);
+	for (i = 0; i < d->nr; i++) {
+		const char *sev = sorted[i].sev == XLB_SEV_ERROR ? "error" : "warning";
+
+		if (sorted[i].pos.line)
+			fprintf(f, "%s:%d:%d: %s: %s\n", d->file, sorted[i].pos.line,
+				sorted[i].pos.col, sev, sorted[i].msg);
+		else
+			fprintf(f, "%s: %s: %s\n", d->file, sev, sorted[i].msg);
+	}
+	free(sorted);
+}
+
+const char *xlb_admin_state_name(enum xlb_admin_state s)
+{
+	switch (s) {
+	case XLB_ADMIN_UP:
+		return "up";
+	case XLB_ADMIN_DRAIN:
+		return "drain";
+	case XLB_ADMIN_DISABLED:
+		return "disabled";
+	}
+	return "?";
+}
+
+/* ---- schema walking ---------------------------------------------------- */
+
+struct walker {
+	yaml_document_t *doc;
+	struct xlb_diags *d;
+	struct xlb_cfg *cfg;
+	size_t backend_errors;	/* errors found inside backends so far */
+};
+
+typedef void (*field_fn)(struct walker *w, yaml_node_t *val, void *obj);
+
+struct field {
+	const char *key;
+	field_fn parse;
+};
+
+static struct xlb_pos pos_of(const yaml_node_t *n)
+{
+	return (struct xlb_pos){ n->start_mark.line + 1, n->start_mark.column + 1 };
+}
+
+#define err(w, n, ...) xlb_diag_add((w)->d, XLB_SEV_ERROR, pos_of(n), __VA_ARGS__)
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[64];
+
+	if (la >= 64 || lb >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const char *nearest_key(const char *key, const struct field *fields, size_t nr)
+{
+	size_t i, best = 3, dist;	/* further than 2 edits is no suggestion */
+	const char *found = NULL;
+
+	for (i = 0; i < nr; i++) {
+		dist = edit_distance(key, fields[i].key);
+		if (dist < best) {
+			best = dist;
+			found = fields[i].key;
+		}
+	}
+	return found;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	default:
+		return "a value";
+	}
+}
+
+static void walk_mapping(struct walker *w, yaml_node_t *map, const char *what,
+			 const struct field *fields, size_t nr, void *obj)
+{
+	yaml_node_pair_t *pair;
+	const char *seen[32];
+	size_t nr_seen = 0, i;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		err(w, map, "%s must be a mapping of keys, found %s", what, node_kind(map));
+		return;
+	}
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(w->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
+		const char *key, *hint;
+
+		if (!k || !v)
+			continue;
+		if (k->type != YAML_SCALAR_NODE) {
+			err(w, k, "keys in %s must be plain names", what);
+			continue;
+		}
+		key = (const char *)k->data.scalar.value;
+		for (i = 0; i < nr && strcmp(key, fields[i].key); i++)
+			;
+		if (i == nr) {
+			hint = nearest_key(key, fields, nr);
+			if (hint)
+				err(w, k, "unknown key '%s' in %s; did you mean '%s'?", key, what, hint);
+			else
+				err(w, k, "unknown key '%s' in %s", key, what);
+			continue;
+		}
+		for (size_t s = 0; s < nr_seen; s++) {
+			if (!strcmp(seen[s], key)) {
+				err(w, k, "duplicate key '%s' in %s", key, what);
+				key = NULL;
+				break;
+			}
+		}
+		if (!key)
+			continue;
+		if (nr_seen < sizeof(seen) / sizeof(seen[0]))
+			seen[nr_seen++] = fields[i].key;
+		fields[i].parse(w, v, obj);
+	}
+}
+
+/* The scalar text of n, or NULL after an error naming what was expected. */
+static const char *scalar(struct walker *w, yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		err(w, n, "%s must be a single value, found %s", what, node_kind(n));
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static bool parse_number(struct walker *w, yaml_node_t *n, const char *what,
+			 __u32 min, __u32 max, __u32 *out)
+{
+	const char *s = scalar(w, n, what);
+	__u32 v;
+
+	if (!s)
+		return false;
+	if (xlb_parse_u32(s, max, &v) || v < min) {
+		err(w, n, "invalid %s '%s': expected a whole number from %u to %u",
+		    what, s, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(struct walker *w, yaml_node_t *n, const char *what, bool *out)
+{
+	const char *s = scalar(w, n, what);
+
+	if (!s)
+		return false;
+	if (!strcmp(s, "true") || !strcmp(s, "false")) {
+		*out = s[0] == 't';
+		return true;
+	}
+	err(w, n, "invalid %s '%s': expected true or false", what, s);
+	return false;
+}
+
+/* "250ms", "2s" or "1m"; a bare number is refused: the unit must be said. */
+static bool parse_duration(struct walker *w, yaml_node_t *n, const char *what,
+			   __u32 min_ms, __u32 max_ms, __u32 *out_ms)
+{
+	const char *s = scalar(w, n, what);
+	char num[16];
+	size_t len, digits;
+	__u32 v, scale;
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	for (digits = 0; digits < len && s[digits] >= '0' && s[digits] <= '9'; digits++)
+		;
+	if (!strcmp(s + digits, "ms"))
+		scale = 1;
+	else if (!strcmp(s + digits, "s"))
+		scale = 1000;
+	else if (!strcmp(s + digits, "m"))
+		scale = 60000;
+	else
+		scale = 0;
+	if (!scale || !digits || digits >= sizeof(num))
+		goto bad;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (xlb_parse_u32(num, max_ms / scale, &v) || v * scale < min_ms)
+		goto bad;
+	*out_ms = v * scale;
+	return true;
+bad:
+	err(w, n, "invalid %s '%s': expected a duration like 500ms, 2s or 1m, from %ums to %ums",
+	    what, s, min_ms, max_ms);
+	return false;
+}
+
+static bool parse_choice(struct walker *w, yaml_node_t *n, const char *what,
+			 const char *const *choices, int *out)
+{
+	const char *s = scalar(w, n, what);
+	char list[128] = "";
+	int i;
+
+	if (!s)
+		return false;
+	for (i = 0; choices[i]; i++) {
+		if (!strcmp(s, choices[i])) {
+			*out = i;
+			return true;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? (choices[i + 1] ? ", " : " or ") : "", choices[i]);
+	}
+	err(w, n, "invalid %s '%s': expected %s", what, s, list);
+	return false;
+}
+
+static bool parse_name(struct walker *w, yaml_node_t *n, const char *what,
+		       char *out, size_t size)
+{
+	const char *s = scalar(w, n, what);
+
+	if (!s)
+		return false;
+	if (!*s || strlen(s) >= size) {
+		err(w, n, "invalid %s '%s': expected 1 to %zu characters", what, s, size - 1);
+		return false;
+	}
+	strcpy(out, s);
+	return true;
+}
+
+static bool parse_mac(struct walker *w, yaml_node_t *n, const char *what, __u8 mac[6])
+{
+	const char *s = scalar(w, n, what);
+
+	if (!s)
+		return false;
+	if (xlb_mac_parse(s, mac)) {
+		err(w, n, "invalid %s '%s': expected six hex bytes like 02:00:c6:12:01:0b",
+		    what, s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_address(struct walker *w, yaml_node_t *n, const char *what,
+			  union xlb_addr *addr)
+{
+	const char *s = scalar(w, n, what);
+
+	if (!s)
+		return false;
+	if (xlb_addr_parse(s, addr)) {
+		err(w, n, "invalid %s '%s': expected an IPv4 or IPv6 address", what, s);
+		return false;
+	}
+	return true;
+}
+
+/* ---- probe ------------------------------------------------------------- */
+
+static const char *const probe_types[] = { "none", "tcp", "http", "https", "udp", "exec", NULL };
+
+#define PROBE_FIELD(fname, body)						\
+static void probe_##fname(struct walker *w, yaml_node_t *v, void *obj)	\
+{									\
+	struct xlb_cfg_probe *p = obj;					\
+	body;								\
+}
+
+PROBE_FIELD(type, { int t; if (parse_choice(w, v, "probe type", probe_types, &t)) p->type = t; })
+PROBE_FIELD(port, { __u32 x; if (parse_number(w, v, "probe port", 1, 65535, &x)) p->port = x; })
+PROBE_FIELD(path, { const char *s = scalar(w, v, "probe path");
+	if (s && s[0] != '/') err(w, v, "invalid probe path '%s': must start with '/'", s);
+	else if (s) parse_name(w, v, "probe path", p->path, sizeof(p->path)); })
+PROBE_FIELD(host, { parse_name(w, v, "probe host", p->host, sizeof(p->host)); })
+PROBE_FIELD(command, { parse_name(w, v, "probe command", p->command, sizeof(p->command)); })
+PROBE_FIELD(expect_status, { parse_number(w, v, "probe expect_status", 100, 599, &p->expect_status); })
+PROBE_FIELD(interval, { parse_duration(w, v, "probe interval", 100, 3600000, &p->interval_ms); })
+PROBE_FIELD(timeout, { parse_duration(w, v, "probe timeout", 10, 600000, &p->timeout_ms); })
+PROBE_FIELD(rise, { parse_number(w, v, "probe rise", 1, 100, &p->rise); })
+PROBE_FIELD(fall, { parse_number(w, v, "probe fall", 1, 100, &p->fall); })
+
+static const struct field probe_fields[] = {
+	{ "type", probe_type }, { "port", probe_port }, { "path", probe_path },
+	{ "host", probe_host }, { "command", probe_command },
+	{ "expect_status", probe_expect_status }, { "interval", probe_interval },
+	{ "timeout", probe_timeout }, { "rise", probe_rise }, { "fall", probe_fall },
+};
+
+static void parse_probe(struct walker *w, yaml_node_t *v, struct xlb_cfg_probe *p)
+{
+	p->set = true;
+	walk_mapping(w, v, "probe", probe_fields,
+		     sizeof(probe_fields) / sizeof(probe_fields[0]), p);
+}
+
+/* ---- backend ----------------------------------------------------------- */
+
+static const char *const admin_states[] = { "up", "drain", "disabled", NULL };
+
+static void be_address(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_backend *be = obj;
+
+	be->pos = pos_of(v);
+	parse_address(w, v, "backend address", &be->addr);
+}
+
+static void be_weight(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_backend *be = obj;
+
+	be->weight_pos = pos_of(v);
+	parse_number(w, v, "weight", 0, XLB_MAX_WEIGHT, &be->weight);
+}
+
+static void be_mac(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_backend *be = obj;
+
+	/* Present counts: a bad value has its own error already. */
+	be->has_mac = true;
+	parse_mac(w, v, "backend mac", be->mac);
+}
+
+static void be_state(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_backend *be = obj;
+	int s;
+
+	if (parse_choice(w, v, "backend state", admin_states, &s))
+		be->admin = s;
+}
+
+static void be_probe(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_probe(w, v, &((struct xlb_cfg_backend *)obj)->probe);
+}
+
+static const char *const backend_required[] = { "address" };
+static const char *const vip_required[] = { "address", "port", "protocol", "mode", "backends" };
+
+static void check_required(struct walker *w, yaml_node_t *n, const char *label,
+			   const char *const *required, size_t nr);
+
+static const struct field backend_fields[] = {
+	{ "address", be_address }, { "weight", be_weight }, { "mac", be_mac },
+	{ "state", be_state }, { "probe", be_probe },
+};
+
+/* ---- VIP ------------------------------------------------------------- */
+
+static const char *const protocols[] = { "tcp", "udp", NULL };
+static const char *const modes[] = { "encap", "dsr", NULL };
+
+static void vip_name(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_vip *vip = obj;
+
+	parse_name(w, v, "VIP name", vip->name, sizeof(vip->name));
+}
+
+static void vip_address(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_address(w, v, "VIP address", &((struct xlb_cfg_vip *)obj)->key.addr);
+}
+
+static void vip_port(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_vip *vip = obj;
+	__u32 port;
+
+	if (parse_number(w, v, "port", 0, 65535, &port))
+		vip->key.port = htons(port);
+}
+
+static void vip_protocol(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_vip *vip = obj;
+	int p;
+
+	if (parse_choice(w, v, "protocol", protocols, &p))
+		vip->key.proto = p == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static void vip_mode(struct walker *w, yaml_node_t *v, void *obj)
+{
+	int m;
+
+	if (parse_choice(w, v, "forwarding mode", modes, &m))
+		((struct xlb_cfg_vip *)obj)->encap = m == 0;
+}
+
+static void vip_table_size(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_vip *vip = obj;
+
+	vip->table_pos = pos_of(v);
+	parse_number(w, v, "table_size", 3, XLB_MAX_TABLE_SIZE, &vip->table_size);
+}
+
+static void hash_source_port(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_bool(w, v, "hash source_port", &((struct xlb_cfg_vip *)obj)->hash_source_port);
+}
+
+static const struct field hash_fields[] = { { "source_port", hash_source_port } };
+
+static void vip_hash(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "hash", hash_fields, 1, obj);
+}
+
+static void vip_echo(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_bool(w, v, "echo_reply", &((struct xlb_cfg_vip *)obj)->echo_reply);
+}
+
+static void vip_probe(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_probe(w, v, &((struct xlb_cfg_vip *)obj)->probe);
+}
+
+static void vip_backends(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_vip *vip = obj;
+	yaml_node_item_t *item;
+	char label[XLB_NAME_MAX + 32];
+	size_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err(w, v, "backends must be a list, found %s", node_kind(v));
+		return;
+	}
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	vip->backends = calloc(n ? n : 1, sizeof(*vip->backends));
+	if (!vip->backends)
+		return;
+	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
+		yaml_node_t *b = yaml_document_get_node(w->doc, *item);
+		struct xlb_cfg_backend *be = &vip->backends[vip->nr_backends++];
+
+		size_t errors = w->d->errors;
+
+		be->weight = 1;
+		be->pos = pos_of(b);
+		be->weight_pos = be->pos;
+		walk_mapping(w, b, "backend", backend_fields,
+			     sizeof(backend_fields) / sizeof(backend_fields[0]), be);
+		snprintf(label, sizeof(label), "backend of VIP '%s'",
+			 vip->name[0] ? vip->name : "(unnamed)");
+		check_required(w, b, label, backend_required,
+			       sizeof(backend_required) / sizeof(backend_required[0]));
+		be->invalid = w->d->errors != errors;
+		w->backend_errors += w->d->errors - errors;
+	}
+}
+
+static const struct field vip_fields[] = {
+	{ "name", vip_name }, { "address", vip_address }, { "port", vip_port },
+	{ "protocol", vip_protocol }, { "mode", vip_mode },
+	{ "table_size", vip_table_size }, { "hash", vip_hash },
+	{ "echo_reply", vip_echo }, { "probe", vip_probe },
+	{ "backends", vip_backends },
+};
+
+/* Keys an object cannot do without. */
+static void check_required(struct walker *w, yaml_node_t *n, const char *label,
+			   const char *const *required, size_t nr)
+{
+	yaml_node_pair_t *pair;
+	size_t i;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return;
+	for (i = 0; i < nr; i++) {
+		bool found = false;
+
+		for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+			yaml_node_t *k = yaml_document_get_node(w->doc, pair->key);
+
+			if (k && k->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)k->data.scalar.value, required[i]))
+				found = true;
+		}
+		if (!found)
+			err(w, n, "%s has no '%s'", label, required[i]);
+	}
+}
+
+static void top_vips(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+	yaml_node_item_t *item;
+	char label[XLB_NAME_MAX + 8];
+	size_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err(w, v, "vips must be a list, found %s", node_kind(v));
+		return;
+	}
+	n = v->data.sequence.items.top - v->data.sequence.items.start;
+	cfg->vips = calloc(n ? n : 1, sizeof(*cfg->vips));
+	if (!cfg->vips)
+		return;
+	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
+		yaml_node_t *node = yaml_document_get_node(w->doc, *item);
+		struct xlb_cfg_vip *vip = &cfg->vips[cfg->nr_vips++];
+		size_t errors = w->d->errors, in_backends = w->backend_errors;
+
+		vip->table_size = XLB_DEFAULT_TABLE_SIZE;
+		vip->hash_source_port = true;
+		vip->echo_reply = true;
+		vip->pos = pos_of(node);
+		vip->table_pos = vip->pos;
+		walk_mapping(w, node, "VIP", vip_fields,
+			     sizeof(vip_fields) / sizeof(vip_fields[0]), vip);
+		snprintf(label, sizeof(label), "VIP '%s'", vip->name[0] ? vip->name : "(unnamed)");
+		check_required(w, node, label, vip_required,
+			       sizeof(vip_required) / sizeof(vip_required[0]));
+		/* Its backends' own errors do not make the VIP's checks moot. */
+		vip->invalid = w->d->errors - errors > w->backend_errors - in_backends;
+	}
+}
+
+/* ---- top level ------------------------------------------------------- */
+
+static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
+
+static void iface_name(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_name(w, v, "interface name", ((struct xlb_cfg *)obj)->ifname, IF_NAMESIZE);
+}
+
+static void iface_mode(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+	int m;
+
+	if (parse_choice(w, v, "XDP mode", xdp_modes, &m))
+		strcpy(cfg->xdp_mode, xdp_modes[m]);
+}
+
+static const struct field iface_fields[] = { { "name", iface_name }, { "mode", iface_mode } };
+
+static void top_interface(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "interface", iface_fields, 2, obj);
+}
+
+static void top_nexthop(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+
+	cfg->has_nexthop = parse_mac(w, v, "nexthop_mac", cfg->nexthop_mac);
+}
+
+static void parse_source(struct walker *w, yaml_node_t *v, struct xlb_cfg *cfg, bool v4)
+{
+	const char *s = scalar(w, v, v4 ? "tunnel_source ipv4" : "tunnel_source ipv6");
+	union xlb_addr a;
+	int len;
+
+	if (!s)
+		return;
+	if (xlb_prefix_parse(s, &a, &len) || xlb_addr_is_v4(&a) != v4 ||
+	    (!v4 && len < 96)) {
+		err(w, v, "invalid tunnel_source %s '%s': expected %s", v4 ? "ipv4" : "ipv6", s,
+		    v4 ? "an IPv4 prefix like 198.18.255.0/24"
+		       : "an IPv6 prefix of /96 or longer like 2001:db8:ff::/96");
+		return;
+	}
+	if (v4) {
+		cfg->dp.src4_net = a.w[3];
+		cfg->dp.src4_mask = len ? htonl(~0u << (32 - len)) : 0;
+		cfg->has_src4 = true;
+	} else {
+		cfg->dp.src6_net = a;
+		cfg->dp.src6_mask = len > 96 ? htonl(~0u << (128 - len)) : 0;
+		cfg->has_src6 = true;
+	}
+}
+
+static void src_ipv4(struct walker *w, yaml_node_t *v, void *obj) { parse_source(w, v, obj, true); }
+static void src_ipv6(struct walker *w, yaml_node_t *v, void *obj) { parse_source(w, v, obj, false); }
+
+static const struct field source_fields[] = { { "ipv4", src_ipv4 }, { "ipv6", src_ipv6 } };
+
+static void top_source(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "tunnel_source", source_fields, 2, obj);
+}
+
+static void top_mtu(struct walker *w, yaml_node_t *v, void *obj)
+{
+	__u32 mtu;
+
+	if (parse_number(w, v, "mtu", 1280, 9216, &mtu))
+		((struct xlb_cfg *)obj)->dp.mtu = mtu;
+}
+
+static void maps_vips(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_number(w, v, "maps vips", 1, 65536, &((struct xlb_cfg *)obj)->max_vips);
+}
+
+static void maps_backends(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_number(w, v, "maps backends", 1, 1 << 20, &((struct xlb_cfg *)obj)->max_backends);
+}
+
+static void maps_lru(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_number(w, v, "maps lru_entries", 1024, 1 << 28, &((struct xlb_cfg *)obj)->lru_entries);
+}
+
+static const struct field map_fields[] = {
+	{ "vips", maps_vips }, { "backends", maps_backends }, { "lru_entries", maps_lru },
+};
+
+static void top_maps(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "maps", map_fields, 3, obj);
+}
+
+static void top_udp_idle(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_duration(w, v, "udp_idle_timeout", 1000, 86400000,
+		       &((struct xlb_cfg *)obj)->udp_idle_ms);
+}
+
+static void ctl_admin(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+
+	parse_name(w, v, "admin_group", cfg->admin_group, sizeof(cfg->admin_group));
+}
+
+static void ctl_read(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+
+	parse_name(w, v, "read_group", cfg->read_group, sizeof(cfg->read_group));
+}
+
+static const struct field control_fields[] = {
+	{ "admin_group", ctl_admin }, { "read_group", ctl_read },
+};
+
+static void top_control(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "control", control_fields, 2, obj);
+}
+
+static const struct field top_fields[] = {
+	{ "interface", top_interface }, { "nexthop_mac", top_nexthop },
+	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
+	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
+	{ "vips", top_vips },
+};
+
+/* ---- semantic checks -------------------------------------------------- */
+
+static void vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len)
+{
+	char a[XLB_ADDR_STRLEN];
+
+	if (vip->name[0])
+		snprintf(buf, len, "%s", vip->name);
+	else
+		snprintf(buf, len, xlb_addr_is_v4(&vip->key.addr) ? "%s:%u/%s" : "[%s]:%u/%s",
+			 xlb_addr_str(&vip->key.addr, a, sizeof(a)), ntohs(vip->key.port),
+			 vip->key.proto == IPPROTO_UDP ? "udp" : "tcp");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Valid but likely a mistake: one weight far from its peers, one backend with most traffic. */
+static void check_weights(struct xlb_diags *d, const struct xlb_cfg_vip *vip, const char *label)
+{
+	__u32 *w = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*w)), median, total = 0;
+	char a[XLB_ADDR_STRLEN];
+	size_t i, n = 0;
+
+	if (!w)
+		return;
+	for (i = 0; i < vip->nr_backends; i++) {
+		if (vip->backends[i].admin == XLB_ADMIN_UP && vip->backends[i].weight) {
+			w[n++] = vip->backends[i].weight;
+			total += vip->backends[i].weight;
+		}
+	}
+	if (!n) {
+		xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
+			     "VIP '%s' has no backend that takes traffic: every weight is 0 or every backend is drained or disabled",
+			     label);
+		goto out;
+	}
+	qsort(w, n, sizeof(*w), cmp_u32);
+	median = w[n / 2];
+	for (i = 0; i < vip->nr_backends && n >= 3; i++) {
+		const struct xlb_cfg_backend *be = &vip->backends[i];
+
+		if (be->admin != XLB_ADMIN_UP || !be->weight)
+			continue;
+		xlb_addr_str(&be->addr, a, sizeof(a));
+		if (be->weight > 10ull * median)
+			xlb_diag_add(d, XLB_SEV_WARNING, be->weight_pos,
+				     "weight %u of backend %s is %.1fx the median weight %u of VIP '%s'; a typo?",
+				     be->weight, a, (double)be->weight / median, median, label);
+		else if (2ull * be->weight > total)
+			xlb_diag_add(d, XLB_SEV_WARNING, be->weight_pos,
+				     "backend %s would take %.0f%% of VIP '%s' (weight %u of %u) though it has %zu backends",
+				     a, 100.0 * be->weight / total, label, be->weight, total, n);
+	}
+out:
+	free(w);
+}
+
+static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx)
+{
+	const struct xlb_cfg_vip *vip = &cfg->vips[idx];
+	char label[96], a[XLB_ADDR_STRLEN];
+	const char *why;
+	size_t i, j;
+
+	vip_label(vip, label, sizeof(label));
+	if (vip->invalid)
+		return;
+	for (j = 0; j < idx; j++) {
+		const struct xlb_cfg_vip *o = &cfg->vips[j];
+
+		if (!memcmp(&o->key, &vip->key, sizeof(vip->key)))
+			xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
+				     "duplicate VIP '%s': same address, port and protocol as the VIP at line %d",
+				     label, o->pos.line);
+		else if (vip->name[0] && !strcmp(o->name, vip->name))
+			xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
+				     "duplicate VIP name '%s' (also at line %d)", vip->name, o->pos.line);
+	}
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_cfg_backend *be = &vip->backends[i];
+
+		if (be->invalid)
+			continue;
+		xlb_addr_str(&be->addr, a, sizeof(a));
+		for (j = 0; j < i; j++)
+			if (!xlb_addr_cmp(&vip->backends[j].addr, &be->addr))
+				xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
+					     "duplicate backend %s in VIP '%s' (also at line %d)",
+					     a, label, vip->backends[j].pos.line);
+		if (!vip->encap && !be->has_mac)
+			xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
+				     "backend %s of L2 DSR VIP '%s' has no mac: DSR sends to the backend's MAC",
+				     a, label);
+		if (vip->encap && xlb_addr_is_v4(&be->addr) && !cfg->has_src4)
+			xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
+				     "IPv4 backend %s needs tunnel_source ipv4 for encapsulation", a);
+		if (vip->encap && !xlb_addr_is_v4(&be->addr) && !cfg->has_src6)
+			xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
+				     "IPv6 backend %s needs tunnel_source ipv6 for encapsulation", a);
+	}
+	if (vip->encap && !cfg->has_nexthop)
+		xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
+			     "VIP '%s' encapsulates but nexthop_mac is not set", label);
+	if (maglev_check_size(vip->table_size, vip->nr_backends, &why))
+		xlb_diag_add(d, XLB_SEV_ERROR, vip->table_pos,
+			     "invalid table_size %u of VIP '%s': %s (it has %zu backend%s)",
+			     vip->table_size, label, why, vip->nr_backends,
+			     vip->nr_backends == 1 ? "" : "s");
+	if (vip->nr_backends)
+		check_weights(d, vip, label);
+}
+
+/* The same backend address under two VIPs that forward differently. */
+static void check_backend_modes(struct xlb_diags *d, const struct xlb_cfg *cfg)
+{
+	char a[XLB_ADDR_STRLEN], l1[96], l2[96];
+	size_t v1, v2, b1, b2;
+
+	for (v1 = 0; v1 < cfg->nr_vips; v1++)
+		for (v2 = v1 + 1; v2 < cfg->nr_vips; v2++) {
+			if (cfg->vips[v1].encap == cfg->vips[v2].encap ||
+			    cfg->vips[v1].invalid || cfg->vips[v2].invalid)
+				continue;
+			for (b2 = 0; b2 < cfg->vips[v2].nr_backends; b2++)
+				for (b1 = 0; b1 < cfg->vips[v1].nr_backends; b1++) {
+					const struct xlb_cfg_backend *x = &cfg->vips[v1].backends[b1];
+					const struct xlb_cfg_backend *y = &cfg->vips[v2].backends[b2];
+
+					if (xlb_addr_cmp(&x->addr, &y->addr))
+						continue;
+					vip_label(&cfg->vips[v1], l1, sizeof(l1));
+					vip_label(&cfg->vips[v2], l2, sizeof(l2));
+					xlb_diag_add(d, XLB_SEV_ERROR, y->pos,
+						     "backend %s is in VIP '%s' (%s) and VIP '%s' (%s): a backend must be reached one way",
+						     xlb_addr_str(&y->addr, a, sizeof(a)), l1,
+						     cfg->vips[v1].encap ? "encap" : "dsr", l2,
+						     cfg->vips[v2].encap ? "encap" : "dsr");
+				}
+		}
+}
+
+static void check_config(struct xlb_diags *d, struct xlb_cfg *cfg, yaml_node_t *root)
+{
+	size_t i, backends = 0;
+
+	if (!cfg->ifname[0])
+		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+			     "no interface: add 'interface: { name: eth0, mode: native }'");
+	for (i = 0; i < cfg->nr_vips; i++) {
+		check_vip(d, cfg, i);
+		backends += cfg->vips[i].nr_backends;
+	}
+	check_backend_modes(d, cfg);
+	if (cfg->nr_vips > cfg->max_vips)
+		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+			     "%zu VIPs do not fit maps vips %u", cfg->nr_vips, cfg->max_vips);
+	if (backends > cfg->max_backends)
+		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+			     "%zu backends do not fit maps backends %u", backends, cfg->max_backends);
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void cfg_defaults(struct xlb_cfg *cfg)
+{
+	strcpy(cfg->xdp_mode, "native");
+	cfg->dp.mtu = XLB_DEFAULT_MTU;
+	cfg->max_vips = XLB_DEFAULT_MAX_VIPS;
+	cfg->max_backends = XLB_DEFAULT_MAX_BACKENDS;
+	cfg->lru_entries = XLB_DEFAULT_LRU_ENTRIES;
+	cfg->udp_idle_ms = XLB_DEFAULT_UDP_IDLE_SEC * 1000;
+}
+
+int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
+		     struct xlb_cfg **out, struct xlb_diags *d)
+{
+	struct xlb_cfg *cfg = calloc(1, sizeof(*cfg));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct walker w = { .doc = &doc, .d = d, .cfg = cfg };
+
+	(void)name;
+	*out = NULL;
+	if (!cfg)
+		return -ENOMEM;
+	cfg_defaults(cfg);
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		xlb_diag_add(d, XLB_SEV_ERROR,
+			     (struct xlb_pos){ parser.problem_mark.line + 1,
+					       parser.problem_mark.column + 1 },
+			     "YAML syntax: %s%s%s", parser.problem ? parser.problem : "unreadable",
+			     parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		xlb_cfg_free(cfg);
+		return -EINVAL;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 1, 1 }, "the file is empty");
+	} else {
+		walk_mapping(&w, root, "the top level", top_fields,
+			     sizeof(top_fields) / sizeof(top_fields[0]), cfg);
+		if (root->type == YAML_MAPPING_NODE)
+			check_config(d, cfg, root);
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (d->errors) {
+		xlb_cfg_free(cfg);
+		return -EINVAL;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *d)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int err;
+
+	*out = NULL;
+	if (!f) {
+		err = -errno;
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 0, 0 },
+			     "couldn't open config: %s", strerror(errno));
+		return err;
+	}
+	do {
+		if (len == cap) {
+			char *more = realloc(buf, cap = cap ? 2 * cap : 4096);
+
+			if (!more) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = more;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0 && len < (1u << 24));
+	fclose(f);
+	err = xlb_cfg_load_buf(path, buf, len, out, d);
+	free(buf);
+	return err;
+}
+
+void xlb_cfg_free(struct xlb_cfg *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->nr_vips; i++)
+		free(cfg->vips[i].backends);
+	free(cfg->vips);
+	free(cfg);
+}

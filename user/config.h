@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The xlb config file: parsed with libyaml, checked strictly (every value as
+ * a string, unknown keys named with the nearest valid one) and semantically
+ * (duplicates, table sizes, weights). Problems are collected, not stopped
+ * at: a check reports every one, each with file:line:column.
+ */
+#ifndef XLB_CONFIG_H
+#define XLB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <linux/types.h>
+#include "xlb_shared.h"
+
+#define XLB_DEFAULT_CONFIG	"/etc/xlb/xlb.yaml"
+#define XLB_NAME_MAX		64
+#define XLB_MAX_WEIGHT		65535
+#define XLB_PATH_MAX		256
+
+enum xlb_admin_state {
+	XLB_ADMIN_UP = 0,
+	XLB_ADMIN_DRAIN,	/* keeps existing flows, no new ones */
+	XLB_ADMIN_DISABLED,	/* out: its flows move */
+};
+
+enum xlb_probe_type {
+	XLB_PROBE_NONE = 0,
+	XLB_PROBE_TCP,
+	XLB_PROBE_HTTP,
+	XLB_PROBE_HTTPS,
+	XLB_PROBE_UDP,
+	XLB_PROBE_EXEC,
+};
+
+/* Probe settings: per VIP defaults, per backend overrides (issue 4 runs them). */
+struct xlb_cfg_probe {
+	enum xlb_probe_type type;
+	__u32 interval_ms, timeout_ms, rise, fall;
+	__u16 port;			/* 0: the service port */
+	char path[XLB_PATH_MAX];	/* HTTP(S) */
+	char host[XLB_NAME_MAX];	/* HTTP Host / SNI */
+	char command[XLB_PATH_MAX];	/* exec */
+	__u32 expect_status;		/* HTTP(S): 0 means 200-399 */
+	bool set;			/* present in the file */
+};
+
+struct xlb_pos {
+	int line, col;			/* 1-based; 0 when not from a file */
+};
+
+struct xlb_cfg_backend {
+	union xlb_addr addr;
+	__u32 weight;
+	__u8 mac[6];
+	bool has_mac;
+	enum xlb_admin_state admin;
+	struct xlb_cfg_probe probe;	/* overrides, field by field */
+	struct xlb_pos pos, weight_pos;
+	bool invalid;			/* had parse errors: no semantic checks */
+};
+
+struct xlb_cfg_vip {
+	char name[XLB_NAME_MAX];
+	struct xlb_vip_key key;
+	bool encap;
+	bool hash_source_port;
+	bool echo_reply;
+	__u32 table_size;
+	struct xlb_cfg_probe probe;
+	struct xlb_cfg_backend *backends;
+	size_t nr_backends;
+	struct xlb_pos pos, table_pos;
+	bool invalid;			/* had parse errors: no semantic checks */
+};
+
+struct xlb_cfg {
+	char ifname[IF_NAMESIZE];
+	char xdp_mode[8];		/* native, generic, auto */
+	__u8 nexthop_mac[6];
+	bool has_nexthop;
+	bool has_src4, has_src6;
+	struct xlb_config dp;		/* MTU and tunnel sources */
+	__u32 max_vips, max_backends, lru_entries, udp_idle_ms;
+	char admin_group[XLB_NAME_MAX];	/* may change things over the socket */
+	char read_group[XLB_NAME_MAX];	/* may read */
+	struct xlb_cfg_vip *vips;
+	size_t nr_vips;
+};
+
+enum xlb_severity { XLB_SEV_ERROR, XLB_SEV_WARNING };
+
+struct xlb_diag {
+	size_t seq;			/* order found, to sort stably */
+	enum xlb_severity sev;
+	struct xlb_pos pos;
+	char msg[320];
+};
+
+struct xlb_diags {
+	const char *file;		/* as named to the user */
+	struct xlb_diag *items;
+	size_t nr, cap;
+	size_t errors, warnings;
+};
+
+/* Parses and checks; returns 0 and a config when there is no error. */
+int xlb_cfg_load_file(const char *path, struct xlb_cfg **cfg, struct xlb_diags *d);
+int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
+		     struct xlb_cfg **cfg, struct xlb_diags *d);
+void xlb_cfg_free(struct xlb_cfg *cfg);
+
+void xlb_diags_init(struct xlb_diags *d, const char *file);
+void xlb_diags_free(struct xlb_diags *d);
+void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* "file:line:col: error: msg" lines, in file order. */
+void xlb_diags_print(const struct xlb_diags *d, FILE *f);
+
+const char *xlb_admin_state_name(enum xlb_admin_state s);
+
+#endif /* XLB_CONFIG_H */
