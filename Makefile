@@ -42,9 +42,10 @@ BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
 
 LIB_SRCS	:= $(filter-out user/xlb_load.c,$(wildcard user/*.c))
 CTL_SRCS	:= $(wildcard user/ctl/*.c)
+XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
-TOOLS		:= xlb-load xlbctl
+TOOLS		:= xlb-load xlbctl xlbd
 UNIT_TESTS	:= test_maglev test_addr
 BPF_TESTS	:= test_xdp
 
@@ -97,6 +98,15 @@ $(1)/ctl/%.o: user/ctl/%.c $(USER_HDRS) $(SKELS)
 $(1)/xlb-load: $(1)/xlb_load.o $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
 	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+
+$(1)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS)
+	@mkdir -p $$(dir $$@)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -Iuser/daemon -c $$< -o $$@
+
+$(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.a
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)

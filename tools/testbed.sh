@@ -20,8 +20,12 @@ TB_PREFIX=${TB_PREFIX:-xlbt$$}
 TB_ROOT=${TB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 TB_BUILD=${TB_BUILD:-$TB_ROOT/build}
 TB_LOADER=${TB_LOADER:-$TB_BUILD/xlb-load}
+TB_XLBD=${TB_XLBD:-$TB_BUILD/xlbd}
+TB_XLBCTL=${TB_XLBCTL:-$TB_BUILD/xlbctl}
+TB_XLBD_PID=
 TB_PIN=/sys/fs/bpf/$TB_PREFIX
 TB_STATE=
+TB_SOCKET=
 TB_BACKENDS=0
 
 TB_VIP4=198.18.100.10
@@ -122,6 +126,7 @@ tb_setup() {
 	local i
 	TB_BACKENDS=${1:-3}
 	TB_STATE=$(mktemp -d)
+	TB_SOCKET=$TB_STATE/xlb.sock
 	trap tb_teardown EXIT
 	trap 'exit 130' INT TERM
 
@@ -162,6 +167,7 @@ tb_setup() {
 
 tb_teardown() {
 	local pid ns
+	[[ -n $TB_XLBD_PID ]] && kill "$TB_XLBD_PID" 2>/dev/null
 	if [[ -n $TB_STATE ]]; then
 		for pid in "$TB_STATE"/*.pid; do
 			[[ -e $pid ]] && kill "$(cat "$pid")" 2>/dev/null
@@ -201,6 +207,57 @@ tb_attach_xlb() {
 		--nexthop "$TB_ROUTER_MAC" --src4 "$TB_SRC4" --src6 "$TB_SRC6" \
 		"${args[@]}"
 }
+
+# tb_write_config MODE FILE [WEIGHTS...]: an xlbd config for the testbed,
+# both VIPs on port 80 over all backends (weights default to 1).
+tb_write_config() {
+	local mode=$1 file=$2 i vip w
+	shift 2
+	{
+		echo "interface:"
+		echo "  name: eth0"
+		echo "  mode: native"
+		echo "nexthop_mac: $TB_ROUTER_MAC"
+		echo "tunnel_source:"
+		echo "  ipv4: $TB_SRC4"
+		echo "  ipv6: $TB_SRC6"
+		echo "vips:"
+		for vip in web4 web6; do
+			echo "  - name: $vip"
+			echo "    address: $([[ $vip == web4 ]] && echo "$TB_VIP4" || echo "$TB_VIP6")"
+			echo "    port: 80"
+			echo "    protocol: tcp"
+			echo "    mode: $mode"
+			echo "    backends:"
+			for ((i = 1; i <= TB_BACKENDS; i++)); do
+				w=${!i:-1}
+				echo "      - address: $([[ $vip == web4 ]] && tb_be_addr4 "$i" || tb_be_addr6 "$i")"
+				echo "        weight: $w"
+				echo "        mac: $(tb_be_mac "$i")"
+			done
+		done
+	} >"$file"
+}
+
+# tb_start_xlbd CONFIG [xlbd args]: xlbd in the lb namespace, its socket,
+# state file and pins private to this testbed. Waits until it answers.
+tb_start_xlbd() {
+	local config=$1 n
+	shift
+	tb_enter lb "$TB_XLBD" -c "$config" --pin "$TB_PIN" --socket "$TB_SOCKET" \
+		--state "$TB_STATE/state.json" "$@" >>"$TB_STATE/xlbd.log" 2>&1 &
+	TB_XLBD_PID=$!
+	for ((n = 0; n < 100; n++)); do
+		XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" status >/dev/null 2>&1 && return 0
+		kill -0 "$TB_XLBD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "testbed: xlbd did not start:" >&2
+	tail -n 20 "$TB_STATE/xlbd.log" >&2
+	return 1
+}
+
+tb_xlbctl() { XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" "$@"; }
 
 tb_stats() { "$TB_LOADER" stats --pin "$TB_PIN"; }
 

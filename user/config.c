@@ -108,6 +108,72 @@ const char *xlb_admin_state_name(enum xlb_admin_state s)
 	return "?";
 }
 
+int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out)
+{
+	static const enum xlb_admin_state all[] = {
+		XLB_ADMIN_UP, XLB_ADMIN_DRAIN, XLB_ADMIN_DISABLED,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(s, xlb_admin_state_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nr_vips; i++)
+		if (!strcmp(cfg->vips[i].name, name))
+			return &cfg->vips[i];
+	return NULL;
+}
+
+struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
+					     const union xlb_addr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < vip->nr_backends; i++)
+		if (!xlb_addr_cmp(&vip->backends[i].addr, addr))
+			return &vip->backends[i];
+	return NULL;
+}
+
+struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg)
+{
+	struct xlb_cfg *c = malloc(sizeof(*c));
+	size_t i;
+
+	if (!c)
+		return NULL;
+	*c = *cfg;
+	c->vips = calloc(cfg->nr_vips ? cfg->nr_vips : 1, sizeof(*c->vips));
+	if (!c->vips) {
+		free(c);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nr_vips; i++) {
+		size_t n = cfg->vips[i].nr_backends;
+
+		c->vips[i] = cfg->vips[i];
+		c->vips[i].backends = calloc(n ? n : 1, sizeof(*c->vips[i].backends));
+		if (!c->vips[i].backends) {
+			c->nr_vips = i;
+			xlb_cfg_free(c);
+			return NULL;
+		}
+		memcpy(c->vips[i].backends, cfg->vips[i].backends,
+		       n * sizeof(*c->vips[i].backends));
+	}
+	return c;
+}
+
 /* ---- schema walking ---------------------------------------------------- */
 
 struct walker {
@@ -669,7 +735,7 @@ static void top_nexthop(struct walker *w, yaml_node_t *v, void *obj)
 {
 	struct xlb_cfg *cfg = obj;
 
-	cfg->has_nexthop = parse_mac(w, v, "nexthop_mac", cfg->nexthop_mac);
+	cfg->has_nexthop = parse_mac(w, v, "nexthop_mac", cfg->dp.nexthop_mac);
 }
 
 static void parse_source(struct walker *w, yaml_node_t *v, struct xlb_cfg *cfg, bool v4)
@@ -778,7 +844,7 @@ static const struct field top_fields[] = {
 
 /* ---- semantic checks -------------------------------------------------- */
 
-static void vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len)
+void xlb_vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len)
 {
 	char a[XLB_ADDR_STRLEN];
 
@@ -846,7 +912,7 @@ static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx
 	const char *why;
 	size_t i, j;
 
-	vip_label(vip, label, sizeof(label));
+	xlb_vip_label(vip, label, sizeof(label));
 	if (vip->invalid)
 		return;
 	for (j = 0; j < idx; j++) {
@@ -912,8 +978,8 @@ static void check_backend_modes(struct xlb_diags *d, const struct xlb_cfg *cfg)
 
 					if (xlb_addr_cmp(&x->addr, &y->addr))
 						continue;
-					vip_label(&cfg->vips[v1], l1, sizeof(l1));
-					vip_label(&cfg->vips[v2], l2, sizeof(l2));
+					xlb_vip_label(&cfg->vips[v1], l1, sizeof(l1));
+					xlb_vip_label(&cfg->vips[v2], l2, sizeof(l2));
 					xlb_diag_add(d, XLB_SEV_ERROR, y->pos,
 						     "backend %s is in VIP '%s' (%s) and VIP '%s' (%s): a backend must be reached one way",
 						     xlb_addr_str(&y->addr, a, sizeof(a)), l1,
@@ -923,24 +989,29 @@ static void check_backend_modes(struct xlb_diags *d, const struct xlb_cfg *cfg)
 		}
 }
 
-static void check_config(struct xlb_diags *d, struct xlb_cfg *cfg, yaml_node_t *root)
+int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 {
-	size_t i, backends = 0;
+	size_t i, backends = 0, errors = d->errors;
 
 	if (!cfg->ifname[0])
-		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "no interface: add 'interface: { name: eth0, mode: native }'");
 	for (i = 0; i < cfg->nr_vips; i++) {
 		check_vip(d, cfg, i);
 		backends += cfg->vips[i].nr_backends;
 	}
+	/* Every VIP has a name from here on: the CLI refers to VIPs by it. */
+	for (i = 0; i < cfg->nr_vips; i++)
+		if (!cfg->vips[i].name[0])
+			xlb_vip_label(&cfg->vips[i], cfg->vips[i].name, sizeof(cfg->vips[i].name));
 	check_backend_modes(d, cfg);
 	if (cfg->nr_vips > cfg->max_vips)
-		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "%zu VIPs do not fit maps vips %u", cfg->nr_vips, cfg->max_vips);
 	if (backends > cfg->max_backends)
-		xlb_diag_add(d, XLB_SEV_ERROR, pos_of(root),
+		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "%zu backends do not fit maps backends %u", backends, cfg->max_backends);
+	return d->errors > errors ? -EINVAL : 0;
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -988,7 +1059,7 @@ int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 		walk_mapping(&w, root, "the top level", top_fields,
 			     sizeof(top_fields) / sizeof(top_fields[0]), cfg);
 		if (root->type == YAML_MAPPING_NODE)
-			check_config(d, cfg, root);
+			xlb_cfg_check(cfg, pos_of(root), d);
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);

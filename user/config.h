@@ -60,6 +60,7 @@ struct xlb_cfg_backend {
 	struct xlb_cfg_probe probe;	/* overrides, field by field */
 	struct xlb_pos pos, weight_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
+	__u32 id;			/* backend id in the data path, once applied */
 };
 
 struct xlb_cfg_vip {
@@ -74,15 +75,15 @@ struct xlb_cfg_vip {
 	size_t nr_backends;
 	struct xlb_pos pos, table_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
+	__u32 id;			/* VIP id in the data path, once applied */
 };
 
 struct xlb_cfg {
 	char ifname[IF_NAMESIZE];
 	char xdp_mode[8];		/* native, generic, auto */
-	__u8 nexthop_mac[6];
 	bool has_nexthop;
 	bool has_src4, has_src6;
-	struct xlb_config dp;		/* MTU and tunnel sources */
+	struct xlb_config dp;		/* next hop, MTU, tunnel sources */
 	__u32 max_vips, max_backends, lru_entries, udp_idle_ms;
 	char admin_group[XLB_NAME_MAX];	/* may change things over the socket */
 	char read_group[XLB_NAME_MAX];	/* may read */
@@ -111,6 +112,8 @@ int xlb_cfg_load_file(const char *path, struct xlb_cfg **cfg, struct xlb_diags *
 int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 		     struct xlb_cfg **cfg, struct xlb_diags *d);
 void xlb_cfg_free(struct xlb_cfg *cfg);
+/* The semantic checks alone, for a config changed in memory. -EINVAL on errors. */
+int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d);
 
 void xlb_diags_init(struct xlb_diags *d, const char *file);
 void xlb_diags_free(struct xlb_diags *d);
@@ -120,5 +123,13 @@ void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos
 void xlb_diags_print(const struct xlb_diags *d, FILE *f);
 
 const char *xlb_admin_state_name(enum xlb_admin_state s);
+int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out);
+/* "web", or "198.18.100.10:80/tcp" for a VIP without a name. */
+void xlb_vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len);
+struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name);
+struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
+					     const union xlb_addr *addr);
+/* A deep copy, for changes that must not touch the original. */
+struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg);
 
 #endif /* XLB_CONFIG_H */

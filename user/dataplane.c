@@ -65,6 +65,34 @@ static __u32 or_default(__u32 v, __u32 def)
 	return v ? v : def;
 }
 
+static int pin_path(char *buf, size_t len, const char *dir, const char *name);
+
+static int reuse_pinned_maps(struct xlb *skel, const char *dir)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		map = bpf_object__find_map_by_name(skel->obj, map_names[i]);
+		err = map ? pin_path(path, sizeof(path), dir, map_names[i]) : -ENOENT;
+		fd = err ? err : bpf_obj_get(path);
+		if (fd < 0) {
+			err = err ? err : -errno;
+			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(-err));
+			return err;
+		}
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err) {
+			pr_err("Couldn't reuse pinned map '%s': %s\n", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 {
 	struct xlb_dp_opts o = opts ? *opts : (struct xlb_dp_opts){};
@@ -97,11 +125,23 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.backends, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
+	if (o.reuse_dir) {
+		err = reuse_pinned_maps(skel, o.reuse_dir);
+		if (err) {
+			xlb__destroy(skel);
+			free(dp);
+			return err;
+		}
+	}
 
 	err = xlb__load(skel);
 	if (err) {
 		pr_err("Couldn't load BPF program 'xlb_xdp': %s\n", strerror(-err));
-		pr_err("hint: run as root on a kernel with BPF; 'make V=1' and -v show the verifier log\n");
+		if (o.reuse_dir)
+			pr_err("hint: the maps pinned under %s may come from an incompatible build; 'xlbd --reset' starts afresh (flows are lost)\n",
+			       o.reuse_dir);
+		else
+			pr_err("hint: run as root on a kernel with BPF; -v shows the verifier log\n");
 		xlb__destroy(skel);
 		free(dp);
 		return err;
@@ -120,10 +160,22 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
 	}
-	err = xlb_dp_set_config(dp, &cfg);
+	/* Adopted maps keep the settings they carry. */
+	err = o.reuse_dir ? 0 : xlb_dp_set_config(dp, &cfg);
 	if (err) {
 		xlb_dp_destroy(dp);
 		return err;
+	}
+	if (o.reuse_dir) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(dp->tables_fd, &info, &len))
+			dp->max_vips = info.max_entries;
+		len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
+			dp->max_backends = info.max_entries;
 	}
 	*out = dp;
 	return 0;
@@ -243,10 +295,13 @@ int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 		pr_err("hint: is bpffs mounted? 'mount -t bpf bpf /sys/fs/bpf'\n");
 		return err;
 	}
-	if (dp->skel) {
-		err = bpf_object__pin_maps(dp->skel->obj, dir);
+	/* The named maps only: a program's read-only data is its own. */
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		err = pin_path(path, sizeof(path), dir, map_names[i]);
+		if (!err && bpf_obj_pin(*map_fd_slot(dp, i), path) && errno != EEXIST)
+			err = -errno;
 		if (err) {
-			pr_err("Couldn't pin maps under '%s': %s\n", dir, strerror(-err));
+			pr_err("Couldn't pin map '%s': %s\n", path, strerror(-err));
 			return err;
 		}
 	}
@@ -260,6 +315,53 @@ int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 		}
 	}
 	return 0;
+}
+
+bool xlb_dp_pinned(const char *dir)
+{
+	char path[PATH_MAX];
+
+	return !pin_path(path, sizeof(path), dir, "link") && !access(path, F_OK) &&
+	       !pin_path(path, sizeof(path), dir, "vips") && !access(path, F_OK);
+}
+
+int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = pin_path(path, sizeof(path), dir, "link");
+	fd = err ? err : bpf_obj_get(path);
+	if (fd < 0) {
+		err = err ? err : -errno;
+		pr_err("Couldn't open pinned XDP link '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	if (bpf_link_update(fd, xlb_dp_prog_fd(dp), NULL)) {
+		err = -errno;
+		pr_err("Couldn't switch XDP link '%s' to the new program: %s\n", path,
+		       strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (dp->link_fd >= 0)
+		close(dp->link_fd);
+	dp->link_fd = fd;
+	return 0;
+}
+
+int xlb_dp_unpin(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	/* Unpinning the link detaches the program once no one holds it. */
+	if (!pin_path(path, sizeof(path), dir, "link"))
+		unlink(path);
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+		if (!pin_path(path, sizeof(path), dir, map_names[i]))
+			unlink(path);
+	return rmdir(dir) && errno != ENOENT ? -errno : 0;
 }
 
 int xlb_dp_prog_fd(const struct xlb_dp *dp)
@@ -322,6 +424,24 @@ int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be
 	return map_update(dp->backends_fd, "backends", &id, be);
 }
 
+int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key)
+{
+	return bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
+}
+
+int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
+		    struct xlb_vip_key *key, struct xlb_vip *vip)
+{
+	if (bpf_map_get_next_key(dp->vips_fd, prev, key))
+		return -errno;
+	return bpf_map_lookup_elem(dp->vips_fd, key, vip) ? -errno : 0;
+}
+
+int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
+{
+	return bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
+}
+
 int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
 {
 	return bpf_map_lookup_elem(dp->backends_fd, &id, be) ? -errno : 0;
@@ -365,12 +485,13 @@ out:
 	return err;
 }
 
-int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 *table, __u32 max_m,
-		     __u32 *m)
+int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 {
-	__u32 inner_id, zero = 0, size, i;
+	__u32 inner_id, zero = 0, size, count, *keys = NULL, *vals = NULL, i;
 	int fd, err = 0;
 
+	*table = NULL;
+	*m = 0;
 	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
 		return -errno;
 	fd = bpf_map_get_fd_by_id(inner_id);
@@ -380,18 +501,32 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 *table, __u32 max_m,
 		err = -errno;
 		goto out;
 	}
-	if (size > max_m) {
-		err = -E2BIG;
+	/* Slot 0 is the size: read size + 1 entries in one batch. */
+	count = size + 1;
+	keys = malloc(count * sizeof(*keys));
+	vals = malloc(count * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < size && !err; i++) {
-		__u32 key = i + 1;
-
-		if (bpf_map_lookup_elem(fd, &key, &table[i]))
-			err = -errno;
+	for (i = 0; i < count; i++)
+		keys[i] = i;
+	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, vals, &count, NULL) &&
+	    errno != ENOENT) {
+		err = -errno;
+		goto out;
 	}
+	if (count != size + 1) {
+		err = -EIO;
+		goto out;
+	}
+	memmove(vals, vals + 1, size * sizeof(*vals));
+	*table = vals;
+	vals = NULL;
 	*m = size;
 out:
+	free(keys);
+	free(vals);
 	close(fd);
 	return err;
 }

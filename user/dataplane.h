@@ -19,6 +19,11 @@ struct xlb_dp_opts {
 	__u32 lru_entries;
 	__u32 udp_idle_ms;	/* 0: XLB_DEFAULT_UDP_IDLE_SEC */
 	__u32 hash_seed;	/* 0: XLB_HASH_SEED_DEFAULT */
+	/*
+	 * Reuse the maps pinned here (flows, tables, counters) instead of
+	 * creating new ones; their sizes win over the ones above.
+	 */
+	const char *reuse_dir;
 };
 
 int xlb_dp_load(struct xlb_dp **dp, const struct xlb_dp_opts *opts);
@@ -29,6 +34,15 @@ void xlb_dp_destroy(struct xlb_dp *dp);
 /* mode: "native", "generic" or "auto". The link stays while dp lives or is pinned. */
 int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode);
 int xlb_dp_pin(struct xlb_dp *dp, const char *dir);
+/* True when dir holds a pinned link and maps from an earlier run. */
+bool xlb_dp_pinned(const char *dir);
+/*
+ * Takes over the link pinned under dir: the interface switches to this
+ * program in one step (bpf_link_update), with no moment without XDP.
+ */
+int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir);
+/* Detaches and removes everything pinned under dir: forwarding stops. */
+int xlb_dp_unpin(const char *dir);
 
 int xlb_dp_prog_fd(const struct xlb_dp *dp);
 __u32 xlb_dp_max_vips(const struct xlb_dp *dp);
@@ -38,13 +52,17 @@ __u32 xlb_dp_hash_seed(const struct xlb_dp *dp);
 int xlb_dp_set_config(struct xlb_dp *dp, const struct xlb_config *cfg);
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip);
+int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key);
+/* Iterates VIP map entries (address entries too); prev NULL starts. 0 or -ENOENT at the end. */
+int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
+		    struct xlb_vip_key *key, struct xlb_vip *vip);
 int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be);
 int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be);
 /* Builds a fresh table map of m slots and swaps it in with one update. */
 int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m);
-/* Reads the live table; *m gets its size, table must hold max_m entries. */
-int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 *table, __u32 max_m,
-		     __u32 *m);
+int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id);
+/* Reads the live table into a new array of *m backend ids (free() it). */
+int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
 
 /* Counters, summed over CPUs. */
 int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out);

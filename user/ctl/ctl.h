@@ -13,6 +13,26 @@
 extern const char *prog_name;
 extern bool json_output;	/* -j */
 
+/*
+ * "xlbctl CMD help": prints usage to stdout and returns true. Otherwise,
+ * when argc is outside [min, max], prints usage to stderr, sets *rc to
+ * CTL_USAGE and returns true.
+ */
+bool ctl_usage(int argc, char **argv, int min, int max, const char *usage, int *rc);
+
 int check_main(int argc, char **argv);
+int status_main(int argc, char **argv);
+int show_main(int argc, char **argv);
+int dump_main(int argc, char **argv);
+int counters_main(int argc, char **argv);
+int weight_main(int argc, char **argv);
+int drain_main(int argc, char **argv);
+int disable_main(int argc, char **argv);
+int enable_main(int argc, char **argv);
+int add_main(int argc, char **argv);
+int remove_main(int argc, char **argv);
+int reset_main(int argc, char **argv);
+int reload_main(int argc, char **argv);
+int diff_main(int argc, char **argv);
 
 #endif /* XLB_CTL_H */

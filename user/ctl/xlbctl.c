@@ -16,8 +16,36 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *description;
 } subcommands[] = {
+	{ "status", status_main, "Shows what xlbd runs (also: bare xlbctl)" },
+	{ "show", show_main, "Lists VIPs and backends: weight, state, table share" },
+	{ "dump", dump_main, "Lists VIPs and backends as stable tab-separated lines" },
+	{ "counters", counters_main, "Shows per-reason and per-VIP counters" },
+	{ "weight", weight_main, "Sets a backend's weight" },
+	{ "drain", drain_main, "Drains a backend: existing flows stay, no new ones" },
+	{ "disable", disable_main, "Takes a backend out: its flows move" },
+	{ "enable", enable_main, "Puts a drained or disabled backend back" },
+	{ "add", add_main, "Adds a backend to a VIP" },
+	{ "remove", remove_main, "Removes a backend from a VIP" },
+	{ "reset", reset_main, "Drops runtime changes, back to the config" },
 	{ "check", check_main, "Checks a config file for errors, touching nothing" },
+	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
+	{ "reload", reload_main, "Makes xlbd re-read its config" },
 };
+
+bool ctl_usage(int argc, char **argv, int min, int max, const char *usage, int *rc)
+{
+	if (argc == 2 && !strcmp(argv[1], "help")) {
+		printf("Usage: %s %s\n", prog_name, usage);
+		*rc = CTL_OK;
+		return true;
+	}
+	if (argc < min || argc > max) {
+		fprintf(stderr, "Usage: %s %s\n", prog_name, usage);
+		*rc = CTL_USAGE;
+		return true;
+	}
+	return false;
+}
 
 static void show_usage(FILE *f)
 {
@@ -40,8 +68,9 @@ int main(int argc, char **argv)
 		argv++, argc--;
 	}
 	if (argc == 0) {
-		show_usage(stderr);
-		return CTL_USAGE;
+		char *status[] = { "status", NULL };
+
+		return status_main(1, status);
 	}
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
 		show_usage(stdout);

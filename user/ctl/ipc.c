@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ipc.h"
+
+#define DEFAULT_SOCKET	"/run/xlb/xlb.sock"
+
+static const char *socket_path(void)
+{
+	const char *env = getenv("XLB_SOCKET");
+
+	return env && *env ? env : DEFAULT_SOCKET;
+}
+
+static int connect_daemon(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "Couldn't connect to xlbd at '%s': path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return fd;
+	err = errno;
+	close(fd);
+	if (err == ENOENT)
+		fprintf(stderr, "Couldn't connect to xlbd at '%s': no such socket\n"
+			"hint: xlbd is not running; start it ('systemctl start xlbd' or 'xlbd -c FILE')\n",
+			path);
+	else if (err == ECONNREFUSED)
+		fprintf(stderr, "Couldn't connect to xlbd at '%s': the socket is stale, xlbd is not running\n"
+			"hint: start xlbd; it replaces the stale socket\n", path);
+	else if (err == EACCES)
+		fprintf(stderr, "Couldn't connect to xlbd at '%s': permission denied\n"
+			"hint: run as root or as a member of the control groups in the config\n", path);
+	else
+		fprintf(stderr, "Couldn't connect to xlbd at '%s': %s\n", path, strerror(err));
+	return -1;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+json_t *ctl_call(const char *cmd, json_t *args, int *rc)
+{
+	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", args ? args : json_object());
+	json_t *resp = NULL, *result = NULL;
+	json_error_t jerr;
+	char *text = json_dumps(req, JSON_COMPACT);
+	int fd = connect_daemon(socket_path());
+
+	*rc = CTL_ERROR;
+	json_decref(req);
+	if (fd < 0 || !text)
+		goto out;
+	if (send_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) {
+		fprintf(stderr, "Couldn't send '%s' to xlbd: %s\n", cmd, strerror(errno));
+		goto out;
+	}
+	resp = json_loadfd(fd, 0, &jerr);
+	if (!resp) {
+		fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd, jerr.text);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		fprintf(stderr, "%s: %s\n", cmd,
+			json_string_value(json_object_get(resp, "error")) ?: "failed");
+		goto out;
+	}
+	result = json_incref(json_object_get(resp, "result"));
+	*rc = CTL_OK;
+out:
+	free(text);
+	json_decref(resp);
+	if (fd >= 0)
+		close(fd);
+	return result;
+}
+
+void ctl_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	putchar('\n');
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Talking to xlbd over its control socket. */
+#ifndef XLB_CTL_IPC_H
+#define XLB_CTL_IPC_H
+
+#include <jansson.h>
+
+/*
+ * Sends {"cmd": cmd, "args": args} (args is consumed) and returns the result
+ * object, or NULL after printing why to stderr. *rc gets the exit code.
+ */
+json_t *ctl_call(const char *cmd, json_t *args, int *rc);
+/* Prints JSON to stdout (-j). */
+void ctl_print_json(json_t *j);
+
+#endif /* XLB_CTL_IPC_H */

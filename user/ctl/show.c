@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlbctl show [VIP]: VIPs and backends, with weight, state and table share
+ * next to the share the weights ask for. xlbctl dump: the same as stable
+ * tab-separated lines for scripts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ipc.h"
+
+#define S(obj, key)	json_string_value(json_object_get(obj, key))
+#define I(obj, key)	((long long)json_integer_value(json_object_get(obj, key)))
+#define F(obj, key)	json_real_value(json_object_get(obj, key))
+
+static void print_vip(json_t *vip)
+{
+	json_t *be;
+	size_t i;
+
+	printf("vip %s: %s%s%s:%lld/%s %s, table %lld%s\n", S(vip, "name"),
+	       strchr(S(vip, "address"), ':') ? "[" : "", S(vip, "address"),
+	       strchr(S(vip, "address"), ':') ? "]" : "", I(vip, "port"), S(vip, "protocol"),
+	       S(vip, "mode"), I(vip, "table_size"),
+	       json_is_true(json_object_get(vip, "hash_source_port")) ? "" : ", source port not hashed");
+	printf("  %-24s %7s %-9s %-9s %7s %8s %10s %12s\n", "backend", "weight", "state",
+	       "data path", "share", "expected", "new_flows", "packets");
+	json_array_foreach(json_object_get(vip, "backends"), i, be) {
+		printf("  %-24s %7lld %-9s %-9s %6.1f%% %7.1f%% %10lld %12lld%s\n",
+		       S(be, "address"), I(be, "weight"), S(be, "state"), S(be, "dp_state"),
+		       100 * F(be, "table_share"), 100 * F(be, "expected_share"),
+		       I(be, "new_flows"), I(be, "packets"),
+		       json_is_true(json_object_get(be, "override")) ? "  (runtime change)" : "");
+	}
+}
+
+int show_main(int argc, char **argv)
+{
+	json_t *r, *vip;
+	size_t i;
+	int rc, shown = 0;
+
+	if (ctl_usage(argc, argv, 1, 2, "show [VIP]", &rc))
+		return rc;
+	r = ctl_call("list", NULL, &rc);
+	if (!r)
+		return rc;
+	if (argc == 2) {
+		json_t *one = NULL;
+
+		json_array_foreach(r, i, vip)
+			if (!strcmp(S(vip, "name"), argv[1]))
+				one = json_incref(vip);
+		json_decref(r);
+		if (!one) {
+			fprintf(stderr, "show: no VIP named '%s'\n", argv[1]);
+			return CTL_ERROR;
+		}
+		r = json_array();
+		json_array_append_new(r, one);
+	}
+	if (json_output) {
+		ctl_print_json(r);
+	} else {
+		json_array_foreach(r, i, vip) {
+			if (shown++)
+				putchar('\n');
+			print_vip(vip);
+		}
+	}
+	json_decref(r);
+	return CTL_OK;
+}
+
+int dump_main(int argc, char **argv)
+{
+	json_t *r, *vip, *be;
+	size_t i, j;
+	int rc;
+
+	if (ctl_usage(argc, argv, 1, 1, "dump", &rc))
+		return rc;
+	r = ctl_call("list", NULL, &rc);
+	if (!r)
+		return rc;
+	json_array_foreach(r, i, vip) {
+		printf("vip\t%s\t%s\t%lld\t%s\t%s\t%lld\n", S(vip, "name"), S(vip, "address"),
+		       I(vip, "port"), S(vip, "protocol"), S(vip, "mode"), I(vip, "table_size"));
+		json_array_foreach(json_object_get(vip, "backends"), j, be)
+			printf("backend\t%s\t%s\t%lld\t%s\t%s\t%lld\t%lld\t%lld\t%lld\n",
+			       S(vip, "name"), S(be, "address"), I(be, "weight"), S(be, "state"),
+			       S(be, "dp_state"), I(be, "slots"), I(be, "new_flows"),
+			       I(be, "packets"), I(be, "bytes"));
+	}
+	json_decref(r);
+	return CTL_OK;
+}

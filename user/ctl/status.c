@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xlbctl status (also bare xlbctl): what xlbd runs and since when. */
+#include <stdio.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "ipc.h"
+
+static void print_time(const char *label, json_int_t t)
+{
+	char buf[32];
+	time_t tt = t;
+
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", gmtime(&tt));
+	printf("%s %s (%llds ago)\n", label, buf, (long long)(time(NULL) - tt));
+}
+
+int status_main(int argc, char **argv)
+{
+	json_t *r;
+	int rc;
+
+	if (ctl_usage(argc, argv, 1, 1, "status", &rc))
+		return rc;
+	r = ctl_call("status", NULL, &rc);
+	if (!r)
+		return rc;
+	if (json_output) {
+		ctl_print_json(r);
+	} else {
+		json_int_t vips = json_integer_value(json_object_get(r, "vips"));
+		json_int_t bes = json_integer_value(json_object_get(r, "backends"));
+		json_int_t ov = json_integer_value(json_object_get(r, "overrides"));
+
+		printf("xlbd %s: interface %s (%s XDP), %lld VIP%s, %lld backend%s\n",
+		       json_string_value(json_object_get(r, "version")),
+		       json_string_value(json_object_get(r, "interface")),
+		       json_string_value(json_object_get(r, "xdp_mode")),
+		       (long long)vips, vips == 1 ? "" : "s", (long long)bes, bes == 1 ? "" : "s");
+		printf("config %s, %lld runtime change%s%s\n",
+		       json_string_value(json_object_get(r, "config")), (long long)ov,
+		       ov == 1 ? "" : "s", ov ? " ('xlbctl diff' shows them)" : "");
+		print_time("started", json_integer_value(json_object_get(r, "started")));
+		print_time("applied", json_integer_value(json_object_get(r, "applied")));
+		printf("data path pinned under %s%s\n",
+		       json_string_value(json_object_get(r, "pin_dir")),
+		       json_is_true(json_object_get(r, "adopted")) ? ", adopted from an earlier run" : "");
+	}
+	json_decref(r);
+	return CTL_OK;
+}

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What xlbd does for each xlbctl command. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "addr.h"
+#include "log.h"
+#include "reconcile.h"
+#include "service.h"
+#include "xlbd.h"
+
+#define XLB_VERSION	"0.3.0"
+
+typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
+			      char *err, size_t err_len);
+
+static const char *dp_state_name(__u8 s)
+{
+	switch (s) {
+	case XLB_BE_UP:
+		return "up";
+	case XLB_BE_DRAINING:
+		return "draining";
+	case XLB_BE_DOWN:
+		return "down";
+	default:
+		return "unused";
+	}
+}
+
+static size_t nr_backends(const struct xlb_cfg *cfg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->nr_vips; i++)
+		n += cfg->vips[i].nr_backends;
+	return n;
+}
+
+static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	(void)req, (void)err, (void)err_len;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i}",
+			 "version", XLB_VERSION, "config", x->config_path,
+			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
+			 "pin_dir", x->pin_dir, "adopted", x->adopted,
+			 "started", (json_int_t)x->started, "applied", (json_int_t)x->applied,
+			 "vips", (int)x->effective->nr_vips,
+			 "backends", (int)nr_backends(x->effective),
+			 "overrides", (int)x->ov.nr);
+}
+
+/* Slots each backend id holds in the VIP's live table. */
+static __u32 *live_slot_counts(struct xlbd *x, const struct xlb_cfg_vip *vip, __u32 *m)
+{
+	__u32 max_be = xlb_dp_max_backends(x->dp), *table, *counts, i;
+
+	counts = calloc(max_be, sizeof(*counts));
+	if (xlb_dp_get_table(x->dp, vip->id, &table, m))
+		*m = 0;
+	if (counts)
+		for (i = 0; i < *m; i++)
+			if (table[i] < max_be)
+				counts[table[i]]++;
+	free(table);
+	return counts;
+}
+
+static __u64 weight_in_table(const struct xlb_cfg_vip *vip)
+{
+	__u64 total = 0;
+	size_t i;
+
+	for (i = 0; i < vip->nr_backends; i++)
+		if (vip->backends[i].admin == XLB_ADMIN_UP)
+			total += vip->backends[i].weight;
+	return total;
+}
+
+static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
+			    const struct xlb_cfg_backend *be, const __u32 *slots, __u32 m)
+{
+	struct xlb_cfg_vip *base_vip = xlb_cfg_find_vip(x->base, vip->name);
+	struct xlb_cfg_backend *base_be = base_vip ? xlb_cfg_find_backend(base_vip, &be->addr) : NULL;
+	char addr[XLB_ADDR_STRLEN];
+	struct xlb_backend_stats st = {};
+	struct xlb_backend live = {};
+	__u64 total = weight_in_table(vip);
+	json_t *j;
+
+	xlb_dp_backend_stats(x->dp, be->id, &st);
+	xlb_dp_get_backend(x->dp, be->id, &live);
+	j = json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:b}",
+		      "address", xlb_addr_str(&be->addr, addr, sizeof(addr)),
+		      "id", (int)be->id, "weight", (int)be->weight,
+		      "state", xlb_admin_state_name(be->admin),
+		      "dp_state", dp_state_name(live.state),
+		      "slots", (int)(slots ? slots[be->id] : 0),
+		      "table_share", m && slots ? (double)slots[be->id] / m : 0.0,
+		      "expected_share", be->admin == XLB_ADMIN_UP && total ?
+				(double)be->weight / total : 0.0,
+		      "packets", (json_int_t)st.packets, "bytes", (json_int_t)st.bytes,
+		      "new_flows", (json_int_t)st.new_flows,
+		      "override", !base_be || base_be->weight != be->weight ||
+				  base_be->admin != be->admin);
+	if (base_be)
+		json_object_set_new(j, "config_weight", json_integer(base_be->weight));
+	return j;
+}
+
+static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
+{
+	char addr[XLB_ADDR_STRLEN];
+	json_t *list = json_array();
+	__u32 m, *slots = live_slot_counts(x, vip, &m);
+	size_t i;
+
+	for (i = 0; i < vip->nr_backends; i++)
+		json_array_append_new(list, backend_json(x, vip, &vip->backends[i], slots, m));
+	free(slots);
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o}",
+			 "name", vip->name,
+			 "address", xlb_addr_str(&vip->key.addr, addr, sizeof(addr)),
+			 "port", ntohs(vip->key.port),
+			 "protocol", vip->key.proto == IPPROTO_UDP ? "udp" : "tcp",
+			 "mode", vip->encap ? "encap" : "dsr", "table_size", (int)m,
+			 "hash_source_port", vip->hash_source_port, "backends", list);
+}
+
+static json_t *cmd_list(struct xlbd *x, const struct ctl_request *req,
+			char *err, size_t err_len)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	(void)req, (void)err, (void)err_len;
+	for (i = 0; i < x->effective->nr_vips; i++)
+		json_array_append_new(list, vip_json(x, &x->effective->vips[i]));
+	return list;
+}
+
+static json_t *cmd_counters(struct xlbd *x, const struct ctl_request *req,
+			    char *err, size_t err_len)
+{
+	json_t *reasons = json_object(), *vips = json_array();
+	struct xlb_counter c;
+	struct xlb_vip_stats vs;
+	__u32 r;
+	size_t i;
+
+	(void)req, (void)err, (void)err_len;
+	for (r = 0; r < XLB_R_MAX; r++)
+		if (!xlb_dp_reason_stats(x->dp, r, &c))
+			json_object_set_new(reasons, xlb_reason_name(r),
+					    json_pack("{s:I, s:I}", "packets", (json_int_t)c.packets,
+						      "bytes", (json_int_t)c.bytes));
+	for (i = 0; i < x->effective->nr_vips; i++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[i];
+
+		memset(&vs, 0, sizeof(vs));
+		xlb_dp_vip_stats(x->dp, vip->id, &vs);
+		json_array_append_new(vips, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+			"name", vip->name, "packets", (json_int_t)vs.packets,
+			"bytes", (json_int_t)vs.bytes, "new_flows", (json_int_t)vs.new_flows,
+			"no_backend", (json_int_t)vs.no_backend));
+	}
+	return json_pack("{s:o, s:o}", "reasons", reasons, "vips", vips);
+}
+
+/* Diagnostics as one message, for an error reply. */
+static void diags_text(const struct xlb_diags *d, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->nr && n < len; i++) {
+		const struct xlb_diag *it = &d->items[i];
+
+		if (it->pos.line)
+			n += snprintf(buf + n, len - n, "%s%s:%d:%d: %s: %s", i ? "\n" : "",
+				      d->file, it->pos.line, it->pos.col,
+				      it->sev == XLB_SEV_ERROR ? "error" : "warning", it->msg);
+		else
+			n += snprintf(buf + n, len - n, "%s%s: %s", i ? "\n" : "",
+				      it->sev == XLB_SEV_ERROR ? "error" : "warning", it->msg);
+	}
+}
+
+static json_t *diags_json(const struct xlb_diags *d)
+{
+	json_t *list = json_array();
+	char one[512];
+	size_t i;
+
+	for (i = 0; i < d->nr; i++) {
+		struct xlb_diags single = *d;
+
+		single.items = &d->items[i];
+		single.nr = 1;
+		diags_text(&single, one, sizeof(one));
+		json_array_append_new(list, json_string(one));
+	}
+	return list;
+}
+
+static json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	struct xlb_diags d;
+	json_t *r = NULL;
+
+	xlb_diags_init(&d, x->config_path);
+	if (xlbd_reload(x, &d)) {
+		diags_text(&d, err, err_len);
+	} else {
+		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
+		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
+			      "vips", (int)x->effective->nr_vips, "warnings", diags_json(&d));
+	}
+	xlb_diags_free(&d);
+	return r;
+}
+
+/* ---- runtime changes -------------------------------------------------- */
+
+static int find_target(struct xlbd *x, const struct ctl_request *req, const char **vip,
+		       union xlb_addr *addr, bool backend_must_exist, char *err, size_t err_len)
+{
+	const char *backend = NULL;
+	struct xlb_cfg_vip *v;
+
+	if (json_unpack(req->args, "{s:s, s:s}", "vip", vip, "backend", &backend)) {
+		snprintf(err, err_len, "'%s' needs a VIP name and a backend address", req->cmd);
+		return -EINVAL;
+	}
+	if (xlb_addr_parse(backend, addr)) {
+		snprintf(err, err_len, "invalid backend address '%s'", backend);
+		return -EINVAL;
+	}
+	v = xlb_cfg_find_vip(x->effective, *vip);
+	if (!v) {
+		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", *vip);
+		return -ENOENT;
+	}
+	if (backend_must_exist && !xlb_cfg_find_backend(v, addr)) {
+		snprintf(err, err_len, "VIP '%s' has no backend %s", *vip, backend);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Applies a changed set of overrides: persisted first, then applied; on
+ * any failure the old set is put back, in memory and on disk.
+ */
+static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
+				struct xlb_overrides *next, const char *what,
+				char *err, size_t err_len)
+{
+	struct xlb_overrides prev = x->ov;
+	struct xlb_diags d;
+	json_t *r = NULL;
+
+	if (xlb_overrides_save(x->state_path, next)) {
+		snprintf(err, err_len, "couldn't write state file '%s'; nothing changed",
+			 x->state_path);
+		xlb_overrides_free(next);
+		return NULL;
+	}
+	x->ov = *next;
+	xlb_diags_init(&d, x->config_path);
+	if (xlbd_apply(x, x->base, &d)) {
+		diags_text(&d, err, err_len);
+		x->ov = prev;
+		xlb_overrides_save(x->state_path, &prev);
+		xlb_overrides_free(next);
+	} else {
+		pr_info("uid %u: %s\n", req->uid, what);
+		xlb_overrides_free(&prev);
+		r = json_pack("{s:s}", "done", what);
+	}
+	xlb_diags_free(&d);
+	return r;
+}
+
+static int overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to)
+{
+	*to = *from;
+	to->items = malloc((from->cap ? from->cap : 1) * sizeof(*to->items));
+	if (!to->items)
+		return -ENOMEM;
+	memcpy(to->items, from->items, from->nr * sizeof(*to->items));
+	return 0;
+}
+
+static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
+		       char *err, size_t err_len)
+{
+	json_int_t weight = -1;
+	const char *vip, *state = NULL;
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+	char what[256];
+
+	if (find_target(x, req, &vip, &addr, true, err, err_len))
+		return NULL;
+	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "state", &state);
+	if (weight > XLB_MAX_WEIGHT || (weight < 0 && !state)) {
+		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
+		return NULL;
+	}
+	if (overrides_copy(&x->ov, &next))
+		return NULL;
+	o = xlb_overrides_get(&next, vip, &addr, true);
+	if (!o) {
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	if (weight >= 0) {
+		o->has_weight = true;
+		o->weight = weight;
+	}
+	if (state && xlb_admin_state_parse(state, &o->admin)) {
+		snprintf(err, err_len, "invalid state '%s': expected up, drain or disabled", state);
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	o->has_admin |= state != NULL;
+	o->uid = req->uid;
+	o->when = time(NULL);
+	xlb_override_describe(o, x->base, what, sizeof(what));
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
+			       char *err, size_t err_len)
+{
+	const char *vip, *mac = NULL;
+	json_int_t weight = 1;
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+	char what[256];
+
+	if (find_target(x, req, &vip, &addr, false, err, err_len))
+		return NULL;
+	if (xlb_cfg_find_backend(xlb_cfg_find_vip(x->effective, vip), &addr)) {
+		snprintf(err, err_len, "VIP '%s' already has that backend", vip);
+		return NULL;
+	}
+	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "mac", &mac);
+	if (weight < 0 || weight > XLB_MAX_WEIGHT) {
+		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
+		return NULL;
+	}
+	if (overrides_copy(&x->ov, &next))
+		return NULL;
+	o = xlb_overrides_get(&next, vip, &addr, true);
+	if (!o || (mac && xlb_mac_parse(mac, o->mac))) {
+		snprintf(err, err_len, "invalid MAC '%s'", mac ? mac : "");
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	o->removed = false;
+	o->added = true;
+	o->has_mac = mac != NULL;
+	o->has_weight = true;
+	o->weight = weight;
+	o->uid = req->uid;
+	o->when = time(NULL);
+	xlb_override_describe(o, x->base, what, sizeof(what));
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+static json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
+				  char *err, size_t err_len)
+{
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+	const char *vip;
+	char what[256];
+
+	if (find_target(x, req, &vip, &addr, true, err, err_len) ||
+	    overrides_copy(&x->ov, &next))
+		return NULL;
+	xlb_overrides_drop(&next, vip, &addr);
+	/* A backend only the CLI added simply goes; one from the config is marked. */
+	if (xlb_cfg_find_backend(xlb_cfg_find_vip(x->base, vip) ?: &(struct xlb_cfg_vip){}, &addr)) {
+		o = xlb_overrides_get(&next, vip, &addr, true);
+		if (!o) {
+			xlb_overrides_free(&next);
+			return NULL;
+		}
+		o->removed = true;
+		o->uid = req->uid;
+		o->when = time(NULL);
+	}
+	snprintf(what, sizeof(what), "%s: backend %s removed", vip,
+		 json_string_value(json_object_get(req->args, "backend")));
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+static json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
+			 char *err, size_t err_len)
+{
+	const char *vip = NULL, *backend = NULL;
+	struct xlb_overrides next;
+	union xlb_addr addr;
+	char what[256];
+	size_t dropped;
+
+	json_unpack(req->args, "{s?s, s?s}", "vip", &vip, "backend", &backend);
+	if (backend && (!vip || xlb_addr_parse(backend, &addr))) {
+		snprintf(err, err_len, "reset takes [VIP [BACKEND]]");
+		return NULL;
+	}
+	if (overrides_copy(&x->ov, &next))
+		return NULL;
+	if (!vip) {
+		dropped = next.nr;
+		next.nr = 0;
+	} else {
+		dropped = xlb_overrides_drop(&next, vip, backend ? &addr : NULL);
+	}
+	snprintf(what, sizeof(what), "dropped %zu runtime change%s%s%s", dropped,
+		 dropped == 1 ? "" : "s", vip ? " of " : "", vip ? vip : "");
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+/* ---- diff -------------------------------------------------------------- */
+
+/* For each slot of a table, the backend's address (live table or built one). */
+struct addr_table {
+	union xlb_addr *slot;
+	__u32 m;
+};
+
+static int live_addr_table(struct xlbd *x, const struct xlb_cfg_vip *vip, struct addr_table *t)
+{
+	struct xlb_backend be;
+	__u32 *ids, i;
+	int err;
+
+	t->slot = NULL;
+	err = xlb_dp_get_table(x->dp, vip->id, &ids, &t->m);
+	if (!err) {
+		t->slot = calloc(t->m ? t->m : 1, sizeof(*t->slot));
+		for (i = 0; t->slot && i < t->m; i++)
+			if (!xlb_dp_get_backend(x->dp, ids[i], &be))
+				t->slot[i] = be.addr;
+	}
+	free(ids);
+	return err;
+}
+
+static int built_addr_table(const struct xlb_cfg_vip *vip, struct addr_table *t)
+{
+	struct xlb_cfg_vip copy = *vip;
+	struct xlb_vip_spec spec;
+	__u32 *ids, i;
+	size_t b;
+	int err;
+
+	t->m = vip->table_size;
+	t->slot = calloc(t->m, sizeof(*t->slot));
+	ids = malloc(t->m * sizeof(*ids));
+	copy.backends = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*copy.backends));
+	err = !t->slot || !ids || !copy.backends ? -ENOMEM : 0;
+	for (b = 0; !err && b < vip->nr_backends; b++) {
+		copy.backends[b] = vip->backends[b];
+		copy.backends[b].id = b;	/* index: ids only need to tell backends apart */
+	}
+	if (!err)
+		err = xlb_vip_spec_from_cfg(&copy, &spec);
+	if (!err) {
+		err = xlb_service_build_table(&spec, ids);
+		free(spec.backends);
+	}
+	for (i = 0; !err && i < t->m; i++)
+		if (ids[i] < vip->nr_backends)
+			t->slot[i] = vip->backends[ids[i]].addr;
+	free(ids);
+	free(copy.backends);
+	return err;
+}
+
+/*
+ * Share of new flows that would land on another backend. With equal sizes
+ * slot by slot; otherwise over a fixed spread of hash values, as a new
+ * flow's slot is its hash modulo the size.
+ */
+static double moved_fraction(const struct addr_table *a, const struct addr_table *b)
+{
+	__u32 i, moved = 0, n = a->m == b->m ? a->m : 1u << 20, h = 0x9e3779b9;
+
+	if (!a->m || !b->m)
+		return 1.0;
+	for (i = 0; i < n; i++) {
+		__u32 sa = a->m == b->m ? i : h % a->m, sb = a->m == b->m ? i : h % b->m;
+
+		moved += xlb_addr_cmp(&a->slot[sa], &b->slot[sb]) != 0;
+		h = h * 1664525u + 1013904223u;
+	}
+	return (double)moved / n;
+}
+
+static double share_of(const struct addr_table *t, const union xlb_addr *addr)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < t->m; i++)
+		n += !xlb_addr_cmp(&t->slot[i], addr);
+	return t->m ? (double)n / t->m : 0.0;
+}
+
+static void add_backend_row(json_t *rows, const union xlb_addr *addr, const struct addr_table *now,
+			    const struct addr_table *after)
+{
+	char a[XLB_ADDR_STRLEN];
+	size_t i;
+
+	xlb_addr_str(addr, a, sizeof(a));
+	for (i = 0; i < json_array_size(rows); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(rows, i), "address")), a))
+			return;
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:f}", "address", a,
+		"share_now", now ? share_of(now, addr) : 0.0,
+		"share_after", after ? share_of(after, addr) : 0.0));
+}
+
+static json_t *vip_diff(struct xlbd *x, const struct xlb_cfg_vip *now_vip,
+			const struct xlb_cfg_vip *after_vip)
+{
+	struct addr_table now = {}, after = {};
+	json_t *rows = json_array(), *r;
+	const char *status;
+	size_t i;
+	double moved;
+
+	if (now_vip)
+		live_addr_table(x, now_vip, &now);
+	if (after_vip)
+		built_addr_table(after_vip, &after);
+	for (i = 0; now_vip && i < now_vip->nr_backends; i++)
+		add_backend_row(rows, &now_vip->backends[i].addr, &now, after_vip ? &after : NULL);
+	for (i = 0; after_vip && i < after_vip->nr_backends; i++)
+		add_backend_row(rows, &after_vip->backends[i].addr, now_vip ? &now : NULL, &after);
+	moved = now_vip && after_vip ? moved_fraction(&now, &after) : 1.0;
+	status = !now_vip ? "added" : !after_vip ? "removed" : moved > 0 ? "changed" : "unchanged";
+	r = json_pack("{s:s, s:s, s:f, s:i, s:i, s:o}",
+		      "name", now_vip ? now_vip->name : after_vip->name, "status", status,
+		      "moved", moved, "table_now", (int)now.m, "table_after", (int)after.m,
+		      "backends", rows);
+	free(now.slot);
+	free(after.slot);
+	return r;
+}
+
+static json_t *cmd_diff(struct xlbd *x, const struct ctl_request *req,
+			char *err, size_t err_len)
+{
+	const char *text = NULL, *file = "config";
+	struct xlb_cfg *base = NULL, *after;
+	json_t *vips = json_array(), *drift = json_array(), *r;
+	struct xlb_diags d;
+	char line[256];
+	size_t i;
+
+	json_unpack(req->args, "{s?s, s?s}", "config", &text, "file", &file);
+	xlb_diags_init(&d, file);
+	if (text && xlb_cfg_load_buf(file, text, strlen(text), &base, &d)) {
+		diags_text(&d, err, err_len);
+		xlb_diags_free(&d);
+		json_decref(vips);
+		json_decref(drift);
+		return NULL;
+	}
+	after = xlb_overrides_apply(base ? base : x->base, &x->ov, &d);
+	for (i = 0; i < x->ov.nr; i++) {
+		xlb_override_describe(&x->ov.items[i], base ? base : x->base, line, sizeof(line));
+		json_array_append_new(drift, json_string(line));
+	}
+	for (i = 0; after && i < after->nr_vips; i++)
+		json_array_append_new(vips, vip_diff(x, xlb_cfg_find_vip(x->effective,
+					after->vips[i].name), &after->vips[i]));
+	for (i = 0; after && i < x->effective->nr_vips; i++)
+		if (!xlb_cfg_find_vip(after, x->effective->vips[i].name))
+			json_array_append_new(vips, vip_diff(x, &x->effective->vips[i], NULL));
+	r = json_pack("{s:o, s:o, s:o}", "drift", drift, "vips", vips, "warnings", diags_json(&d));
+	xlb_cfg_free(after);
+	xlb_cfg_free(base);
+	xlb_diags_free(&d);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	command_fn fn;
+} commands[] = {
+	{ "status", cmd_status },
+	{ "list", cmd_list },
+	{ "counters", cmd_counters },
+	{ "reload", cmd_reload },
+	{ "set", cmd_set },
+	{ "backend-add", cmd_backend_add },
+	{ "backend-remove", cmd_backend_remove },
+	{ "reset", cmd_reset },
+	{ "diff", cmd_diff },
+};
+
+json_t *command_run(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(req->cmd, commands[i].name))
+			return commands[i].fn(x, req, err, err_len);
+	snprintf(err, err_len, "unknown command '%s'", req->cmd);
+	return NULL;
+}

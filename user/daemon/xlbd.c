@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlbd: loads (or adopts) the data path, applies the config and the
+ * runtime changes made with xlbctl, and serves xlbctl on a Unix socket.
+ *
+ * Forwarding does not depend on xlbd running: program, maps and link are
+ * pinned, so xlbd may stop, crash or be upgraded while packets flow. A new
+ * xlbd adopts what is pinned (flows, tables, counters) and switches the
+ * interface to its own program in one step.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "reconcile.h"
+#include "xlbd.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xlbd [-c FILE] [--check-config] [--state FILE] [--pin DIR]\n"
+		"            [--socket PATH] [--reset] [--unload] [-v]\n"
+		"  -c, --config FILE   config file (default %s)\n"
+		"  --check-config      check the config and exit: 0 clean, 1 errors\n"
+		"  --state FILE        runtime changes made with xlbctl (default %s)\n"
+		"  --pin DIR           where program, maps and link are pinned (default %s)\n"
+		"  --socket PATH       control socket (default %s)\n"
+		"  --reset             start afresh: drop pinned state, flows are lost\n"
+		"  --unload            detach xlb and remove its pinned state, then exit\n"
+		"  -v, --verbose       debug logging, libbpf's included\n",
+		XLB_DEFAULT_CONFIG, XLB_DEFAULT_STATE, XLBD_DEFAULT_PIN, XLBD_DEFAULT_SOCKET);
+}
+
+static int load_config(const char *path, struct xlb_cfg **cfg)
+{
+	struct xlb_diags d;
+	int err;
+
+	xlb_diags_init(&d, path);
+	err = xlb_cfg_load_file(path, cfg, &d);
+	xlb_diags_print(&d, stderr);
+	xlb_diags_free(&d);
+	return err;
+}
+
+int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
+{
+	struct xlb_cfg *eff;
+	int err;
+
+	eff = xlb_overrides_apply(base, &x->ov, d);
+	if (!eff)
+		return -ENOMEM;
+	err = xlb_cfg_check(eff, (struct xlb_pos){}, d);
+	if (err) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "with the runtime changes laid over it the config is not valid; nothing was applied ('xlbctl diff' lists them, 'xlbctl reset' drops them)");
+		xlb_cfg_free(eff);
+		return err;
+	}
+	err = xlb_reconcile(x->dp, eff);
+	if (err) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "couldn't write the data path's maps: %s", strerror(-err));
+		xlb_cfg_free(eff);
+		return err;
+	}
+	if (base != x->base) {
+		xlb_cfg_free(x->base);
+		x->base = base;
+	}
+	xlb_cfg_free(x->effective);
+	x->effective = eff;
+	x->applied = time(NULL);
+	return 0;
+}
+
+int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
+{
+	struct xlb_cfg *cfg;
+	int err;
+
+	err = xlb_cfg_load_file(x->config_path, &cfg, d);
+	if (!err) {
+		err = xlbd_apply(x, cfg, d);
+		if (err)
+			xlb_cfg_free(cfg);
+	}
+	if (err) {
+		pr_err("Reload of '%s' refused; the running config stays in force:\n",
+		       x->config_path);
+		xlb_diags_print(d, stderr);
+		return err;
+	}
+	pr_info("Reloaded '%s': %zu VIP%s\n", x->config_path, x->effective->nr_vips,
+		x->effective->nr_vips == 1 ? "" : "s");
+	return 0;
+}
+
+/* Loads the program, adopting pinned maps and link when there are some. */
+static int start_data_path(struct xlbd *x)
+{
+	struct xlb_dp_opts opts = {
+		.max_vips = x->base->max_vips,
+		.max_backends = x->base->max_backends,
+		.lru_entries = x->base->lru_entries,
+		.udp_idle_ms = x->base->udp_idle_ms,
+	};
+	int err;
+
+	if (xlb_dp_pinned(x->pin_dir)) {
+		opts.reuse_dir = x->pin_dir;
+		err = xlb_dp_load(&x->dp, &opts);
+		if (!err)
+			err = xlb_dp_adopt_link(x->dp, x->pin_dir);
+		if (err)
+			return err;
+		x->adopted = true;
+		pr_info("Adopted the data path pinned under %s: flows and counters kept\n",
+			x->pin_dir);
+		if (xlb_dp_max_vips(x->dp) != x->base->max_vips ||
+		    xlb_dp_max_backends(x->dp) != x->base->max_backends)
+			pr_warn("Map sizes in the config differ from the pinned maps (%u VIPs, %u backends); they apply after 'xlbd --reset'\n",
+				xlb_dp_max_vips(x->dp), xlb_dp_max_backends(x->dp));
+		return 0;
+	}
+	err = xlb_dp_load(&x->dp, &opts);
+	if (!err)
+		err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
+	if (!err)
+		err = xlb_dp_pin(x->dp, x->pin_dir);
+	return err;
+}
+
+static int setup_signals(struct xlbd *x)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	x->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return x->signal_fd < 0 ? -errno : 0;
+}
+
+static void handle_signal(struct xlbd *x)
+{
+	struct signalfd_siginfo si;
+	struct xlb_diags d;
+
+	while (read(x->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
+			xlb_diags_init(&d, x->config_path);
+			xlbd_reload(x, &d);
+			xlb_diags_free(&d);
+			sd_notify(0, "READY=1");
+		} else {
+			x->running = false;
+		}
+	}
+}
+
+static int event_loop(struct xlbd *x)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, events[8];
+	int n, i;
+
+	x->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (x->epoll_fd < 0)
+		return -errno;
+	ev.data.fd = x->signal_fd;
+	epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, x->signal_fd, &ev);
+	ev.data.fd = x->listen_fd;
+	epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, x->listen_fd, &ev);
+
+	x->running = true;
+	while (x->running) {
+		n = epoll_wait(x->epoll_fd, events, 8, -1);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			if (events[i].data.fd == x->signal_fd)
+				handle_signal(x);
+			else if (events[i].data.fd == x->listen_fd)
+				control_accept(x);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "state", required_argument, NULL, 's' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "reset", no_argument, NULL, 'R' },
+		{ "unload", no_argument, NULL, 'U' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct xlbd x = {
+		.config_path = XLB_DEFAULT_CONFIG,
+		.state_path = XLB_DEFAULT_STATE,
+		.pin_dir = XLBD_DEFAULT_PIN,
+		.socket_path = XLBD_DEFAULT_SOCKET,
+		.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1,
+	};
+	bool check_only = false, reset = false;
+	struct xlb_diags d;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "c:vh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': x.config_path = optarg; break;
+		case 'C': check_only = true; break;
+		case 's': x.state_path = optarg; break;
+		case 'p': x.pin_dir = optarg; break;
+		case 'S': x.socket_path = optarg; break;
+		case 'R': reset = true; break;
+		case 'U':
+			if (xlb_dp_unpin(x.pin_dir)) {
+				pr_err("Couldn't remove pinned state under '%s': %s\n", x.pin_dir,
+				       strerror(errno));
+				return 1;
+			}
+			pr_info("Detached xlb and removed its pinned state under %s\n", x.pin_dir);
+			return 0;
+		case 'v': xlb_log_set_level(XLB_LOG_DEBUG); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	xlb_log_hook_libbpf();
+
+	if (check_only) {
+		xlb_diags_init(&d, x.config_path);
+		err = xlb_cfg_load_file(x.config_path, &x.base, &d);
+		xlb_diags_print(&d, stdout);
+		printf("%s: %zu error%s, %zu warning%s\n", x.config_path, d.errors,
+		       d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
+		xlb_diags_free(&d);
+		xlb_cfg_free(x.base);
+		return err ? 1 : 0;
+	}
+	if (load_config(x.config_path, &x.base)) {
+		pr_err("xlbd not started: fix the config above ('xlbctl check %s')\n", x.config_path);
+		return 1;
+	}
+	if (xlb_overrides_load(x.state_path, &x.ov))
+		return 1;
+	if (reset)
+		xlb_dp_unpin(x.pin_dir);
+	x.started = time(NULL);
+
+	err = setup_signals(&x);
+	if (!err)
+		err = start_data_path(&x);
+	if (!err) {
+		xlb_diags_init(&d, x.config_path);
+		err = xlbd_apply(&x, x.base, &d);
+		xlb_diags_print(&d, stderr);
+		xlb_diags_free(&d);
+	}
+	if (!err)
+		err = control_open(&x);
+	if (!err) {
+		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
+			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
+			x.base->ifname, x.socket_path);
+		sd_notify(0, "READY=1");
+		err = event_loop(&x);
+	}
+	if (err)
+		pr_err("xlbd stopping: %s\n", strerror(-err));
+	else
+		pr_info("xlbd stopping; forwarding goes on (pinned under %s)\n", x.pin_dir);
+	sd_notify(0, "STOPPING=1");
+	control_close(&x);
+	if (x.epoll_fd >= 0)
+		close(x.epoll_fd);
+	if (x.signal_fd >= 0)
+		close(x.signal_fd);
+	xlb_dp_destroy(x.dp);
+	xlb_cfg_free(x.effective);
+	if (x.base != x.effective)
+		xlb_cfg_free(x.base);
+	xlb_overrides_free(&x.ov);
+	return err ? 1 : 0;
+}
