@@ -11,7 +11,8 @@ BUILD=${BUILD:-build}
 SAN_BUILD=${SAN_BUILD:-$BUILD/san}
 export BUILD SAN_BUILD
 # End-to-end tests drive the sanitized loader too.
-export TB_BUILD=$PWD/$BUILD TB_LOADER=$PWD/$SAN_BUILD/xlb-load
+export TB_BUILD=$PWD/$BUILD TB_LOADER=$PWD/$SAN_BUILD/xlb-load \
+	TB_XLBD=$PWD/$SAN_BUILD/xlbd TB_XLBCTL=$PWD/$SAN_BUILD/xlbctl
 # Leak checks on, and any sanitizer report fails the run.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -244,9 +244,13 @@ tb_write_config() {
 tb_start_xlbd() {
 	local config=$1 n
 	shift
-	tb_enter lb "$TB_XLBD" -c "$config" --pin "$TB_PIN" --socket "$TB_SOCKET" \
-		--state "$TB_STATE/state.json" "$@" >>"$TB_STATE/xlbd.log" 2>&1 &
+	# nsenter, not a shell function: $! must be xlbd itself (nsenter execs it).
+	nsenter --net="/run/netns/$(tb_ns lb)" "$TB_XLBD" -c "$config" --pin "$TB_PIN" \
+		--socket "$TB_SOCKET" --state "$TB_STATE/state.json" "$@" \
+		>>"$TB_STATE/xlbd.log" 2>&1 &
 	TB_XLBD_PID=$!
+	# Tests kill it on purpose; no job-control notices for that.
+	disown "$TB_XLBD_PID"
 	for ((n = 0; n < 100; n++)); do
 		XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" status >/dev/null 2>&1 && return 0
 		kill -0 "$TB_XLBD_PID" 2>/dev/null || break
@@ -258,6 +262,17 @@ tb_start_xlbd() {
 }
 
 tb_xlbctl() { XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" "$@"; }
+
+# tb_stop_xlbd [SIGNAL]: stops xlbd and waits until it is gone.
+tb_stop_xlbd() {
+	local n
+	kill "-${1:-TERM}" "$TB_XLBD_PID" 2>/dev/null || return 1
+	for ((n = 0; n < 100; n++)); do
+		kill -0 "$TB_XLBD_PID" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 tb_stats() { "$TB_LOADER" stats --pin "$TB_PIN"; }
 

@@ -293,7 +293,8 @@ static int overrides_copy(const struct xlb_overrides *from, struct xlb_overrides
 	to->items = malloc((from->cap ? from->cap : 1) * sizeof(*to->items));
 	if (!to->items)
 		return -ENOMEM;
-	memcpy(to->items, from->items, from->nr * sizeof(*to->items));
+	if (from->nr)
+		memcpy(to->items, from->items, from->nr * sizeof(*to->items));
 	return 0;
 }
 

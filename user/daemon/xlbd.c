@@ -269,11 +269,14 @@ int main(int argc, char **argv)
 	}
 	if (xlb_overrides_load(x.state_path, &x.ov))
 		return 1;
-	if (reset)
-		xlb_dp_unpin(x.pin_dir);
 	x.started = time(NULL);
 
+	/* The socket first: a second xlbd must stop before it touches anything. */
 	err = setup_signals(&x);
+	if (!err)
+		err = control_open(&x);
+	if (!err && reset)
+		xlb_dp_unpin(x.pin_dir);
 	if (!err)
 		err = start_data_path(&x);
 	if (!err) {
@@ -282,8 +285,6 @@ int main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
-	if (!err)
-		err = control_open(&x);
 	if (!err) {
 		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
 			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
