@@ -84,7 +84,7 @@ $(1)/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(1)
 $(1)/tests/%.o: tests/*/%.c $(USER_HDRS) $(SKELS) $(wildcard tests/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -Itests/bpf -c $$< -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libxlb.a: $(patsubst user/%.c,$(1)/%.o,$(LIB_SRCS))
 	$$(call msg,AR,$$@)
@@ -120,8 +120,7 @@ $(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/tests/pkt.o \
-		       $(SAN_BUILD)/libxlb.a
+$(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 

@@ -25,6 +25,13 @@
 /* Set by the loader before load. */
 const volatile __u64 udp_idle_ns = XLB_DEFAULT_UDP_IDLE_SEC * 1000000000ull;
 const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
+/*
+ * A trace instance (xlbctl trace) shares the live maps but changes none of
+ * them: it records its decision in trace_out instead. The flag is constant
+ * at load, so in the live instance the verifier drops all of it.
+ */
+const volatile __u8 trace_mode = 0;
+struct xlb_trace trace_out = {};
 
 /* Address entries live next to the VIPs, hence twice the VIP count. */
 struct {
@@ -119,7 +126,20 @@ struct pkt {
 
 static __always_inline void count_reason(__u32 reason, __u64 bytes)
 {
-	struct xlb_counter *c = bpf_map_lookup_elem(&reason_stats, &reason);
+	struct xlb_counter *c;
+
+	if (trace_mode) {
+		if (reason < XLB_R_VERDICT_MAX)
+			trace_out.reason = reason;
+		else if (reason == XLB_R_LRU_HIT)
+			trace_out.lru = XLB_TRACE_LRU_HIT;
+		else if (reason == XLB_R_LRU_MISS)
+			trace_out.lru = XLB_TRACE_LRU_MISS;
+		else if (reason == XLB_R_LRU_STALE)
+			trace_out.lru = XLB_TRACE_LRU_STALE;
+		return;
+	}
+	c = bpf_map_lookup_elem(&reason_stats, &reason);
 
 	if (c) {
 		c->packets++;
@@ -293,6 +313,11 @@ static __always_inline __u32 table_pick(__u32 vip_id, __u32 hash)
 	if (!size || !*size)
 		return XLB_NO_BACKEND;
 	slot = hash % *size + 1;
+	if (trace_mode) {
+		trace_out.hash = hash;
+		trace_out.slot = slot - 1;
+		trace_out.table_size = *size;
+	}
 	id = bpf_map_lookup_elem(table, &slot);
 	return id ? *id : XLB_NO_BACKEND;
 }
@@ -323,7 +348,7 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 		if (be && !expired && backend_takes_flows(be, vip->id)) {
 			count_reason(XLB_R_LRU_HIT, 0);
 			/* Refresh at most once a second: writes bounce cache lines. */
-			if (now && now - conn->atime_ns > 1000000000ull)
+			if (!trace_mode && now && now - conn->atime_ns > 1000000000ull)
 				conn->atime_ns = now;
 			*be_id = id;
 			*is_new = 0;
@@ -342,7 +367,7 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 		return NULL;
 
 	*is_new = !p->is_icmp_err;
-	if (*is_new) {
+	if (*is_new && !trace_mode) {
 		fresh.backend_id = *be_id;
 		fresh.atime_ns = now ? now : bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&conns, &p->flow, &fresh, BPF_ANY))
@@ -403,7 +428,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 	__u32 vip_id = vip->id, be_id, zero = 0;
 	int is_new = 0, err;
 
-	vs = bpf_map_lookup_elem(&vip_stats, &vip_id);
+	if (trace_mode) {
+		trace_out.vip_found = 1;
+		trace_out.vip_id = vip_id;
+	}
+	vs = trace_mode ? NULL : bpf_map_lookup_elem(&vip_stats, &vip_id);
 	if (vs) {
 		vs->packets++;
 		vs->bytes += bytes;
@@ -442,7 +471,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 		return XDP_DROP;
 	}
 
-	bs = bpf_map_lookup_elem(&backend_stats, &be_id);
+	if (trace_mode)
+		trace_out.backend_id = be_id;
+	bs = trace_mode ? NULL : bpf_map_lookup_elem(&backend_stats, &be_id);
 	if (bs) {
 		bs->packets++;
 		bs->bytes += bytes;

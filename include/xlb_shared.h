@@ -146,6 +146,28 @@ struct xlb_vip_stats {
 	__u64 no_backend;	/* packets dropped: no usable backend */
 };
 
+/*
+ * What a trace-mode instance of the program decided for one packet
+ * (xlbctl trace). Trace mode writes no flow entries and no counters.
+ */
+enum xlb_trace_lru {
+	XLB_TRACE_LRU_NONE = 0,	/* not looked up (not a VIP flow) */
+	XLB_TRACE_LRU_HIT,
+	XLB_TRACE_LRU_MISS,
+	XLB_TRACE_LRU_STALE,	/* entry found, backend no longer takes it */
+};
+
+struct xlb_trace {
+	__u32 reason;		/* enum xlb_reason of the verdict */
+	__u32 vip_id;
+	__u32 backend_id;
+	__u32 lru;		/* enum xlb_trace_lru */
+	__u32 hash;		/* flow hash, when the table was used */
+	__u32 slot;		/* table slot (0-based), when the table was used */
+	__u32 table_size;
+	__u32 vip_found;
+};
+
 /* Decap program counters. */
 enum xlb_decap_reason {
 	XLB_DR_PASS = 0,	/* not a tunnel packet */

@@ -19,6 +19,8 @@
 /* Map fds by role; from the skeleton when loaded, from pins when opened. */
 struct xlb_dp {
 	struct xlb *skel;	/* NULL when opened from pins */
+	struct xlb *trace;	/* trace instance, loaded on first use */
+	__u32 udp_idle_ms;
 	int link_fd;		/* XDP link; -1 when not attached here */
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd;
@@ -150,6 +152,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	dp->max_vips = o.max_vips;
 	dp->max_backends = o.max_backends;
 	dp->hash_seed = o.hash_seed;
+	dp->udp_idle_ms = o.udp_idle_ms;
 	{
 		struct bpf_map *maps[] = {
 			skel->maps.vips, skel->maps.backends, skel->maps.conns,
@@ -232,6 +235,7 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 		return;
 	if (dp->link_fd >= 0)
 		close(dp->link_fd);
+	xlb__destroy(dp->trace);
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
 	} else {
@@ -529,6 +533,57 @@ out:
 	free(vals);
 	close(fd);
 	return err;
+}
+
+static int load_trace_instance(struct xlb_dp *dp)
+{
+	struct xlb *t = xlb__open();
+	struct bpf_map *map;
+	size_t i;
+	int err = t ? 0 : -errno;
+
+	if (err)
+		return err;
+	t->rodata->trace_mode = 1;
+	t->rodata->hash_seed = dp->hash_seed;
+	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
+	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]) && !err; i++) {
+		map = bpf_object__find_map_by_name(t->obj, map_names[i]);
+		err = map ? bpf_map__reuse_fd(map, *map_fd_slot(dp, i)) : -ENOENT;
+	}
+	if (!err)
+		err = xlb__load(t);
+	if (err) {
+		pr_err("Couldn't load the trace instance of 'xlb_xdp': %s\n", strerror(-err));
+		xlb__destroy(t);
+		return err;
+	}
+	dp->trace = t;
+	return 0;
+}
+
+int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace *tr,
+		 __u32 *verdict, void *out, __u32 *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = pkt,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = *out_len,
+		.repeat = 1,
+	);
+	int err;
+
+	if (!dp->trace && (err = load_trace_instance(dp)))
+		return err;
+	/* .bss is mapped: this clears the instance's record in the kernel. */
+	memset(&dp->trace->bss->trace_out, 0, sizeof(dp->trace->bss->trace_out));
+	if (bpf_prog_test_run_opts(bpf_program__fd(dp->trace->progs.xlb_xdp), &opts))
+		return -errno;
+	*tr = dp->trace->bss->trace_out;
+	*verdict = opts.retval;
+	*out_len = opts.data_size_out;
+	return 0;
 }
 
 /* Per-CPU values of u64 fields, summed field by field into out. */

@@ -64,6 +64,14 @@ int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id);
 /* Reads the live table into a new array of *m backend ids (free() it). */
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
 
+/*
+ * Runs a packet through a trace instance of the program: same code, same
+ * (live) maps, but it writes nothing; what it decided comes back in *tr,
+ * the verdict in *verdict and the packet it would send in out.
+ */
+int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace *tr,
+		 __u32 *verdict, void *out, __u32 *out_len);
+
 /* Counters, summed over CPUs. */
 int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out);
 int xlb_dp_vip_stats(struct xlb_dp *dp, __u32 vip_id, struct xlb_vip_stats *out);

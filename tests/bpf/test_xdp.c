@@ -21,7 +21,7 @@
 #include "addr.h"
 #include "dataplane.h"
 #include "log.h"
-#include "pkt.h"
+#include "packet.h"
 #include "service.h"
 #include "xlb_hash.h"
 #include "xlb_decap.skel.h"

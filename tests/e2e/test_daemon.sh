@@ -7,7 +7,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ALL_TESTS="test_apply test_bad_reload_changes_nothing test_good_reload
+ALL_TESTS="test_apply test_trace test_bad_reload_changes_nothing test_good_reload
 	   test_cli_changes_survive_restart test_kill9_under_traffic
 	   test_stale_socket test_unprivileged_refused"
 
@@ -43,6 +43,25 @@ test_apply() {
 		[[ ${want:-0} == "$got" ]] || fail "be$i answered ${want:-0}, xlbctl dump says $got new flows" || return 1
 	done
 	tb_xlbctl status | grep -q "2 VIPs, 6 backends" || fail "status: $(tb_xlbctl status)"
+}
+
+# trace predicts the backend of a flow, writes nothing, and sees the LRU entry.
+test_trace() {
+	local before out be name port
+	take_ports 1
+	port=$FIRST
+	before=$(tb_xlbctl dump)
+	out=$(tb_xlbctl trace tcp 198.18.0.2 "$port" "$TB_VIP4" 80) || fail "trace failed: $out" || return 1
+	[[ $out == *"a new flow"*"slot"*"verdict tx (tx_forward)"* ]] || fail "trace of a new flow: $out" || return 1
+	be=$(tb_xlbctl -j trace tcp 198.18.0.2 "$port" "$TB_VIP4" 80 |
+	     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])')
+	[[ $(tb_xlbctl dump) == "$before" ]] || fail "trace changed counters or state" || return 1
+	name=$(tb_http_get 4 "$port") || fail "connection failed" || return 1
+	[[ $(tb_be_addr4 "${name#be}") == "$be" ]] || fail "trace said $be, $name answered" || return 1
+	out=$(tb_xlbctl trace tcp 198.18.0.2 "$port" "$TB_VIP4" 80)
+	[[ $out == *"in the connection table: backend $be"* ]] || fail "no LRU hit after the connection: $out" || return 1
+	out=$(tb_xlbctl trace udp 198.18.0.2 "$port" 198.18.100.99 53)
+	[[ $out == *"no VIP takes this flow"*"verdict pass (pass_not_vip)"* ]] || fail "non-VIP trace: $out"
 }
 
 test_bad_reload_changes_nothing() {

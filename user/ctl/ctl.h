@@ -34,5 +34,6 @@ int remove_main(int argc, char **argv);
 int reset_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
+int trace_main(int argc, char **argv);
 
 #endif /* XLB_CTL_H */

@@ -30,6 +30,7 @@ static const struct {
 	{ "check", check_main, "Checks a config file for errors, touching nothing" },
 	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
 	{ "reload", reload_main, "Makes xlbd re-read its config" },
+	{ "trace", trace_main, "Shows which backend a flow gets, and why" },
 };
 
 bool ctl_usage(int argc, char **argv, int min, int max, const char *usage, int *rc)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Test packets built in C, and independent checksum checks of what comes out. */
-#ifndef XLB_TEST_PKT_H
-#define XLB_TEST_PKT_H
+/*
+ * Packets built in C: test packets, and the ones xlbctl trace runs through
+ * the live program. Plus checksum checks that do not trust the data path.
+ */
+#ifndef XLB_PACKET_H
+#define XLB_PACKET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,4 +64,4 @@ __u16 pkt_l4_csum(const __u8 *ip);
 /* Offset of the IP header after Ethernet and VLAN tags. */
 size_t pkt_l3_off(const __u8 *frame);
 
-#endif /* XLB_TEST_PKT_H */
+#endif /* XLB_PACKET_H */

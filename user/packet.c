@@ -4,7 +4,7 @@
 #include <netinet/in.h>
 #include <linux/if_ether.h>
 
-#include "pkt.h"
+#include "packet.h"
 
 const __u8 pkt_client_mac[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
 const __u8 pkt_lb_mac[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x02 };
