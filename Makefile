@@ -51,7 +51,7 @@ BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
 
-.PHONY: all deps test demo clean
+.PHONY: all deps test demo install clean
 all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS))
 
 deps: | $(BUILD)
@@ -140,6 +140,17 @@ TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)) \
 
 test: all $(TEST_BINS)
 	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) bash tests/run.sh
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+install: all
+	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
+	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
+	install -D -m 0644 $(BUILD)/xlb_decap.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb_decap.bpf.o
+	install -D -m 0644 tools/systemd/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
+	install -D -m 0644 tests/config/good/full.yaml $(DESTDIR)$(PREFIX)/share/doc/xlb/xlb.yaml.example
 
 demo: all
 	$(Q)bash tools/demo.sh $(DEMO_ARGS)

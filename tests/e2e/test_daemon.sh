@@ -108,7 +108,14 @@ test_cli_changes_survive_restart() {
 	tb_xlbctl status | grep -q "adopted" || fail "restart did not adopt pinned state" || return 1
 	tb_xlbctl diff | grep -q "web4 198.18.1.11: weight 5 (config 1)" || fail "diff shows no drift" || return 1
 	tb_xlbctl reset >/dev/null || fail "reset refused" || return 1
-	tb_xlbctl dump | grep -qP '^backend\tweb4\t198.18.1.11\t1\tup\t' || fail "reset kept the change"
+	tb_xlbctl dump | grep -qP '^backend\tweb4\t198.18.1.11\t1\tup\t' || fail "reset kept the change" || return 1
+	# A change that leaves a VIP with no backend taking traffic is refused.
+	tb_xlbctl drain web4 198.18.1.11 >/dev/null && tb_xlbctl drain web4 198.18.1.12 >/dev/null ||
+		fail "draining two of three refused" || return 1
+	out=$(tb_xlbctl drain web4 198.18.1.13 2>&1) && fail "draining the last backend was accepted" && return 1
+	[[ $out == *"VIP 'web4' has no backend that takes traffic"* ]] || fail "refusal did not say why: $out" || return 1
+	tb_xlbctl dump | grep -qP '^backend\tweb4\t198.18.1.13\t2\tup\tup\t' || fail "refused change applied" || return 1
+	tb_xlbctl reset >/dev/null
 }
 
 test_kill9_under_traffic() {
