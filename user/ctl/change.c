@@ -17,13 +17,10 @@ static int run(const char *cmd, json_t *args)
 	json_t *r;
 	int rc;
 
-	r = ctl_call(cmd, args, &rc);
+	r = ctl_call_plain(cmd, args, &rc);
 	if (!r)
 		return rc;
-	if (json_output)
-		ctl_print_json(r);
-	else
-		printf("%s\n", json_string_value(json_object_get(r, "done")));
+	printf("%s\n", json_string_value(json_object_get(r, "done")));
 	json_decref(r);
 	return CTL_OK;
 }

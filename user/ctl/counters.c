@@ -14,14 +14,9 @@ int counters_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "counters", &rc))
 		return rc;
-	r = ctl_call("counters", NULL, &rc);
+	r = ctl_call_plain("counters", NULL, &rc);
 	if (!r)
 		return rc;
-	if (json_output) {
-		ctl_print_json(r);
-		json_decref(r);
-		return CTL_OK;
-	}
 	printf("%-20s %14s %16s\n", "reason", "packets", "bytes");
 	json_object_foreach(json_object_get(r, "reasons"), name, v)
 		printf("%-20s %14lld %16lld\n", name,

@@ -56,14 +56,9 @@ int diff_main(int argc, char **argv)
 		json_object_set_new(args, "file", json_string(argv[1]));
 		free(text);
 	}
-	r = ctl_call("diff", args, &rc);
+	r = ctl_call_plain("diff", args, &rc);
 	if (!r)
 		return rc;
-	if (json_output) {
-		ctl_print_json(r);
-		json_decref(r);
-		return CTL_OK;
-	}
 	json_array_foreach(json_object_get(r, "warnings"), i, s)
 		printf("%s\n", json_string_value(s));
 	if (json_array_size(json_object_get(r, "drift"))) {

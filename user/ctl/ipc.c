@@ -103,6 +103,18 @@ out:
 	return result;
 }
 
+json_t *ctl_call_plain(const char *cmd, json_t *args, int *rc)
+{
+	json_t *r = ctl_call(cmd, args, rc);
+
+	if (r && json_output) {
+		ctl_print_json(r);
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 void ctl_print_json(json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);

@@ -10,6 +10,12 @@
  * object, or NULL after printing why to stderr. *rc gets the exit code.
  */
 json_t *ctl_call(const char *cmd, json_t *args, int *rc);
+/*
+ * ctl_call for commands whose -j output is the result as it is: with -j it
+ * prints the result and returns NULL with *rc = CTL_OK, so the caller only
+ * formats the plain view.
+ */
+json_t *ctl_call_plain(const char *cmd, json_t *args, int *rc);
 /* Prints JSON to stdout (-j). */
 void ctl_print_json(json_t *j);
 

@@ -16,19 +16,16 @@ int reload_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "reload", &rc))
 		return rc;
-	r = ctl_call("reload", NULL, &rc);
+	r = ctl_call_plain("reload", NULL, &rc);
 	if (!r) {
-		fprintf(stderr, "reload: refused; the running config stays in force\n");
+		if (rc != CTL_OK)
+			fprintf(stderr, "reload: refused; the running config stays in force\n");
 		return rc;
 	}
-	if (json_output) {
-		ctl_print_json(r);
-	} else {
-		json_array_foreach(json_object_get(r, "warnings"), i, w)
-			printf("%s\n", json_string_value(w));
-		printf("reloaded %s: %lld VIPs\n", json_string_value(json_object_get(r, "config")),
-		       (long long)json_integer_value(json_object_get(r, "vips")));
-	}
+	json_array_foreach(json_object_get(r, "warnings"), i, w)
+		printf("%s\n", json_string_value(w));
+	printf("reloaded %s: %lld VIPs\n", json_string_value(json_object_get(r, "config")),
+	       (long long)json_integer_value(json_object_get(r, "vips")));
 	json_decref(r);
 	return CTL_OK;
 }

@@ -22,12 +22,10 @@ int status_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "status", &rc))
 		return rc;
-	r = ctl_call("status", NULL, &rc);
+	r = ctl_call_plain("status", NULL, &rc);
 	if (!r)
 		return rc;
-	if (json_output) {
-		ctl_print_json(r);
-	} else {
+	{
 		json_int_t vips = json_integer_value(json_object_get(r, "vips"));
 		json_int_t bes = json_integer_value(json_object_get(r, "backends"));
 		json_int_t ov = json_integer_value(json_object_get(r, "overrides"));

@@ -23,15 +23,12 @@ int trace_main(int argc, char **argv)
 		fprintf(stderr, "trace: ports are numbers from 0 to 65535\n");
 		return CTL_USAGE;
 	}
-	r = ctl_call("trace", json_pack("{s:s, s:s, s:i, s:s, s:i}", "proto", argv[1],
+	r = ctl_call_plain("trace", json_pack("{s:s, s:s, s:i, s:s, s:i}", "proto", argv[1],
 					"src", argv[2], "sport", (int)sport, "dst", argv[4],
 					"dport", (int)dport), &rc);
 	if (!r)
 		return rc;
-	if (json_output)
-		ctl_print_json(r);
-	else
-		printf("%s\nverdict %s (%s)\n", json_string_value(json_object_get(r, "explanation")),
+	printf("%s\nverdict %s (%s)\n", json_string_value(json_object_get(r, "explanation")),
 		       json_string_value(json_object_get(r, "verdict")),
 		       json_string_value(json_object_get(r, "reason")));
 	json_decref(r);

@@ -288,6 +288,19 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 	return r;
 }
 
+/* Who changed it and when, then as commit_overrides. */
+static json_t *commit_change(struct xlbd *x, const struct ctl_request *req,
+			     struct xlb_overrides *next, struct xlb_override *o,
+			     char *err, size_t err_len)
+{
+	char what[256];
+
+	o->uid = req->uid;
+	o->when = time(NULL);
+	xlb_override_describe(o, x->base, what, sizeof(what));
+	return commit_overrides(x, req, next, what, err, err_len);
+}
+
 static int overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to)
 {
 	*to = *from;
@@ -307,7 +320,6 @@ static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 	struct xlb_overrides next;
 	struct xlb_override *o;
 	union xlb_addr addr;
-	char what[256];
 
 	if (find_target(x, req, &vip, &addr, true, err, err_len))
 		return NULL;
@@ -333,10 +345,7 @@ static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 		return NULL;
 	}
 	o->has_admin |= state != NULL;
-	o->uid = req->uid;
-	o->when = time(NULL);
-	xlb_override_describe(o, x->base, what, sizeof(what));
-	return commit_overrides(x, req, &next, what, err, err_len);
+	return commit_change(x, req, &next, o, err, err_len);
 }
 
 static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
@@ -347,7 +356,6 @@ static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 	struct xlb_overrides next;
 	struct xlb_override *o;
 	union xlb_addr addr;
-	char what[256];
 
 	if (find_target(x, req, &vip, &addr, false, err, err_len))
 		return NULL;
@@ -373,10 +381,7 @@ static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 	o->has_mac = mac != NULL;
 	o->has_weight = true;
 	o->weight = weight;
-	o->uid = req->uid;
-	o->when = time(NULL);
-	xlb_override_describe(o, x->base, what, sizeof(what));
-	return commit_overrides(x, req, &next, what, err, err_len);
+	return commit_change(x, req, &next, o, err, err_len);
 }
 
 static json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
