@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	make gcc clang llvm
 	libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-	libcmocka-dev libyaml-dev libjansson-dev libsystemd-dev libclang-rt-dev
+	libcmocka-dev libyaml-dev libjansson-dev libsystemd-dev libcurl4-openssl-dev libclang-rt-dev
 	iproute2 ethtool curl
 	python3 python3-scapy
 	tcpdump

@@ -441,6 +441,7 @@ static bool parse_address(struct walker *w, yaml_node_t *n, const char *what,
 
 /* ---- probe ------------------------------------------------------------- */
 
+/* Index + 1 is the enum xlb_probe_type: 0 is "not given". */
 static const char *const probe_types[] = { "none", "tcp", "http", "https", "udp", "exec", NULL };
 
 #define PROBE_FIELD(fname, body)						\
@@ -450,7 +451,10 @@ static void probe_##fname(struct walker *w, yaml_node_t *v, void *obj)	\
 	body;								\
 }
 
-PROBE_FIELD(type, { int t; if (parse_choice(w, v, "probe type", probe_types, &t)) p->type = t; })
+PROBE_FIELD(type, { int t; if (parse_choice(w, v, "probe type", probe_types, &t)) p->type = t + 1; })
+PROBE_FIELD(address, { p->has_address = parse_address(w, v, "probe address", &p->address); })
+PROBE_FIELD(send, { parse_name(w, v, "probe send", p->send, sizeof(p->send)); })
+PROBE_FIELD(expect, { parse_name(w, v, "probe expect", p->expect, sizeof(p->expect)); })
 PROBE_FIELD(port, { __u32 x; if (parse_number(w, v, "probe port", 1, 65535, &x)) p->port = x; })
 PROBE_FIELD(path, { const char *s = scalar(w, v, "probe path");
 	if (s && s[0] != '/') err(w, v, "invalid probe path '%s': must start with '/'", s);
@@ -464,7 +468,8 @@ PROBE_FIELD(rise, { parse_number(w, v, "probe rise", 1, 100, &p->rise); })
 PROBE_FIELD(fall, { parse_number(w, v, "probe fall", 1, 100, &p->fall); })
 
 static const struct field probe_fields[] = {
-	{ "type", probe_type }, { "port", probe_port }, { "path", probe_path },
+	{ "type", probe_type }, { "address", probe_address }, { "port", probe_port },
+	{ "path", probe_path }, { "send", probe_send }, { "expect", probe_expect },
 	{ "host", probe_host }, { "command", probe_command },
 	{ "expect_status", probe_expect_status }, { "interval", probe_interval },
 	{ "timeout", probe_timeout }, { "rise", probe_rise }, { "fall", probe_fall },
@@ -599,6 +604,16 @@ static void vip_echo(struct walker *w, yaml_node_t *v, void *obj)
 	parse_bool(w, v, "echo_reply", &((struct xlb_cfg_vip *)obj)->echo_reply);
 }
 
+static const char *const all_down_policies[] = { "keep", "drop", NULL };
+
+static void vip_all_down(struct walker *w, yaml_node_t *v, void *obj)
+{
+	int p;
+
+	if (parse_choice(w, v, "all_down", all_down_policies, &p))
+		((struct xlb_cfg_vip *)obj)->all_down = p;
+}
+
 static void vip_probe(struct walker *w, yaml_node_t *v, void *obj)
 {
 	parse_probe(w, v, &((struct xlb_cfg_vip *)obj)->probe);
@@ -643,7 +658,7 @@ static const struct field vip_fields[] = {
 	{ "name", vip_name }, { "address", vip_address }, { "port", vip_port },
 	{ "protocol", vip_protocol }, { "mode", vip_mode },
 	{ "table_size", vip_table_size }, { "hash", vip_hash },
-	{ "echo_reply", vip_echo }, { "probe", vip_probe },
+	{ "echo_reply", vip_echo }, { "probe", vip_probe }, { "all_down", vip_all_down },
 	{ "backends", vip_backends },
 };
 

@@ -27,7 +27,8 @@ enum xlb_admin_state {
 };
 
 enum xlb_probe_type {
-	XLB_PROBE_NONE = 0,
+	XLB_PROBE_UNSET = 0,		/* not given: inherit, or the default */
+	XLB_PROBE_NONE,			/* no probing: always healthy */
 	XLB_PROBE_TCP,
 	XLB_PROBE_HTTP,
 	XLB_PROBE_HTTPS,
@@ -40,7 +41,11 @@ struct xlb_cfg_probe {
 	enum xlb_probe_type type;
 	__u32 interval_ms, timeout_ms, rise, fall;
 	__u16 port;			/* 0: the service port */
+	union xlb_addr address;		/* probe here instead of the backend */
+	bool has_address;
 	char path[XLB_PATH_MAX];	/* HTTP(S) */
+	char send[XLB_NAME_MAX];	/* UDP: payload to send */
+	char expect[XLB_NAME_MAX];	/* UDP: the reply must start with this */
 	char host[XLB_NAME_MAX];	/* HTTP Host / SNI */
 	char command[XLB_PATH_MAX];	/* exec */
 	__u32 expect_status;		/* HTTP(S): 0 means 200-399 */
@@ -61,10 +66,17 @@ struct xlb_cfg_backend {
 	struct xlb_pos pos, weight_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
 	__u32 id;			/* backend id in the data path, once applied */
+	bool health_down;		/* set by xlbd from probe results, not the file */
+};
+
+enum xlb_all_down_policy {
+	XLB_ALL_DOWN_KEEP = 0,		/* keep the last healthy set in the table */
+	XLB_ALL_DOWN_DROP,		/* empty table: drop and count */
 };
 
 struct xlb_cfg_vip {
 	char name[XLB_NAME_MAX];
+	enum xlb_all_down_policy all_down;
 	struct xlb_vip_key key;
 	bool encap;
 	bool hash_source_port;

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "health.h"
 #include "log.h"
 #include "reconcile.h"
 #include "service.h"
@@ -139,14 +140,8 @@ static __u32 backend_id_for(struct live_state *ls, __u32 vip_id,
 
 static __u8 dp_state(const struct xlb_cfg_backend *be)
 {
-	switch (be->admin) {
-	case XLB_ADMIN_DRAIN:
-		return XLB_BE_DRAINING;
-	case XLB_ADMIN_DISABLED:
-		return XLB_BE_DOWN;
-	default:
-		return XLB_BE_UP;
-	}
+	return xlb_effective_state(be->admin, be->health_down ? XLB_HEALTH_DOWN : XLB_HEALTH_UP,
+				   be->weight);
 }
 
 int xlb_vip_spec_from_cfg(const struct xlb_cfg_vip *v, struct xlb_vip_spec *spec)

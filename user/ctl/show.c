@@ -24,14 +24,20 @@ static void print_vip(json_t *vip)
 	       strchr(S(vip, "address"), ':') ? "]" : "", I(vip, "port"), S(vip, "protocol"),
 	       S(vip, "mode"), I(vip, "table_size"),
 	       json_is_true(json_object_get(vip, "hash_source_port")) ? "" : ", source port not hashed");
-	printf("  %-24s %7s %-9s %-9s %7s %8s %10s %12s\n", "backend", "weight", "state",
-	       "data path", "share", "expected", "new_flows", "packets");
+	printf("  %-24s %6s %-8s %-10s %-9s %7s %8s %10s %12s  %s\n", "backend", "weight",
+	       "state", "health", "data path", "share", "expected", "new_flows", "packets",
+	       "last probe");
 	json_array_foreach(json_object_get(vip, "backends"), i, be) {
-		printf("  %-24s %7lld %-9s %-9s %6.1f%% %7.1f%% %10lld %12lld%s\n",
-		       S(be, "address"), I(be, "weight"), S(be, "state"), S(be, "dp_state"),
-		       100 * F(be, "table_share"), 100 * F(be, "expected_share"),
-		       I(be, "new_flows"), I(be, "packets"),
-		       json_is_true(json_object_get(be, "override")) ? "  (runtime change)" : "");
+		char probe[128] = "-";
+
+		if (json_object_get(be, "probe"))
+			snprintf(probe, sizeof(probe), "%s: %s, %llds since change", S(be, "probe"),
+				 S(be, "last_result"), I(be, "since_change_s"));
+		printf("  %-24s %6lld %-8s %-10s %-9s %6.1f%% %7.1f%% %10lld %12lld  %s%s\n",
+		       S(be, "address"), I(be, "weight"), S(be, "state"), S(be, "health"),
+		       S(be, "dp_state"), 100 * F(be, "table_share"),
+		       100 * F(be, "expected_share"), I(be, "new_flows"), I(be, "packets"), probe,
+		       json_is_true(json_object_get(be, "override")) ? " (runtime change)" : "");
 	}
 }
 

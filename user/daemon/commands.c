@@ -82,6 +82,27 @@ static __u64 weight_in_table(const struct xlb_cfg_vip *vip)
 	return total;
 }
 
+static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
+		       const struct xlb_cfg_backend *be, json_t *j)
+{
+	struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
+	__u64 now = monotonic_ms();
+
+	if (!t) {
+		json_object_set_new(j, "health", json_string("not probed"));
+		return;
+	}
+	json_object_set_new(j, "health", json_string(xlb_health_state_name(t->health.state)));
+	json_object_set_new(j, "probe", json_string(probe_type_name(t->p.type)));
+	json_object_set_new(j, "last_result", json_string(t->health.last_reason));
+	json_object_set_new(j, "since_change_s",
+			    json_integer((now - t->health.last_change_ms) / 1000));
+	json_object_set_new(j, "probes", json_integer(t->health.probes));
+	json_object_set_new(j, "probe_failures", json_integer(t->health.failures));
+	if (be->health_down != (t->health.state == XLB_HEALTH_DOWN))
+		json_object_set_new(j, "kept_by_all_down_policy", json_true());
+}
+
 static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 			    const struct xlb_cfg_backend *be, const __u32 *slots, __u32 m)
 {
@@ -110,6 +131,7 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 				  base_be->admin != be->admin);
 	if (base_be)
 		json_object_set_new(j, "config_weight", json_integer(base_be->weight));
+	add_health(x, vip, be, j);
 	return j;
 }
 

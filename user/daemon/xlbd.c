@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	if (!eff)
 		return -ENOMEM;
 	err = xlb_cfg_check(eff, (struct xlb_pos){}, d);
+	for (size_t i = 0; !err && i < eff->nr_vips; i++)
+		health_overlay(x, &eff->vips[i]);
 	if (err) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
 			     "with the runtime changes laid over it the config is not valid; nothing was applied ('xlbctl diff' lists them, 'xlbctl reset' drops them)");
@@ -80,7 +83,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	xlb_cfg_free(x->effective);
 	x->effective = eff;
 	x->applied = time(NULL);
-	return 0;
+	/* Probes follow the config in force: new backends start up, gone ones stop. */
+	return prober_sync(&x->pr, eff);
 }
 
 int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
@@ -155,11 +159,13 @@ static int setup_signals(struct xlbd *x)
 	return x->signal_fd < 0 ? -errno : 0;
 }
 
-static void handle_signal(struct xlbd *x)
+static void handle_signal(struct ev_handler *h, uint32_t events)
 {
+	struct xlbd *x = (struct xlbd *)((char *)h - offsetof(struct xlbd, signal_ev));
 	struct signalfd_siginfo si;
 	struct xlb_diags d;
 
+	(void)events;
 	while (read(x->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			sd_notify(0, "RELOADING=1");
@@ -173,29 +179,32 @@ static void handle_signal(struct xlbd *x)
 	}
 }
 
+static void handle_control(struct ev_handler *h, uint32_t events)
+{
+	(void)events;
+	control_accept((struct xlbd *)((char *)h - offsetof(struct xlbd, listen_ev)));
+}
+
 static int event_loop(struct xlbd *x)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, events[8];
+	struct epoll_event events[64];
 	int n, i;
 
-	x->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (x->epoll_fd < 0)
+	x->signal_ev.fn = handle_signal;
+	x->listen_ev.fn = handle_control;
+	if (ev_watch(x->epoll_fd, x->signal_fd, EPOLLIN, &x->signal_ev) ||
+	    ev_watch(x->epoll_fd, x->listen_fd, EPOLLIN, &x->listen_ev))
 		return -errno;
-	ev.data.fd = x->signal_fd;
-	epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, x->signal_fd, &ev);
-	ev.data.fd = x->listen_fd;
-	epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, x->listen_fd, &ev);
 
 	x->running = true;
 	while (x->running) {
-		n = epoll_wait(x->epoll_fd, events, 8, -1);
+		n = epoll_wait(x->epoll_fd, events, 64, -1);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (i = 0; i < n; i++) {
-			if (events[i].data.fd == x->signal_fd)
-				handle_signal(x);
-			else if (events[i].data.fd == x->listen_fd)
-				control_accept(x);
+			struct ev_handler *h = events[i].data.ptr;
+
+			h->fn(h, events[i].events);
 		}
 	}
 	return 0;
@@ -275,6 +284,10 @@ int main(int argc, char **argv)
 	err = setup_signals(&x);
 	if (!err)
 		err = control_open(&x);
+	if (!err) {
+		x.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+		err = x.epoll_fd < 0 ? -errno : prober_init(&x.pr, x.epoll_fd, health_changed, &x);
+	}
 	if (!err && reset)
 		xlb_dp_unpin(x.pin_dir);
 	if (!err)
@@ -297,6 +310,7 @@ int main(int argc, char **argv)
 	else
 		pr_info("xlbd stopping; forwarding goes on (pinned under %s)\n", x.pin_dir);
 	sd_notify(0, "STOPPING=1");
+	prober_fini(&x.pr);
 	control_close(&x);
 	if (x.epoll_fd >= 0)
 		close(x.epoll_fd);

@@ -10,7 +10,9 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "event.h"
 #include "overrides.h"
+#include "probe.h"
 
 #define XLBD_DEFAULT_PIN	"/sys/fs/bpf/xlb"
 #define XLBD_DEFAULT_SOCKET	"/run/xlb/xlb.sock"
@@ -24,6 +26,8 @@ struct xlbd {
 	bool adopted;			/* took over pinned state at start */
 	time_t started, applied;
 	int listen_fd, signal_fd, epoll_fd;
+	struct ev_handler listen_ev, signal_ev;
+	struct prober pr;
 	bool running;
 };
 
@@ -34,6 +38,14 @@ struct xlbd {
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
 /* Re-reads the config file and applies it (SIGHUP, xlbctl reload). */
 int xlbd_reload(struct xlbd *x, struct xlb_diags *d);
+
+/*
+ * Marks each backend of vip down or up from its probe, and applies the
+ * VIP's all_down policy when none would be left taking traffic.
+ */
+void health_overlay(struct xlbd *x, struct xlb_cfg_vip *vip);
+/* A probe result changed a backend's health: log it, rebuild its VIP. */
+void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
 
 int control_open(struct xlbd *x);
 void control_close(struct xlbd *x);
