@@ -104,21 +104,58 @@ tb_setup_backend() {
 	dir="$TB_STATE/$name"
 	mkdir -p "$dir"
 	echo "$name" >"$dir/index.html"
-	# A real HTTP server, dual stack, answering with the backend's name.
-	tb_exec "$name" /usr/bin/python3 -m http.server 80 --bind :: \
-		--directory "$dir" >"$TB_STATE/$name.log" 2>&1 &
-	echo $! >"$TB_STATE/$name.pid"
+	tb_start_http "$i"
 }
 
+# tb_start_http I: a real HTTP server on backend I, dual stack, answering
+# with the backend's name.
+tb_start_http() {
+	# ip netns exec, not tb_exec: $! must be the server itself.
+	ip netns exec "$(tb_ns "be$1")" /usr/bin/python3 -m http.server 80 --bind :: \
+		--directory "$TB_STATE/be$1" >>"$TB_STATE/be$1.log" 2>&1 &
+	echo $! >"$TB_STATE/be$1.pid"
+	tb_wait_http "$1"
+}
+
+# tb_stop_http I: stops backend I's server (whatever runs on its port 80).
+tb_stop_http() {
+	local pid
+	pid=$(cat "$TB_STATE/be$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	rm -f "$TB_STATE/be$1.pid"
+}
+
+# tb_hang_http I SECONDS: backend I accepts connections and never answers,
+# for at most SECONDS.
+tb_hang_http() {
+	ip netns exec "$(tb_ns "be$1")" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 80))
+s.listen(64)
+s.settimeout(0.2)
+held, end = [], time.time() + float(sys.argv[1])
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+' "$2" >>"$TB_STATE/be$1.log" 2>&1 &
+	echo $! >"$TB_STATE/be$1.pid"
+}
+
+# tb_wait_http I: until backend I's server answers (5 s at most).
 tb_wait_http() {
-	local i n
-	for ((i = 1; i <= TB_BACKENDS; i++)); do
-		for ((n = 0; n < 50; n++)); do
-			tb_exec "be$i" curl -s -m 1 -o /dev/null "http://$TB_VIP4/" && break
-			sleep 0.1
-		done
-		((n < 50)) || { echo "testbed: HTTP server on be$i did not start" >&2; return 1; }
+	local n
+	for ((n = 0; n < 50; n++)); do
+		tb_exec "be$1" curl -s -m 1 -o /dev/null "http://$TB_VIP4/" && return 0
+		sleep 0.1
 	done
+	echo "testbed: HTTP server on be$1 did not start" >&2
+	return 1
 }
 
 # tb_setup N: builds the testbed with N backends.
@@ -162,7 +199,6 @@ tb_setup() {
 	for ((i = 1; i <= TB_BACKENDS; i++)); do
 		tb_setup_backend "$i" || return 1
 	done
-	tb_wait_http
 }
 
 tb_teardown() {
@@ -209,7 +245,8 @@ tb_attach_xlb() {
 }
 
 # tb_write_config MODE FILE [WEIGHTS...]: an xlbd config for the testbed,
-# both VIPs on port 80 over all backends (weights default to 1).
+# both VIPs on port 80 over all backends (weights default to 1). TB_PROBE
+# (a YAML flow mapping) and TB_ALL_DOWN go into every VIP when set.
 tb_write_config() {
 	local mode=$1 file=$2 i vip w
 	shift 2
@@ -228,6 +265,8 @@ tb_write_config() {
 			echo "    port: 80"
 			echo "    protocol: tcp"
 			echo "    mode: $mode"
+			[[ -n ${TB_ALL_DOWN:-} ]] && echo "    all_down: $TB_ALL_DOWN"
+			[[ -n ${TB_PROBE:-} ]] && printf '    probe: %s\n' "$TB_PROBE"
 			echo "    backends:"
 			for ((i = 1; i <= TB_BACKENDS; i++)); do
 				w=${!i:-1}

@@ -58,7 +58,12 @@ e2e_main() {
 		else
 			echo "FAIL: $t"
 			rc=1
-			[[ -s $TB_STATE/xlbd.log ]] && tail -n 15 "$TB_STATE/xlbd.log" | sed 's/^/  xlbd: /'
+			if grep -q 'ERROR: .*Sanitizer\|runtime error:' "$TB_STATE/xlbd.log" 2>/dev/null; then
+				grep -m1 -A24 'ERROR: .*Sanitizer\|runtime error:' "$TB_STATE/xlbd.log" |
+					sed 's/^/  xlbd: /'
+			elif [[ -s $TB_STATE/xlbd.log ]]; then
+				tail -n 15 "$TB_STATE/xlbd.log" | sed 's/^/  xlbd: /'
+			fi
 		fi
 	done
 	exit $rc

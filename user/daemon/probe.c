@@ -118,6 +118,31 @@ void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *
 		strcpy(out->path, "/");
 }
 
+static void defer_free(struct prober *pr, void *p)
+{
+	if (pr->nr_garbage == pr->cap_garbage) {
+		size_t cap = pr->cap_garbage ? 2 * pr->cap_garbage : 64;
+		void **more = realloc(pr->garbage, cap * sizeof(*more));
+
+		if (!more) {
+			/* Better a leak than a use after free. */
+			return;
+		}
+		pr->garbage = more;
+		pr->cap_garbage = cap;
+	}
+	pr->garbage[pr->nr_garbage++] = p;
+}
+
+void prober_collect(struct prober *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->nr_garbage; i++)
+		free(pr->garbage[i]);
+	pr->nr_garbage = 0;
+}
+
 /* ---- timer ------------------------------------------------------------- */
 
 static void arm_timer(struct prober *pr)
@@ -225,17 +250,25 @@ static socklen_t sockaddr_of(const union xlb_addr *a, __u16 port, struct sockadd
 static void socket_event(struct ev_handler *h, uint32_t events)
 {
 	struct probe_target *t = (struct probe_target *)((char *)h - offsetof(struct probe_target, ev));
-	int err = 0;
-	socklen_t len = sizeof(err);
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(int), plen = sizeof(peer);
 	char buf[XLB_NAME_MAX];
+	int err = 0;
 	ssize_t n;
 
+	(void)events;
+	/* A late event from a probe that already ended. */
+	if (!t->in_flight || t->fd < 0)
+		return;
 	if (t->p.type == XLB_PROBE_TCP) {
 		getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		finish(t, !err, err ? errno_reason(err) : "ok");
+		if (err)
+			finish(t, false, errno_reason(err));
+		else if (!getpeername(t->fd, (struct sockaddr *)&peer, &plen))
+			finish(t, true, "ok");
+		/* else: still connecting; an event meant for an earlier socket */
 		return;
 	}
-	(void)events;
 	n = recv(t->fd, buf, sizeof(buf), 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -280,7 +313,7 @@ static void exec_event(struct ev_handler *h, uint32_t events)
 	int status;
 
 	(void)events;
-	if (waitpid(t->pid, &status, WNOHANG) <= 0)
+	if (!t->in_flight || t->pid <= 0 || waitpid(t->pid, &status, WNOHANG) <= 0)
 		return;
 	t->pid = 0;
 	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
@@ -363,6 +396,7 @@ static void check_curl_done(struct prober *pr)
 static void curl_sock_event(struct ev_handler *h, uint32_t events)
 {
 	struct curl_sock *cs = (struct curl_sock *)h;
+	struct prober *pr = cs->pr;
 	int flags = 0, running;
 
 	if (events & EPOLLIN)
@@ -371,9 +405,10 @@ static void curl_sock_event(struct ev_handler *h, uint32_t events)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(cs->pr->multi, cs->fd, flags, &running);
-	check_curl_done(cs->pr);
-	arm_timer(cs->pr);
+	/* This may remove the socket, and with it cs: use only pr after. */
+	curl_multi_socket_action(pr->multi, cs->fd, flags, &running);
+	check_curl_done(pr);
+	arm_timer(pr);
 }
 
 static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
@@ -387,7 +422,7 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
 		if (cs) {
 			ev_watch(pr->epfd, fd, 0, NULL);
 			curl_multi_assign(pr->multi, fd, NULL);
-			free(cs);
+			defer_free(pr, cs);
 		}
 		return 0;
 	}
@@ -612,7 +647,7 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 			pr->targets[kept++] = pr->targets[i];
 		} else {
 			release(pr->targets[i]);
-			free(pr->targets[i]);
+			defer_free(pr, pr->targets[i]);
 		}
 	}
 	pr->nr = kept;
@@ -650,6 +685,8 @@ void prober_fini(struct prober *pr)
 		free(pr->targets[i]);
 	}
 	free(pr->targets);
+	prober_collect(pr);
+	free(pr->garbage);
 	if (pr->multi)
 		curl_multi_cleanup(pr->multi);
 	if (pr->timerfd >= 0)

@@ -51,6 +51,12 @@ struct prober {
 	void *ctx;
 	struct ev_handler timer_ev;
 	__u64 curl_due_ms;		/* 0: curl wants no timer */
+	/*
+	 * Freed only between epoll batches: an event for an object freed by an
+	 * earlier handler of the same batch must find it still there.
+	 */
+	void **garbage;
+	size_t nr_garbage, cap_garbage;
 	/* How late probes start: the measure of falling behind. */
 	__u64 started, late_ms_max, late_ms_sum;
 };
@@ -62,6 +68,8 @@ void prober_fini(struct prober *pr);
  * health, new ones start up, gone ones are dropped (their probes ended).
  */
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg);
+/* Frees what handlers gave up during the last epoll batch. */
+void prober_collect(struct prober *pr);
 struct probe_target *prober_find(struct prober *pr, const char *vip,
 				 const union xlb_addr *backend);
 /* The probe settings a backend of a VIP gets (type NONE: not probed). */

@@ -206,6 +206,7 @@ static int event_loop(struct xlbd *x)
 
 			h->fn(h, events[i].events);
 		}
+		prober_collect(&x->pr);
 	}
 	return 0;
 }
