@@ -40,6 +40,14 @@ int status_main(int argc, char **argv)
 		       ov == 1 ? "" : "s", ov ? " ('xlbctl diff' shows them)" : "");
 		print_time("started", json_integer_value(json_object_get(r, "started")));
 		print_time("applied", json_integer_value(json_object_get(r, "applied")));
+		json_t *p = json_object_get(r, "probes");
+
+		printf("probes: %lld backends probed, %lld down, %lld started, late by %.1f ms on average, %lld ms at most\n",
+		       (long long)json_integer_value(json_object_get(p, "targets")),
+		       (long long)json_integer_value(json_object_get(p, "down")),
+		       (long long)json_integer_value(json_object_get(p, "started")),
+		       json_real_value(json_object_get(p, "late_ms_mean")),
+		       (long long)json_integer_value(json_object_get(p, "late_ms_max")));
 		printf("data path pinned under %s%s\n",
 		       json_string_value(json_object_get(r, "pin_dir")),
 		       json_is_true(json_object_get(r, "adopted")) ? ", adopted from an earlier run" : "");

@@ -41,18 +41,35 @@ static size_t nr_backends(const struct xlb_cfg *cfg)
 	return n;
 }
 
+static json_t *probe_stats(struct xlbd *x)
+{
+	struct prober *pr = &x->pr;
+	size_t i, in_flight = 0, down = 0;
+
+	for (i = 0; i < pr->nr; i++) {
+		in_flight += pr->targets[i]->in_flight;
+		down += pr->targets[i]->health.state == XLB_HEALTH_DOWN;
+	}
+	/* Lateness: how long after its due time a probe started. */
+	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:f}", "targets", (int)pr->nr,
+			 "down", (int)down, "in_flight", (int)in_flight,
+			 "started", (json_int_t)pr->started,
+			 "late_ms_max", (json_int_t)pr->late_ms_max,
+			 "late_ms_mean", pr->started ? (double)pr->late_ms_sum / pr->started : 0.0);
+}
+
 static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
 	(void)req, (void)err, (void)err_len;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o}",
 			 "version", XLB_VERSION, "config", x->config_path,
 			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
 			 "pin_dir", x->pin_dir, "adopted", x->adopted,
 			 "started", (json_int_t)x->started, "applied", (json_int_t)x->applied,
 			 "vips", (int)x->effective->nr_vips,
 			 "backends", (int)nr_backends(x->effective),
-			 "overrides", (int)x->ov.nr);
+			 "overrides", (int)x->ov.nr, "probes", probe_stats(x));
 }
 
 /* Slots each backend id holds in the VIP's live table. */

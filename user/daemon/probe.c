@@ -25,7 +25,7 @@
 
 extern char **environ;
 
-/* Up to this share of the interval is added at random to each wait. */
+/* Waits vary over this share of the interval, centred on it. */
 #define JITTER_PERCENT	10
 /* curl ends an HTTP probe at its timeout; ours only catches a stuck one. */
 #define CURL_GRACE_MS	500
@@ -502,9 +502,12 @@ static void start_http(struct probe_target *t)
 
 /* ---- scheduling ---------------------------------------------------------- */
 
-static __u64 jitter(__u32 interval_ms)
+/* The wait until the next probe: the interval, give or take JITTER_PERCENT / 2. */
+static __u64 next_wait(__u32 interval_ms)
 {
-	return interval_ms * JITTER_PERCENT / 100 ? random() % (interval_ms * JITTER_PERCENT / 100) : 0;
+	__u32 width = interval_ms * JITTER_PERCENT / 100;
+
+	return interval_ms - width / 2 + (width ? random() % width : 0);
 }
 
 static void start(struct probe_target *t, __u64 now)
@@ -517,10 +520,9 @@ static void start(struct probe_target *t, __u64 now)
 	if (late > pr->late_ms_max)
 		pr->late_ms_max = late;
 	/* Keep the cadence; one that fell behind starts counting afresh. */
-	t->due_ms += t->p.interval_ms;
+	t->due_ms += next_wait(t->p.interval_ms);
 	if (t->due_ms <= now)
-		t->due_ms = now + t->p.interval_ms;
-	t->due_ms += jitter(t->p.interval_ms);
+		t->due_ms = now + next_wait(t->p.interval_ms);
 	t->deadline_ms = now + t->p.timeout_ms;
 	t->in_flight = true;
 
