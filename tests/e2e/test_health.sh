@@ -10,7 +10,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_dead_backend_leaves test_backend_comes_back test_hanging_backend
-	   test_all_down_keep test_all_down_drop"
+	   test_all_down_keep test_all_down_drop test_probe_kinds"
 
 INTERVAL_MS=400
 TIMEOUT_MS=300
@@ -168,6 +168,85 @@ test_all_down_drop() {
 		fail "all-down drop not logged" || return 1
 	echo "  drop_no_backend counted $((after - before)) packets with all backends down"
 	restore_backends
+}
+
+# reprobe "PROBE": reload with another VIP-level probe for every backend.
+reprobe() {
+	TB_PROBE=$1 tb_write_config encap "$CONFIG"
+	tb_xlbctl reload >/dev/null || fail "reload with probe $1 refused"
+}
+
+# expect_health STATE REASON: be1 reaches STATE with that last result.
+expect_health() {
+	wait_health 1 "$1" 5000 >/dev/null || fail "be1 not $1 with probe $(backend_field 1 probe)" || return 1
+	local reason
+	for ((n = 0; n < 40; n++)); do
+		reason=$(backend_field 1 last_result)
+		[[ $reason == "$2" ]] && return 0
+		sleep 0.05
+	done
+	fail "be1 $(backend_field 1 probe) probe: last result '$reason', want '$2'"
+}
+
+# exec, udp and https probes against real responders on the backends.
+test_probe_kinds() {
+	local t="interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: 1" dir
+	restore_backends || return 1
+	reprobe "{ type: exec, command: 'exit 0', $t }" || return 1
+	expect_health up ok || return 1
+	reprobe "{ type: exec, command: 'test \"\$XLB_BACKEND\" != 198.18.1.11', $t }" || return 1
+	expect_health down "exit 1" || return 1
+	echo "  exec: a command's exit status decides; XLB_BACKEND set"
+
+	reprobe "{ type: udp, port: 5353, send: ping, expect: pong, $t }" || return 1
+	expect_health down refused || return 1
+	ip netns exec "$(tb_ns be1)" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 5353)); s.settimeout(0.5)
+end = time.time() + 15
+while time.time() < end:
+    try:
+        data, peer = s.recvfrom(64)
+        s.sendto(b"pong" if data == b"ping" else b"what", peer)
+    except socket.timeout:
+        pass
+' &
+	local udp=$!
+	expect_health up ok || { kill $udp; return 1; }
+	kill $udp
+	echo "  udp: port unreachable is 'refused'; a 'pong' to 'ping' is healthy"
+
+	dir=$TB_STATE/tls
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=web.xlb.test -days 1 \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null || fail "openssl" || return 1
+	ip netns exec "$(tb_ns be1)" /usr/bin/python3 -c '
+import http.server, socket, ssl, sys, threading, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = (self.path == "/healthz" and self.headers["Host"].startswith("web.xlb.test")
+              and names and names[-1] == "web.xlb.test")
+        self.send_response(200 if ok else 404); self.end_headers()
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("0.0.0.0", 8443), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1] + "/cert.pem", sys.argv[1] + "/key.pem")
+names = []
+ctx.sni_callback = lambda s, name, c: names.append(name)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+threading.Timer(15, srv.shutdown).start()
+srv.serve_forever()
+' "$dir" &
+	local https=$!
+	reprobe "{ type: https, port: 8443, path: /healthz, host: web.xlb.test, $t }" || { kill $https; return 1; }
+	expect_health up "status 200" || { kill $https; return 1; }
+	reprobe "{ type: https, port: 8443, path: /nope, host: web.xlb.test, $t }" || { kill $https; return 1; }
+	expect_health down "status 404" || { kill $https; return 1; }
+	kill $https
+	echo "  https: status decides; Host and SNI carry 'host', self-signed accepted"
+	reprobe "$TB_PROBE"
 }
 
 e2e_main 3
