@@ -25,7 +25,7 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
-LDLIBS		:= -lbpf -lelf -lz -lyaml -ljansson
+LDLIBS		:= -lbpf -lelf -lz -lyaml -ljansson -lm
 
 ifeq ($(V),1)
 Q =
@@ -46,7 +46,7 @@ XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
-UNIT_TESTS	:= test_maglev test_addr test_health
+UNIT_TESTS	:= test_maglev test_addr test_health test_skew
 BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
