@@ -106,7 +106,7 @@ $(1)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS)
 
 $(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl -lmicrohttpd
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)

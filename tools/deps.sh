@@ -10,6 +10,7 @@ PACKAGES=(
 	libcmocka-dev libyaml-dev libjansson-dev libsystemd-dev libcurl4-openssl-dev libclang-rt-dev
 	iproute2 ethtool curl openssl
 	python3 python3-scapy
+	prometheus libmicrohttpd-dev
 	tcpdump
 )
 

@@ -285,7 +285,8 @@ tb_start_xlbd() {
 	shift
 	# nsenter, not a shell function: $! must be xlbd itself (nsenter execs it).
 	nsenter --net="/run/netns/$(tb_ns lb)" "$TB_XLBD" -c "$config" --pin "$TB_PIN" \
-		--socket "$TB_SOCKET" --state "$TB_STATE/state.json" "$@" \
+		--socket "$TB_SOCKET" --state "$TB_STATE/state.json" \
+		--journal "$TB_STATE/journal.jsonl" "$@" \
 		>>"$TB_STATE/xlbd.log" 2>&1 &
 	TB_XLBD_PID=$!
 	# Tests kill it on purpose; no job-control notices for that.

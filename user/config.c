@@ -841,6 +841,103 @@ static void ctl_read(struct walker *w, yaml_node_t *v, void *obj)
 	parse_name(w, v, "read_group", cfg->read_group, sizeof(cfg->read_group));
 }
 
+static void metrics_address(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_address(w, v, "metrics address", &((struct xlb_cfg *)obj)->metrics_address);
+}
+
+static void metrics_port(struct walker *w, yaml_node_t *v, void *obj)
+{
+	__u32 p;
+
+	if (parse_number(w, v, "metrics port", 0, 65535, &p))
+		((struct xlb_cfg *)obj)->metrics_port = p;
+}
+
+static const struct field metrics_fields[] = {
+	{ "address", metrics_address }, { "port", metrics_port },
+};
+
+static void top_metrics(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "metrics", metrics_fields, 2, obj);
+}
+
+static void journal_path(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+
+	parse_name(w, v, "journal path", cfg->journal_path, sizeof(cfg->journal_path));
+}
+
+static void journal_max(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_number(w, v, "journal max_size_mb", 1, 65536, &((struct xlb_cfg *)obj)->journal_max_mb);
+}
+
+static void journal_sample(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_duration(w, v, "journal sample_interval", 1000, 3600000,
+		       &((struct xlb_cfg *)obj)->sample_interval_ms);
+}
+
+static const struct field journal_fields[] = {
+	{ "path", journal_path }, { "max_size_mb", journal_max },
+	{ "sample_interval", journal_sample },
+};
+
+static void top_journal(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "journal", journal_fields, 3, obj);
+}
+
+/* Ratios and z as decimals, checked as strictly as the whole numbers. */
+static bool parse_decimal(struct walker *w, yaml_node_t *n, const char *what,
+			  double min, double max, double *out)
+{
+	const char *s = scalar(w, n, what);
+	char *end;
+	double v;
+
+	if (!s)
+		return false;
+	v = strtod(s, &end);
+	if (!*s || *end || !(v >= min && v <= max) || strchr(s, 'e') || strchr(s, 'E') ||
+	    strchr(s, 'x') || strchr(s, 'n') || strchr(s, 'N')) {
+		err(w, n, "invalid %s '%s': expected a decimal number from %g to %g", what, s, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+#define SKEW_FIELD(fname, body)						\
+static void skew_##fname(struct walker *w, yaml_node_t *v, void *obj)	\
+{									\
+	struct xlb_cfg *c = obj;					\
+	body;								\
+}
+
+SKEW_FIELD(window, { __u32 ms; if (parse_duration(w, v, "skew window", 1000, 120000, &ms)) c->skew_window_s = ms / 1000; })
+SKEW_FIELD(ratio, { parse_decimal(w, v, "skew ratio", 1.05, 100, &c->skew_ratio); })
+SKEW_FIELD(config_ratio, { parse_decimal(w, v, "skew config_ratio", 1.05, 100, &c->skew_config_ratio); })
+SKEW_FIELD(z, { parse_decimal(w, v, "skew z", 1, 50, &c->skew_z); })
+SKEW_FIELD(min_flows, { parse_number(w, v, "skew min_flows", 1, 1u << 30, &c->skew_min_flows); })
+SKEW_FIELD(raise_after, { parse_number(w, v, "skew raise_after", 1, 3600, &c->skew_raise_after); })
+SKEW_FIELD(clear_after, { parse_number(w, v, "skew clear_after", 1, 3600, &c->skew_clear_after); })
+SKEW_FIELD(hook, { parse_name(w, v, "skew hook", c->skew_hook, sizeof(c->skew_hook)); })
+
+static const struct field skew_fields[] = {
+	{ "window", skew_window }, { "ratio", skew_ratio }, { "config_ratio", skew_config_ratio },
+	{ "z", skew_z }, { "min_flows", skew_min_flows }, { "raise_after", skew_raise_after },
+	{ "clear_after", skew_clear_after }, { "hook", skew_hook },
+};
+
+static void top_skew(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "skew", skew_fields, sizeof(skew_fields) / sizeof(skew_fields[0]), obj);
+}
+
 static const struct field control_fields[] = {
 	{ "admin_group", ctl_admin }, { "read_group", ctl_read },
 };
@@ -854,6 +951,7 @@ static const struct field top_fields[] = {
 	{ "interface", top_interface }, { "nexthop_mac", top_nexthop },
 	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
 	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
+	{ "metrics", top_metrics }, { "journal", top_journal }, { "skew", top_skew },
 	{ "vips", top_vips },
 };
 
@@ -1039,6 +1137,18 @@ static void cfg_defaults(struct xlb_cfg *cfg)
 	cfg->max_backends = XLB_DEFAULT_MAX_BACKENDS;
 	cfg->lru_entries = XLB_DEFAULT_LRU_ENTRIES;
 	cfg->udp_idle_ms = XLB_DEFAULT_UDP_IDLE_SEC * 1000;
+	xlb_addr_parse("127.0.0.1", &cfg->metrics_address);
+	cfg->metrics_port = 9742;
+	strcpy(cfg->journal_path, "/var/lib/xlb/journal.jsonl");
+	cfg->journal_max_mb = 64;
+	cfg->sample_interval_ms = 10000;
+	cfg->skew_window_s = 5;
+	cfg->skew_ratio = 1.5;
+	cfg->skew_config_ratio = 2.0;
+	cfg->skew_z = 4.0;
+	cfg->skew_min_flows = 100;
+	cfg->skew_raise_after = 3;
+	cfg->skew_clear_after = 10;
 }
 
 int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,

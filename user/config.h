@@ -97,6 +97,17 @@ struct xlb_cfg {
 	bool has_src4, has_src6;
 	struct xlb_config dp;		/* next hop, MTU, tunnel sources */
 	__u32 max_vips, max_backends, lru_entries, udp_idle_ms;
+	/* Prometheus /metrics: libmicrohttpd on xlbd's loop; port 0: off. */
+	union xlb_addr metrics_address;
+	__u16 metrics_port;
+	/* The event journal. */
+	char journal_path[XLB_PATH_MAX];
+	__u32 journal_max_mb;
+	__u32 sample_interval_ms;	/* per-backend samples for reports */
+	/* Skew detection (see skew.h); window in seconds. */
+	__u32 skew_window_s, skew_min_flows, skew_raise_after, skew_clear_after;
+	double skew_ratio, skew_config_ratio, skew_z;
+	char skew_hook[XLB_PATH_MAX];	/* run on raise and clear */
 	char admin_group[XLB_NAME_MAX];	/* may change things over the socket */
 	char read_group[XLB_NAME_MAX];	/* may read */
 	struct xlb_cfg_vip *vips;

@@ -168,6 +168,9 @@ size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 		if (b->expected > 0 && b->peer > 0)
 			cause = judge(cfg, b, n);
 
+		/* Too quiet to tell: an alert neither builds up nor clears. */
+		if (n < cfg->min_flows)
+			continue;
 		if (cause) {
 			b->flagged_run++;
 			b->clean_run = 0;

@@ -15,7 +15,8 @@
  * only when it is statistically significant for the volume seen (binomial
  * z-test, at least min_flows in the window), and raises an alert only
  * after raise_after flagged evaluations in a row; it clears after
- * clear_after clean ones.
+ * clear_after clean ones. While the window holds fewer than min_flows the
+ * state stays as it is: silence proves nothing either way.
  *
  * The cause is named from the three shares: t differs from e: the data
  * path does not match the config; o matches e but e is out of line with

@@ -222,6 +222,25 @@ static void test_hysteresis(void **state)
 	xlb_skew_vip_free(&s.vip);
 }
 
+static void test_silence_neither_raises_nor_clears(void **state)
+{
+	static const double burst[NR] = { 1.0, 0, 0 };
+	struct sim s;
+	int t;
+
+	(void)state;
+	sim_init(&s, equal_w, equal_t);
+	for (t = 0; t < 10; t++)
+		sim_second(&s, burst, RATE);
+	assert_int_equal(s.raised[0], 1);
+	/* Traffic stops: the alert stays, it does not "clear" on nothing. */
+	for (t = 0; t < 60; t++)
+		sim_second(&s, even, 0);
+	assert_int_equal(s.cleared[0], 0);
+	assert_true(s.vip.be[0].raised);
+	xlb_skew_vip_free(&s.vip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_data_path_cause),
 		cmocka_unit_test(test_traffic_cause_names_unhashed_source_port),
 		cmocka_unit_test(test_hysteresis),
+		cmocka_unit_test(test_silence_neither_raises_nor_clears),
 	};
 
 	return cmocka_run_group_tests_name("skew", tests, NULL, NULL);

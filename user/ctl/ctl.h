@@ -35,5 +35,8 @@ int reset_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
+int events_main(int argc, char **argv);
+int report_main(int argc, char **argv);
+int top_main(int argc, char **argv);
 
 #endif /* XLB_CTL_H */

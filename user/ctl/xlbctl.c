@@ -31,6 +31,9 @@ static const struct {
 	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
 	{ "reload", reload_main, "Makes xlbd re-read its config" },
 	{ "trace", trace_main, "Shows which backend a flow gets, and why" },
+	{ "top", top_main, "Live view: expected and observed share per backend" },
+	{ "events", events_main, "The event journal: changes, health, skew" },
+	{ "report", report_main, "A Markdown incident report for a time range" },
 };
 
 bool ctl_usage(int argc, char **argv, int min, int max, const char *usage, int *rc)

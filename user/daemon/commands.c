@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "journal.h"
 #include "log.h"
 #include "packet.h"
 #include "reconcile.h"
@@ -120,6 +121,16 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		json_object_set_new(j, "kept_by_all_down_policy", json_true());
 }
 
+static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
+		     const struct xlb_cfg_backend *be, json_t *j)
+{
+	const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
+
+	json_object_set_new(j, "observed_share", json_real(s ? s->observed : 0));
+	json_object_set_new(j, "observed_packet_share", json_real(s ? s->observed_packets : 0));
+	json_object_set_new(j, "skew", json_string(s && s->raised ? xlb_skew_cause_name(s->cause) : "none"));
+}
+
 static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 			    const struct xlb_cfg_backend *be, const __u32 *slots, __u32 m)
 {
@@ -149,6 +160,7 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	if (base_be)
 		json_object_set_new(j, "config_weight", json_integer(base_be->weight));
 	add_health(x, vip, be, j);
+	add_skew(x, vip, be, j);
 	return j;
 }
 
@@ -252,9 +264,13 @@ static json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 {
 	struct xlb_diags d;
 	json_t *r = NULL;
+	bool failed;
 
 	xlb_diags_init(&d, x->config_path);
-	if (xlbd_reload(x, &d)) {
+	x->acting_uid = req->uid;
+	failed = xlbd_reload(x, &d) != 0;
+	x->acting_uid = -1;
+	if (failed) {
 		diags_text(&d, err, err_len);
 	} else {
 		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
@@ -304,6 +320,7 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 	struct xlb_overrides prev = x->ov;
 	struct xlb_diags d;
 	json_t *r = NULL;
+	int err_apply;
 
 	if (xlb_overrides_save(x->state_path, next)) {
 		snprintf(err, err_len, "couldn't write state file '%s'; nothing changed",
@@ -313,13 +330,18 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 	}
 	x->ov = *next;
 	xlb_diags_init(&d, x->config_path);
-	if (xlbd_apply(x, x->base, &d)) {
+	x->acting_uid = req->uid;
+	err_apply = xlbd_apply(x, x->base, &d);
+	x->acting_uid = -1;
+	if (err_apply) {
 		diags_text(&d, err, err_len);
 		x->ov = prev;
 		xlb_overrides_save(x->state_path, &prev);
 		xlb_overrides_free(next);
 	} else {
 		pr_info("uid %u: %s\n", req->uid, what);
+		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
+						  "command", req->cmd, "change", what));
 		xlb_overrides_free(&prev);
 		r = json_pack("{s:s}", "done", what);
 	}
@@ -732,10 +754,78 @@ static json_t *cmd_trace(struct xlbd *x, const struct ctl_request *req,
 			 "backend", be_addr, "explanation", why);
 }
 
+/* ---- journal: events and report ---------------------------------------- */
+
+static int time_range(const struct ctl_request *req, time_t *since, time_t *until,
+		      char *err, size_t err_len)
+{
+	const char *s = NULL, *u = NULL;
+	time_t now = time(NULL);
+
+	json_unpack(req->args, "{s?s, s?s}", "since", &s, "until", &u);
+	*since = 0;
+	*until = 0;
+	if ((s && xlb_time_parse(s, now, since)) || (u && xlb_time_parse(u, now, until))) {
+		snprintf(err, err_len, "invalid time '%s': expected 2026-11-21T09:40:00Z, a Unix time, or an age like 90s, 15m, 2h, 1d",
+			 s && xlb_time_parse(s, now, since) ? s : u);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *cmd_events(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	json_t *all, *out, *ev;
+	time_t since, until;
+	int samples = 0;
+	char line[1024];
+	size_t i;
+
+	if (time_range(req, &since, &until, err, err_len))
+		return NULL;
+	json_unpack(req->args, "{s?b}", "samples", &samples);
+	all = xlb_journal_read(x->mon.journal.path, since, until);
+	out = json_array();
+	json_array_foreach(all, i, ev) {
+		if (!samples && !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "sample"))
+			continue;
+		event_line(ev, line, sizeof(line));
+		json_object_set_new(ev, "summary", json_string(line));
+		json_array_append(out, ev);
+	}
+	json_decref(all);
+	return out;
+}
+
+static json_t *cmd_report(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	time_t since, until;
+	size_t len;
+	char *md;
+	json_t *r;
+
+	if (time_range(req, &since, &until, err, err_len))
+		return NULL;
+	if (!since)
+		since = time(NULL) - 3600;
+	md = incident_report(x, since, until, &len);
+	if (!md) {
+		snprintf(err, err_len, "couldn't build the report");
+		return NULL;
+	}
+	r = json_pack("{s:s}", "markdown", md);
+	free(md);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	command_fn fn;
 } commands[] = {
+	{ "events", cmd_events },
+	{ "report", cmd_report },
 	{ "trace", cmd_trace },
 	{ "status", cmd_status },
 	{ "list", cmd_list },

@@ -27,7 +27,7 @@
 #define MAX_REQUEST	(1u << 20)
 
 static const char *const read_commands[] = {
-	"status", "list", "counters", "diff", "trace", "events", NULL,
+	"status", "list", "counters", "diff", "trace", "events", "report", NULL,
 };
 
 static bool is_read_command(const char *cmd)

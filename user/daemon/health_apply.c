@@ -80,6 +80,9 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 	else
 		pr_info("backend %s of VIP '%s' is up: %u good %s probes in a row\n", addr,
 			t->vip, t->health.ok_run, probe_type_name(t->p.type));
+	journal_event(x, "health", json_pack("{s:s, s:s, s:s, s:s, s:s}", "vip", t->vip,
+		      "backend", addr, "state", change == XLB_HEALTH_WENT_DOWN ? "down" : "up",
+		      "reason", t->health.last_reason, "probe", probe_type_name(t->p.type)));
 	if (!vip)
 		return;
 

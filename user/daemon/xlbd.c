@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"  --state FILE        runtime changes made with xlbctl (default %s)\n"
 		"  --pin DIR           where program, maps and link are pinned (default %s)\n"
 		"  --socket PATH       control socket (default %s)\n"
+		"  --journal FILE      event journal (default: the config's journal path)\n"
 		"  --reset             start afresh: drop pinned state, flows are lost\n"
 		"  --unload            detach xlb and remove its pinned state, then exit\n"
 		"  -v, --verbose       debug logging, libbpf's included\n",
@@ -76,6 +77,14 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 		xlb_cfg_free(eff);
 		return err;
 	}
+	if (x->mon.timerfd > 0) {
+		json_t *ev = json_pack("{s:s, s:o}", "file", x->config_path,
+				       "changes", config_changes(x->effective, eff));
+
+		if (x->acting_uid >= 0)
+			json_object_set_new(ev, "uid", json_integer(x->acting_uid));
+		journal_event(x, "config_applied", ev);
+	}
 	if (base != x->base) {
 		xlb_cfg_free(x->base);
 		x->base = base;
@@ -83,6 +92,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	xlb_cfg_free(x->effective);
 	x->effective = eff;
 	x->applied = time(NULL);
+	if (x->mon.timerfd > 0)
+		monitor_sync(x);
 	/* Probes follow the config in force: new backends start up, gone ones stop. */
 	return prober_sync(&x->pr, eff);
 }
@@ -99,9 +110,17 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
 			xlb_cfg_free(cfg);
 	}
 	if (err) {
+		json_t *errors = json_array();
+
 		pr_err("Reload of '%s' refused; the running config stays in force:\n",
 		       x->config_path);
 		xlb_diags_print(d, stderr);
+		for (size_t i = 0; i < d->nr; i++)
+			if (d->items[i].sev == XLB_SEV_ERROR)
+				json_array_append_new(errors, json_sprintf("%d:%d: %s",
+					d->items[i].pos.line, d->items[i].pos.col, d->items[i].msg));
+		journal_event(x, "config_refused", json_pack("{s:s, s:o}", "file", x->config_path,
+							     "errors", errors));
 		return err;
 	}
 	pr_info("Reloaded '%s': %zu VIP%s\n", x->config_path, x->effective->nr_vips,
@@ -219,6 +238,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "pin", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "journal", required_argument, NULL, 'J' },
 		{ "reset", no_argument, NULL, 'R' },
 		{ "unload", no_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -231,6 +251,7 @@ int main(int argc, char **argv)
 		.pin_dir = XLBD_DEFAULT_PIN,
 		.socket_path = XLBD_DEFAULT_SOCKET,
 		.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1,
+		.acting_uid = -1,
 	};
 	bool check_only = false, reset = false;
 	struct xlb_diags d;
@@ -243,6 +264,7 @@ int main(int argc, char **argv)
 		case 's': x.state_path = optarg; break;
 		case 'p': x.pin_dir = optarg; break;
 		case 'S': x.socket_path = optarg; break;
+		case 'J': x.journal_path = optarg; break;
 		case 'R': reset = true; break;
 		case 'U':
 			if (xlb_dp_unpin(x.pin_dir)) {
@@ -299,6 +321,14 @@ int main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
+	if (!err)
+		err = monitor_init(&x);
+	if (!err) {
+		monitor_sync(&x);
+		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
+			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
+		err = metrics_start(&x);
+	}
 	if (!err) {
 		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
 			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
@@ -311,6 +341,11 @@ int main(int argc, char **argv)
 	else
 		pr_info("xlbd stopping; forwarding goes on (pinned under %s)\n", x.pin_dir);
 	sd_notify(0, "STOPPING=1");
+	if (x.mon.timerfd > 0)
+		journal_event(&x, "daemon_stop", json_pack("{s:s}", "reason",
+			      err ? strerror(-err) : "signal; forwarding goes on"));
+	metrics_stop(&x);
+	monitor_fini(&x);
 	prober_fini(&x.pr);
 	control_close(&x);
 	if (x.epoll_fd >= 0)

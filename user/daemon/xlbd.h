@@ -11,6 +11,7 @@
 #include "config.h"
 #include "dataplane.h"
 #include "event.h"
+#include "monitor.h"
 #include "overrides.h"
 #include "probe.h"
 
@@ -19,6 +20,8 @@
 
 struct xlbd {
 	const char *config_path, *state_path, *pin_dir, *socket_path;
+	const char *journal_path;	/* --journal; else the config's */
+	long acting_uid;		/* who the change being applied is for; -1: nobody */
 	struct xlb_cfg *base;		/* the config file as last applied */
 	struct xlb_cfg *effective;	/* base + runtime overrides; ids filled in */
 	struct xlb_overrides ov;
@@ -28,6 +31,9 @@ struct xlbd {
 	int listen_fd, signal_fd, epoll_fd;
 	struct ev_handler listen_ev, signal_ev;
 	struct prober pr;
+	struct monitor mon;
+	void *httpd;			/* struct MHD_Daemon * serving /metrics */
+	struct ev_handler http_ev;
 	bool running;
 };
 
@@ -46,6 +52,17 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d);
 void health_overlay(struct xlbd *x, struct xlb_cfg_vip *vip);
 /* A probe result changed a backend's health: log it, rebuild its VIP. */
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
+
+/* The changes between two configs, as sentences (JSON array). */
+json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
+
+/* The journal read back: one line per event; a Markdown incident report. */
+void event_line(json_t *ev, char *buf, size_t len);
+char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len);
+
+int metrics_start(struct xlbd *x);
+void metrics_poll(struct xlbd *x);
+void metrics_stop(struct xlbd *x);
 
 int control_open(struct xlbd *x);
 void control_close(struct xlbd *x);

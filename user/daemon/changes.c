@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What an applied config changed, in words, for the event journal. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "addr.h"
+#include "xlbd.h"
+
+static void add(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(json_t *list, const char *fmt, ...)
+{
+	char buf[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(list, json_string(buf));
+}
+
+static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_vip *n)
+{
+	char a[XLB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < n->nr_backends; i++) {
+		struct xlb_cfg_backend *nb = &n->backends[i], *ob = xlb_cfg_find_backend(o, &nb->addr);
+
+		xlb_addr_str(&nb->addr, a, sizeof(a));
+		if (!ob) {
+			add(list, "%s: backend %s added (weight %u)", n->name, a, nb->weight);
+			continue;
+		}
+		if (ob->weight != nb->weight)
+			add(list, "%s: backend %s weight %u -> %u", n->name, a, ob->weight, nb->weight);
+		if (ob->admin != nb->admin)
+			add(list, "%s: backend %s state %s -> %s", n->name, a,
+			    xlb_admin_state_name(ob->admin), xlb_admin_state_name(nb->admin));
+	}
+	for (i = 0; i < o->nr_backends; i++)
+		if (!xlb_cfg_find_backend(n, &o->backends[i].addr))
+			add(list, "%s: backend %s removed", n->name,
+			    xlb_addr_str(&o->backends[i].addr, a, sizeof(a)));
+}
+
+json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < new->nr_vips; i++) {
+		struct xlb_cfg_vip *n = &new->vips[i], *o = old ? xlb_cfg_find_vip(old, n->name) : NULL;
+
+		if (!o) {
+			add(list, old ? "VIP %s added (%zu backends, %s)" : "VIP %s (%zu backends, %s)",
+			    n->name, n->nr_backends, n->encap ? "encap" : "dsr");
+			continue;
+		}
+		if (o->table_size != n->table_size)
+			add(list, "%s: table_size %u -> %u", n->name, o->table_size, n->table_size);
+		if (o->encap != n->encap)
+			add(list, "%s: mode %s -> %s", n->name, o->encap ? "encap" : "dsr",
+			    n->encap ? "encap" : "dsr");
+		backend_changes(list, o, n);
+	}
+	for (i = 0; old && i < old->nr_vips; i++)
+		if (!xlb_cfg_find_vip(new, old->vips[i].name))
+			add(list, "VIP %s removed", old->vips[i].name);
+	return list;
+}

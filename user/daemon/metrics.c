@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus /metrics, served by libmicrohttpd on xlbd's own loop (its
+ * epoll fd sits in ours; no thread), loopback by default. Names follow the
+ * Prometheus conventions (xlb_ prefix, _total on counters, ratios as 0..1);
+ * labels follow node_exporter's IPVS collector where they overlap
+ * (local_address, local_port, proto, remote_address, remote_port), so
+ * dashboards built for IPVS carry over.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+
+#include "addr.h"
+#include "health.h"
+#include "log.h"
+#include "monitor.h"
+#include "xlbd.h"
+
+#define XLB_VERSION	"0.5.0"
+
+struct row {
+	char labels[512];
+	double v[12];
+};
+
+enum {
+	B_PACKETS, B_BYTES, B_FLOWS, B_WEIGHT, B_UP, B_TABLE, B_EXPECTED, B_OBSERVED,
+	B_OBSERVED_PACKETS, B_SKEW,
+};
+
+static void escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < len; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void vip_labels(const struct xlb_cfg_vip *vip, char *buf, size_t len)
+{
+	char name[2 * XLB_NAME_MAX], a[XLB_ADDR_STRLEN];
+
+	escape(vip->name, name, sizeof(name));
+	snprintf(buf, len, "vip=\"%s\",local_address=\"%s\",local_port=\"%u\",proto=\"%s\"", name,
+		 xlb_addr_str(&vip->key.addr, a, sizeof(a)), ntohs(vip->key.port),
+		 vip->key.proto == IPPROTO_UDP ? "UDP" : "TCP");
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void rows_of(FILE *f, const char *name, const struct row *rows, size_t n, int field,
+		    const char *extra)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s{%s%s} %.17g\n", name, rows[i].labels, extra ? extra : "",
+			rows[i].v[field]);
+}
+
+static void backend_metrics(struct xlbd *x, FILE *f)
+{
+	static const struct { const char *name, *type, *help; int field; } fams[] = {
+		{ "xlb_backend_packets_total", "counter", "Packets forwarded to the backend.", B_PACKETS },
+		{ "xlb_backend_bytes_total", "counter", "Bytes forwarded to the backend (as received).", B_BYTES },
+		{ "xlb_backend_new_flows_total", "counter", "New flows given to the backend.", B_FLOWS },
+		{ "xlb_backend_weight", "gauge", "Weight in force (config and runtime changes).", B_WEIGHT },
+		{ "xlb_backend_up", "gauge", "1 if the backend's probes say it is healthy.", B_UP },
+		{ "xlb_backend_table_share", "gauge", "Share of the programmed Maglev table (0..1).", B_TABLE },
+		{ "xlb_backend_expected_share", "gauge", "Share of new flows its weight asks for (0..1).", B_EXPECTED },
+		{ "xlb_backend_observed_share", "gauge", "Share of the VIP's new flows in the skew window (0..1).", B_OBSERVED },
+		{ "xlb_backend_observed_packet_share", "gauge", "Share of the VIP's packets in the skew window (0..1).", B_OBSERVED_PACKETS },
+	};
+	struct row *rows;
+	size_t n = 0, cap = 0, v, b, i;
+	char vl[384], a[XLB_ADDR_STRLEN], cause[96];
+
+	for (v = 0; v < x->effective->nr_vips; v++)
+		cap += x->effective->vips[v].nr_backends;
+	rows = calloc(cap ? cap : 1, sizeof(*rows));
+	if (!rows)
+		return;
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		const struct vip_monitor *vm = monitor_vip(x, vip->name);
+
+		vip_labels(vip, vl, sizeof(vl));
+		for (b = 0; b < vip->nr_backends; b++) {
+			const struct xlb_cfg_backend *be = &vip->backends[b];
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
+			struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
+			struct xlb_backend_stats st = {};
+			struct row *r = &rows[n++];
+
+			xlb_dp_backend_stats(x->dp, be->id, &st);
+			snprintf(r->labels, sizeof(r->labels), "%s,remote_address=\"%s\",remote_port=\"%u\"",
+				 vl, xlb_addr_str(&be->addr, a, sizeof(a)), ntohs(vip->key.port));
+			r->v[B_PACKETS] = st.packets;
+			r->v[B_BYTES] = st.bytes;
+			r->v[B_FLOWS] = st.new_flows;
+			r->v[B_WEIGHT] = be->weight;
+			r->v[B_UP] = !t || t->health.state == XLB_HEALTH_UP;
+			r->v[B_TABLE] = 0;
+			for (i = 0; vm && i < vm->nr; i++)
+				if (!xlb_addr_cmp(&vm->addrs[i], &be->addr))
+					r->v[B_TABLE] = vm->table_share[i];
+			r->v[B_EXPECTED] = s ? s->expected : 0;
+			r->v[B_OBSERVED] = s ? s->observed : 0;
+			r->v[B_OBSERVED_PACKETS] = s ? s->observed_packets : 0;
+			r->v[B_SKEW] = s && s->raised;
+		}
+	}
+	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		family(f, fams[i].name, fams[i].type, fams[i].help);
+		rows_of(f, fams[i].name, rows, n, fams[i].field, NULL);
+	}
+	family(f, "xlb_backend_skew", "gauge",
+	       "1 while the backend's share is skewed; cause: configuration, data path, traffic concentration or none.");
+	n = 0;
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+
+		for (b = 0; b < vip->nr_backends; b++, n++) {
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &vip->backends[b].addr);
+
+			snprintf(cause, sizeof(cause), ",cause=\"%s\"",
+				 s && s->raised ? xlb_skew_cause_name(s->cause) : "none");
+			fprintf(f, "xlb_backend_skew{%s%s} %d\n", rows[n].labels, cause, s && s->raised);
+		}
+	}
+	free(rows);
+}
+
+static void vip_metrics(struct xlbd *x, FILE *f)
+{
+	static const char *const names[] = {
+		"xlb_vip_packets_total", "xlb_vip_bytes_total", "xlb_vip_new_flows_total",
+		"xlb_vip_dropped_packets_total", "xlb_vip_skewed_backends",
+	};
+	static const char *const helps[] = {
+		"Packets received for the VIP.", "Bytes received for the VIP.",
+		"New flows of the VIP.",
+		"Packets of the VIP dropped because no backend could take them.",
+		"Backends of the VIP whose share is skewed now (0: in line).",
+	};
+	size_t i, v, b;
+	char vl[384];
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		family(f, names[i], i < 4 ? "counter" : "gauge", helps[i]);
+		for (v = 0; v < x->effective->nr_vips; v++) {
+			const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+			struct xlb_vip_stats vs = {};
+			__u64 val, skewed = 0;
+
+			xlb_dp_vip_stats(x->dp, vip->id, &vs);
+			for (b = 0; b < vip->nr_backends; b++) {
+				const struct xlb_skew_backend *s =
+					monitor_backend(x, vip->name, &vip->backends[b].addr);
+
+				skewed += s && s->raised;
+			}
+			val = i == 0 ? vs.packets : i == 1 ? vs.bytes : i == 2 ? vs.new_flows :
+			      i == 3 ? vs.no_backend : skewed;
+			vip_labels(vip, vl, sizeof(vl));
+			fprintf(f, "%s{%s} %llu\n", names[i], vl, (unsigned long long)val);
+		}
+	}
+}
+
+static void reason_metrics(struct xlbd *x, FILE *f)
+{
+	struct xlb_counter c;
+	__u32 r;
+
+	family(f, "xlb_packets_total", "counter",
+	       "Packets by what the data path did with them (verdict reasons and LRU events).");
+	for (r = 0; r < XLB_R_MAX; r++)
+		if (!xlb_dp_reason_stats(x->dp, r, &c))
+			fprintf(f, "xlb_packets_total{reason=\"%s\"} %llu\n", xlb_reason_name(r),
+				(unsigned long long)c.packets);
+	family(f, "xlb_bytes_total", "counter", "Bytes by verdict reason.");
+	for (r = 0; r < XLB_R_VERDICT_MAX; r++)
+		if (!xlb_dp_reason_stats(x->dp, r, &c))
+			fprintf(f, "xlb_bytes_total{reason=\"%s\"} %llu\n", xlb_reason_name(r),
+				(unsigned long long)c.bytes);
+}
+
+static char *render(struct xlbd *x, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	family(f, "xlb_build_info", "gauge", "xlb's version, always 1.");
+	fprintf(f, "xlb_build_info{version=\"%s\"} 1\n", XLB_VERSION);
+	family(f, "xlb_config_applied_timestamp_seconds", "gauge",
+	       "When the running config was applied (Unix time).");
+	fprintf(f, "xlb_config_applied_timestamp_seconds %lld\n", (long long)x->applied);
+	family(f, "xlb_runtime_changes", "gauge",
+	       "Runtime changes laid over the config (xlbctl diff lists them).");
+	fprintf(f, "xlb_runtime_changes %zu\n", x->ov.nr);
+	reason_metrics(x, f);
+	vip_metrics(x, f);
+	backend_metrics(x, f);
+	fclose(f);
+	return buf;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_len, void **state)
+{
+	struct xlbd *x = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned int code = MHD_HTTP_OK;
+	size_t len = 0;
+	char *body;
+
+	(void)version, (void)upload, (void)upload_len, (void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		body = strdup("only GET\n");
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/metrics")) {
+		body = strdup("xlb: see /metrics\n");
+		code = MHD_HTTP_NOT_FOUND;
+	} else {
+		body = render(x, &len);
+	}
+	if (!body)
+		return MHD_NO;
+	if (code != MHD_HTTP_OK)
+		len = strlen(body);
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void http_event(struct ev_handler *h, uint32_t events)
+{
+	struct xlbd *x = (struct xlbd *)((char *)h - offsetof(struct xlbd, http_ev));
+
+	(void)events;
+	MHD_run(x->httpd);
+}
+
+int metrics_start(struct xlbd *x)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage ss = {};
+	const union xlb_addr *a = &x->base->metrics_address;
+	char addr[XLB_ADDR_STRLEN];
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (!x->base->metrics_port)
+		return 0;
+	if (xlb_addr_is_v4(a)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(x->base->metrics_port);
+		sin->sin_addr.s_addr = a->w[3];
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(x->base->metrics_port);
+		memcpy(&sin6->sin6_addr, a->b, 16);
+		flags |= MHD_USE_IPv6;
+	}
+	x->httpd = MHD_start_daemon(flags, x->base->metrics_port, NULL, NULL, handle, x,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (!x->httpd) {
+		pr_err("Couldn't serve /metrics on %s port %u: %s\n",
+		       xlb_addr_str(a, addr, sizeof(addr)), x->base->metrics_port, strerror(errno));
+		pr_err("hint: another process has the port? set metrics: { port: ... } or port 0 to turn it off\n");
+		return -EADDRINUSE;
+	}
+	info = MHD_get_daemon_info(x->httpd, MHD_DAEMON_INFO_EPOLL_FD);
+	x->http_ev.fn = http_event;
+	pr_info("Serving /metrics on %s port %u\n", xlb_addr_str(a, addr, sizeof(addr)),
+		x->base->metrics_port);
+	return ev_watch(x->epoll_fd, info->epoll_fd, EPOLLIN, &x->http_ev);
+}
+
+void metrics_poll(struct xlbd *x)
+{
+	if (x->httpd)
+		MHD_run(x->httpd);
+}
+
+void metrics_stop(struct xlbd *x)
+{
+	if (x->httpd)
+		MHD_stop_daemon(x->httpd);
+	x->httpd = NULL;
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE /* strptime, timegm */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "journal.h"
+#include "log.h"
+
+void xlb_time_format(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int xlb_time_parse(const char *s, time_t now, time_t *out)
+{
+	struct tm tm = {};
+	const char *end;
+	size_t len = strlen(s);
+	__u32 v, unit = 0;
+	char num[16];
+
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end && !*end) {
+		*out = timegm(&tm);
+		return 0;
+	}
+	if (len >= 2 && len < sizeof(num)) {
+		switch (s[len - 1]) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		}
+		memcpy(num, s, len - 1);
+		num[len - 1] = '\0';
+		if (unit && !xlb_parse_u32(num, 3650 * 86400 / unit, &v)) {
+			*out = now - (time_t)v * unit;
+			return 0;
+		}
+	}
+	if (!xlb_parse_u32(s, UINT32_MAX, &v)) {
+		*out = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes)
+{
+	char dir[sizeof(j->path)];
+
+	memset(j, 0, sizeof(*j));
+	if (strlen(path) >= sizeof(j->path) - 2)
+		return -ENAMETOOLONG;
+	strcpy(j->path, path);
+	j->max_bytes = max_bytes ? max_bytes : XLB_DEFAULT_JOURNAL_MAX;
+	strcpy(dir, path);
+	mkdir(dirname(dir), 0755);
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (j->fd < 0) {
+		int err = -errno;
+
+		pr_err("Couldn't open event journal '%s': %s\n", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+void xlb_journal_close(struct xlb_journal *j)
+{
+	if (j->fd > 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+static void rotate_if_full(struct xlb_journal *j)
+{
+	char old[sizeof(j->path) + 2];
+	struct stat st;
+
+	if (fstat(j->fd, &st) || (size_t)st.st_size < j->max_bytes)
+		return;
+	snprintf(old, sizeof(old), "%s.1", j->path);
+	close(j->fd);
+	rename(j->path, old);
+	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields)
+{
+	char ts[32], *line;
+	json_t *ev = json_object();
+	size_t len;
+	ssize_t n;
+	int err = 0;
+
+	xlb_time_format(time(NULL), ts, sizeof(ts));
+	json_object_set_new(ev, "time", json_string(ts));
+	json_object_set_new(ev, "type", json_string(type));
+	if (fields)
+		json_object_update(ev, fields);
+	json_decref(fields);
+	line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(ev);
+	if (!line || j->fd < 0) {
+		free(line);
+		return -EIO;
+	}
+	len = strlen(line);
+	line[len++] = '\n';	/* json_dumps leaves room: its NUL */
+	rotate_if_full(j);
+	/* One write per event: O_APPEND keeps lines whole. */
+	n = write(j->fd, line, len);
+	if (n != (ssize_t)len)
+		err = n < 0 ? -errno : -EIO;
+	free(line);
+	return err;
+}
+
+static void read_file(const char *path, time_t since, time_t until, json_t *out)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	json_error_t jerr;
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *ev = json_loads(line, 0, &jerr);
+		const char *t = ev ? json_string_value(json_object_get(ev, "time")) : NULL;
+		time_t when;
+
+		if (!t || xlb_time_parse(t, 0, &when) ||
+		    (since && when < since) || (until && when > until)) {
+			json_decref(ev);
+			continue;
+		}
+		json_array_append_new(out, ev);
+	}
+	free(line);
+	fclose(f);
+}
+
+json_t *xlb_journal_read(const char *path, time_t since, time_t until)
+{
+	char old[512];
+	json_t *out = json_array();
+
+	snprintf(old, sizeof(old), "%s.1", path);
+	read_file(old, since, until, out);
+	read_file(path, since, until, out);
+	return out;
+}

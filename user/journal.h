@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The event journal: one JSON object per line, appended, with a UTC
+ * timestamp. Config changes (with their diff and the uid that made them),
+ * CLI actions, health transitions, skew raised and cleared, daemon start
+ * and stop, and periodic per-backend samples for incident reports. It
+ * survives restarts and bounds its size: past max_bytes the file moves to
+ * FILE.1 (the one before is dropped) and a new one starts.
+ */
+#ifndef XLB_JOURNAL_H
+#define XLB_JOURNAL_H
+
+#include <stdbool.h>
+#include <time.h>
+#include <jansson.h>
+
+#define XLB_DEFAULT_JOURNAL		"/var/lib/xlb/journal.jsonl"
+#define XLB_DEFAULT_JOURNAL_MAX		(64u << 20)
+
+struct xlb_journal {
+	char path[256];
+	size_t max_bytes;
+	int fd;
+};
+
+int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes);
+void xlb_journal_close(struct xlb_journal *j);
+/* Appends {"time": ..., "type": type, ...fields}; fields is consumed. */
+int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields);
+
+/* Events in [since, until] (0: open end), oldest first, from FILE.1 and FILE. */
+json_t *xlb_journal_read(const char *path, time_t since, time_t until);
+
+/* "2026-11-21T09:40:00Z", a Unix time, or an age like "90s", "15m", "2h", "1d". */
+int xlb_time_parse(const char *s, time_t now, time_t *out);
+void xlb_time_format(time_t t, char *buf, size_t len);
+
+#endif /* XLB_JOURNAL_H */
