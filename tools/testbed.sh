@@ -246,7 +246,8 @@ tb_attach_xlb() {
 
 # tb_write_config MODE FILE [WEIGHTS...]: an xlbd config for the testbed,
 # both VIPs on port 80 over all backends (weights default to 1). TB_PROBE
-# (a YAML flow mapping) and TB_ALL_DOWN go into every VIP when set.
+# (a YAML flow mapping) and TB_ALL_DOWN go into every VIP when set;
+# TB_EXTRA (YAML lines) goes to the top level.
 tb_write_config() {
 	local mode=$1 file=$2 i vip w
 	shift 2
@@ -258,6 +259,7 @@ tb_write_config() {
 		echo "tunnel_source:"
 		echo "  ipv4: $TB_SRC4"
 		echo "  ipv6: $TB_SRC6"
+		[[ -n ${TB_EXTRA:-} ]] && printf '%s\n' "$TB_EXTRA"
 		echo "vips:"
 		for vip in web4 web6; do
 			echo "  - name: $vip"
