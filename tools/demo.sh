@@ -5,8 +5,9 @@
 # xlbd with a built-in config (XDP native mode, IPIP/IP6IP6 encapsulation
 # by default), real HTTP connections from the client to the VIPs, and what
 # an operator sees: xlbctl status, the per-backend distribution next to the
-# weights, the counters, a dry-run diff and a trace. Removes everything it
-# made on exit.
+# weights, a dry-run diff of a typo'd weight, the same typo going live and
+# xlb naming it (events, /metrics, top, the incident report), a trace and
+# the counters. Removes everything it made on exit.
 #
 #   tools/demo.sh [--mode encap|dsr] [--connections N] [--keep]
 set -euo pipefail
@@ -19,7 +20,7 @@ while [[ $# -gt 0 ]]; do
 	--mode) mode=$2; shift 2 ;;
 	--connections) connections=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
-	-h|--help) sed -n 3,12p "$0"; exit 0 ;;
+	-h|--help) sed -n 3,13p "$0"; exit 0 ;;
 	*) echo "demo: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -57,6 +58,22 @@ say "A dry run: what if be3's weight were 8 (a typo for 1)?"
 tb_write_config "$mode" "$TB_STATE/typo.yaml" 1 1 8
 run xlbctl check "$TB_STATE/typo.yaml" || true
 run xlbctl diff "$TB_STATE/typo.yaml"
+say "The outage story: the typo'd config goes live anyway. xlb names it within seconds"
+cp "$TB_STATE/typo.yaml" "$config"
+run xlbctl reload
+for ((i = 0; i < 400; i++)); do tb_http_get 4 $((40000 + i)) >/dev/null || true; done
+sleep 1
+run xlbctl events --since 5m
+say "The same in /metrics (what Prometheus and the alert rules see)"
+printf '$ curl -s http://127.0.0.1:9742/metrics | grep xlb_backend_skew\n'
+tb_exec lb curl -s http://127.0.0.1:9742/metrics | grep '^xlb_backend_skew{vip="web4"'
+say "Live view: expected share against observed share"
+run xlbctl top --count 1 | sed -n '/vip web4/,/^$/p'
+say "Fixing the weight; the incident report writes itself"
+tb_write_config "$mode" "$config"
+run xlbctl reload
+run xlbctl report --since 10m | sed -n '1,12p'
+echo "   ... (timeline, shares before/during/after, measures: 'xlbctl report --since 10m')"
 say "Which backend gets a given flow, and why"
 run xlbctl trace tcp 198.18.0.2 40000 "$TB_VIP4" 80
 say "Verdict counters"

@@ -182,9 +182,10 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 {
 	json_t *events = xlb_journal_read(x->mon.journal.path, since, until);
 	json_t *samples = json_array(), *ev, *first_skew = NULL, *cause_change = NULL;
-	time_t start = 0, end = 0;
+	time_t start = 0, end = 0, last_problem = 0;
 	char *buf = NULL, line[1024], ts[32], ts2[32];
 	double excess = 0;
+	bool ongoing;
 	FILE *f = open_memstream(&buf, len);
 	size_t i;
 
@@ -200,8 +201,11 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 			json_array_append(samples, ev);
 			continue;
 		}
-		if (is_problem(type, ev) && !start)
-			start = event_time(ev);
+		if (is_problem(type, ev)) {
+			if (!start)
+				start = event_time(ev);
+			last_problem = event_time(ev);
+		}
 		if (is_recovery(type, ev))
 			end = event_time(ev);
 		if (!strcmp(type, "skew_raised") && !first_skew) {
@@ -213,7 +217,8 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 		if (!first_skew && (!strcmp(type, "config_applied") || !strcmp(type, "cli")))
 			cause_change = ev;
 	}
-	if (end < start)
+	ongoing = start && end < last_problem;
+	if (ongoing)
 		end = until ? until : time(NULL);
 
 	xlb_time_format(since, ts, sizeof(ts));
@@ -224,7 +229,8 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 	} else {
 		xlb_time_format(start, ts, sizeof(ts));
 		xlb_time_format(end, ts2, sizeof(ts2));
-		fprintf(f, "- **Duration:** %s to %s (%lld s).\n", ts, ts2, (long long)(end - start));
+		fprintf(f, "- **Duration:** %s to %s (%lld s)%s.\n", ts, ts2, (long long)(end - start),
+			ongoing ? ", not over: no recovery recorded since" : "");
 		if (first_skew)
 			fprintf(f, "- **Impact:** about %.1f%% of VIP %s's new flows went to backend %s beyond %s.\n",
 				100 * (excess > 0 ? excess : 0), S(first_skew, "vip"), S(first_skew, "backend"),

@@ -53,6 +53,28 @@ static int load_config(const char *path, struct xlb_cfg **cfg)
 	return err;
 }
 
+/*
+ * The config with the runtime changes over it must be valid too; what its
+ * check finds that the file's check already said is not said twice.
+ */
+static int check_effective(struct xlb_cfg *eff, struct xlb_diags *d)
+{
+	struct xlb_diags more;
+	size_t i, j;
+	int err;
+
+	xlb_diags_init(&more, d->file);
+	err = xlb_cfg_check(eff, (struct xlb_pos){}, &more);
+	for (i = 0; i < more.nr; i++) {
+		for (j = 0; j < d->nr && strcmp(d->items[j].msg, more.items[i].msg); j++)
+			;
+		if (j == d->nr)
+			xlb_diag_add(d, more.items[i].sev, more.items[i].pos, "%s", more.items[i].msg);
+	}
+	xlb_diags_free(&more);
+	return err;
+}
+
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 {
 	struct xlb_cfg *eff;
@@ -61,7 +83,7 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	eff = xlb_overrides_apply(base, &x->ov, d);
 	if (!eff)
 		return -ENOMEM;
-	err = xlb_cfg_check(eff, (struct xlb_pos){}, d);
+	err = check_effective(eff, d);
 	for (size_t i = 0; !err && i < eff->nr_vips; i++)
 		health_overlay(x, &eff->vips[i]);
 	if (err) {
