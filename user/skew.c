@@ -114,6 +114,33 @@ static enum xlb_skew_cause judge(const struct xlb_skew_cfg *cfg, struct xlb_skew
 	return XLB_SKEW_NONE;
 }
 
+/* A fingerprint of what the expected shares follow from. */
+static __u64 expectation_of(const struct xlb_skew_input *in, size_t nr)
+{
+	__u64 h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		h = (h ^ in[i].weight) * 1099511628211ull;
+		h = (h ^ in[i].takes_new_flows) * 1099511628211ull;
+	}
+	return h;
+}
+
+static void restart_window(struct xlb_skew_vip *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr; i++) {
+		memset(v->be[i].flows, 0, sizeof(v->be[i].flows));
+		memset(v->be[i].packets, 0, sizeof(v->be[i].packets));
+		v->be[i].flagged_run = 0;
+		v->be[i].clean_run = 0;
+	}
+	v->pos = 0;
+	v->filled = 0;
+}
+
 size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 			 const struct xlb_skew_input *in, enum xlb_skew_event *events)
 {
@@ -126,6 +153,10 @@ size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 	for (i = 0; i < v->nr; i++)
 		if (in[i].takes_new_flows)
 			total_w += in[i].weight;
+	if (v->expectation != expectation_of(in, v->nr)) {
+		v->expectation = expectation_of(in, v->nr);
+		restart_window(v);
+	}
 
 	/* Deltas since the last evaluation into the ring; the window's sums. */
 	for (i = 0; i < v->nr; i++) {

@@ -16,7 +16,9 @@
  * z-test, at least min_flows in the window), and raises an alert only
  * after raise_after flagged evaluations in a row; it clears after
  * clear_after clean ones. While the window holds fewer than min_flows the
- * state stays as it is: silence proves nothing either way.
+ * state stays as it is: silence proves nothing either way. When the
+ * expected shares change (weights, backends in or out) the window starts
+ * over: traffic from before is not judged by the shares of after.
  *
  * The cause is named from the three shares: t differs from e: the data
  * path does not match the config; o matches e but e is out of line with
@@ -79,6 +81,7 @@ struct xlb_skew_vip {
 	__u32 filled;		/* evaluations so far, up to window */
 	__u64 window_flows;	/* the VIP's new flows in the window */
 	bool hash_source_port;
+	__u64 expectation;	/* what the expected shares were computed from */
 };
 
 enum xlb_skew_event { XLB_SKEW_NO_CHANGE = 0, XLB_SKEW_RAISED, XLB_SKEW_CLEARED };

@@ -42,7 +42,9 @@ test_even_config_raises_nothing() {
 	sleep 2
 	! grep -q "SKEW" "$TB_STATE/xlbd.log" || fail "an even config raised: $(grep SKEW "$TB_STATE/xlbd.log")" || return 1
 	! tb_xlbctl events | grep -q "SKEW raised" || fail "skew in the journal" || return 1
-	! metrics | grep -q '^xlb_backend_skew{.*} 1$' || fail "skew in /metrics"
+	local m
+	m=$(metrics)
+	! grep -q '^xlb_backend_skew{.*} 1$' <<<"$m" || fail "skew in /metrics"
 }
 
 test_metrics_valid() {
@@ -65,7 +67,7 @@ test_metrics_valid() {
 }
 
 test_weight_8x_alert() {
-	local line
+	local line m
 	TB_EXTRA=$(extra) tb_write_config encap "$CONFIG" 8 1 1
 	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
 	traffic || return 1
@@ -75,9 +77,12 @@ test_weight_8x_alert() {
 	[[ $line == *"likely cause: configuration: its weight 8 is 8.0x the median weight 1"* ]] ||
 		fail "log line does not name configuration: $line" || return 1
 	echo "  log: ${line#*SKEW raised: }" | cut -c1-200
-	metrics | grep -q '^xlb_backend_skew{vip="web4".*remote_address="198.18.1.11".*cause="configuration"} 1$' ||
+	# Fetched once: 'metrics | grep -q' under pipefail fails when grep stops reading early.
+	m=$(metrics)
+	grep -q '^xlb_backend_skew{vip="web4".*remote_address="198.18.1.11".*cause="configuration"} 1$' <<<"$m" ||
 		fail "/metrics has no skew for 198.18.1.11 with cause configuration" || return 1
-	metrics | grep -q '^xlb_vip_skewed_backends{vip="web4".*} 1$' || fail "xlb_vip_skewed_backends is not 1" || return 1
+	grep -q '^xlb_vip_skewed_backends{vip="web4".*} 1$' <<<"$m" ||
+		fail "xlb_vip_skewed_backends: $(grep '^xlb_vip_skewed_backends{vip="web4"' <<<"$m")" || return 1
 	tb_xlbctl events | grep -q "SKEW raised on VIP web4, backend 198.18.1.11 (configuration)" ||
 		fail "xlbctl events has no skew_raised" || return 1
 	grep -q "XLB_CAUSE=configuration" "$TB_HOOK_OUT" && grep -q "XLB_BACKEND=198.18.1.11" "$TB_HOOK_OUT" ||

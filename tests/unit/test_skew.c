@@ -241,6 +241,30 @@ static void test_silence_neither_raises_nor_clears(void **state)
 	xlb_skew_vip_free(&s.vip);
 }
 
+static void test_weight_change_judges_only_new_traffic(void **state)
+{
+	static const __u32 w8[NR] = { 8, 1, 1 };
+	static const double t8[NR] = { 0.8, 0.1, 0.1 };
+	struct sim s;
+	int t;
+
+	(void)state;
+	sim_init(&s, equal_w, equal_t);
+	for (t = 0; t < 20; t++)
+		sim_second(&s, even, RATE);
+	/* The weights change: traffic from before must not count against the peers. */
+	for (t = 0; t < 3; t++) {
+		s.in[t].weight = w8[t];
+		s.in[t].table_share = t8[t];
+	}
+	for (t = 0; t < 30; t++)
+		sim_second(&s, t8, RATE);
+	assert_int_equal(s.raised[0], 1);
+	assert_int_equal(s.vip.be[0].cause, XLB_SKEW_CONFIGURATION);
+	assert_int_equal(s.raised[1] + s.raised[2], 0);
+	xlb_skew_vip_free(&s.vip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_traffic_cause_names_unhashed_source_port),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_silence_neither_raises_nor_clears),
+		cmocka_unit_test(test_weight_change_judges_only_new_traffic),
 	};
 
 	return cmocka_run_group_tests_name("skew", tests, NULL, NULL);
