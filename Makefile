@@ -35,7 +35,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS	:= xlb xlb_decap xdp_pass
+BPF_PROGS	:= xlb xlb_decap xdp_pass bench_swap
 BPF_OBJS	:= $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS		:= $(BUILD)/xlb.skel.h $(BUILD)/xlb_decap.skel.h
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
@@ -51,8 +51,9 @@ BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
 
-.PHONY: all deps test demo install clean
-all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS))
+.PHONY: all deps test demo bench install clean
+all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/xlb-loadgen \
+     $(BUILD)/maglev_bench $(BUILD)/xdp_bench
 
 deps: | $(BUILD)
 	$(Q)bash tools/deps.sh
@@ -123,6 +124,18 @@ $(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
 $(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# Load generator and benchmarks, plain builds (sanitizers would skew timings).
+$(BUILD)/xlb-loadgen: tools/loadgen.c user/ctl/ipc.c $(BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/ctl -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%_bench: tools/bench/%_bench.c $(BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all
+	$(Q)bash tools/bench/run.sh
 
 # The parser fuzzers: clang's libFuzzer with ASan and UBSan.
 FUZZ_BUILD	:= $(BUILD)/fuzz

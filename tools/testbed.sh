@@ -31,6 +31,7 @@ TB_BACKENDS=0
 TB_VIP4=198.18.100.10
 TB_VIP6=2001:db8:100::10
 TB_ROUTER_MAC=02:00:c6:12:01:01
+TB_ROUTER_CLIENT_MAC=02:00:c6:12:00:01	# the router on the client's link
 TB_LB_MAC=02:00:c6:12:01:02
 TB_SRC4=198.18.255.0/24
 TB_SRC6=2001:db8:ff::/96
@@ -175,6 +176,7 @@ tb_setup() {
 	tb_sysctl router net.ipv4.conf.all.send_redirects=0
 
 	tb_link client eth0 router r0
+	tb_exec router ip link set r0 address "$TB_ROUTER_CLIENT_MAC"
 	tb_addr client eth0 198.18.0.2/24
 	tb_addr client eth0 2001:db8::2/64
 	tb_addr router r0 198.18.0.1/24

@@ -586,6 +586,20 @@ int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace
 	return 0;
 }
 
+int xlb_dp_flush_flows(struct xlb_dp *dp)
+{
+	struct xlb_flow key, next;
+	int err;
+
+	/* Delete the first key again and again: no iteration over a changing map. */
+	while (!(err = bpf_map_get_next_key(dp->conns_fd, NULL, &next))) {
+		key = next;
+		if (bpf_map_delete_elem(dp->conns_fd, &key))
+			return -errno;
+	}
+	return err == -1 && errno == ENOENT ? 0 : -errno;
+}
+
 /* Per-CPU values of u64 fields, summed field by field into out. */
 static int sum_percpu(struct xlb_dp *dp, int fd, __u32 key, void *out, size_t size)
 {

@@ -72,6 +72,9 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
 int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace *tr,
 		 __u32 *verdict, void *out, __u32 *out_len);
 
+/* Forgets every flow in the connection table (benchmarks, --reset). */
+int xlb_dp_flush_flows(struct xlb_dp *dp);
+
 /* Counters, summed over CPUs. */
 int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out);
 int xlb_dp_vip_stats(struct xlb_dp *dp, __u32 vip_id, struct xlb_vip_stats *out);

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlb-loadgen: sends many flows at a VIP from a raw AF_PACKET socket in
+ * batches (sendmmsg), bounded in packets and in time, and reports how xlb
+ * spread the new flows over the backends against their weights (asking
+ * xlbd over its control socket when one is given).
+ *
+ *   xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT
+ *               [--proto tcp|udp] [--flows N] [--sources N] [--count N]
+ *               [--rate PPS] [--duration SECONDS] [--socket PATH --vip NAME]
+ *
+ * Flow f comes from source address f mod sources (198.19.0.0/16, or
+ * 2001:db8:c::/64 for an IPv6 VIP) and source port 1024 + f / sources;
+ * packet i belongs to flow i mod flows. TCP packets are SYNs.
+ */
+#define _GNU_SOURCE /* sendmmsg */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+#include <jansson.h>
+
+#include "addr.h"
+#include "ctl.h"
+#include "ipc.h"
+#include "packet.h"
+
+#define BATCH		64
+#define MAX_SECONDS	600
+#define MAX_COUNT	100000000u
+
+/* ipc.c belongs to xlbctl; these are what it needs of it. */
+const char *prog_name = "xlb-loadgen";
+bool json_output;
+
+struct args {
+	const char *dev, *dst, *socket, *vip;
+	__u8 dst_mac[6];
+	bool have_mac, udp;
+	__u32 dport, flows, sources, count, rate, duration;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT [--proto tcp|udp]\n"
+		"         [--flows N] [--sources N] [--count N] [--rate PPS] [--duration SECONDS]\n"
+		"         [--socket PATH --vip NAME]\n");
+}
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	int i;
+
+	*a = (struct args){ .flows = 1000, .sources = 64, .count = 100000, .duration = 10 };
+	for (i = 1; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		int bad = 0;
+
+		if (!strcmp(k, "--dev"))
+			a->dev = v;
+		else if (!strcmp(k, "--dst"))
+			a->dst = v;
+		else if (!strcmp(k, "--socket"))
+			a->socket = v;
+		else if (!strcmp(k, "--vip"))
+			a->vip = v;
+		else if (!strcmp(k, "--dst-mac"))
+			bad = xlb_mac_parse(v, a->dst_mac), a->have_mac = true;
+		else if (!strcmp(k, "--proto"))
+			bad = strcmp(v, "tcp") && strcmp(v, "udp"), a->udp = !strcmp(v, "udp");
+		else if (!strcmp(k, "--dport"))
+			bad = xlb_parse_u32(v, 65535, &a->dport);
+		else if (!strcmp(k, "--flows"))
+			bad = xlb_parse_u32(v, 1u << 24, &a->flows) || !a->flows;
+		else if (!strcmp(k, "--sources"))
+			bad = xlb_parse_u32(v, 60000, &a->sources) || !a->sources;
+		else if (!strcmp(k, "--count"))
+			bad = xlb_parse_u32(v, MAX_COUNT, &a->count);
+		else if (!strcmp(k, "--rate"))
+			bad = xlb_parse_u32(v, 100000000, &a->rate);
+		else if (!strcmp(k, "--duration"))
+			bad = xlb_parse_u32(v, MAX_SECONDS, &a->duration) || !a->duration;
+		else
+			bad = 1;
+		if (bad) {
+			fprintf(stderr, "xlb-loadgen: invalid %s '%s'\n", k, v);
+			return -EINVAL;
+		}
+	}
+	if (i != argc || !a->dev || !a->dst || !a->have_mac || !a->dport) {
+		usage();
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Frames for every flow, built once; sending is then copying pointers. */
+static __u8 *build_frames(const struct args *a, const __u8 src_mac[6], size_t *frame_len)
+{
+	bool v6 = strchr(a->dst, ':') != NULL;
+	char src[XLB_ADDR_STRLEN];
+	__u8 *frames = NULL, buf[PKT_MAX];
+	struct pkt_spec p = {
+		.dst = a->dst, .proto = a->udp ? IPPROTO_UDP : IPPROTO_TCP,
+		.dport = a->dport, .df = true, .payload_len = a->udp ? 18 : 0,
+	};
+	__u32 f;
+	size_t len = 0;
+
+	for (f = 0; f < a->flows; f++) {
+		__u32 s = f % a->sources;
+
+		if (v6)
+			snprintf(src, sizeof(src), "2001:db8:c::%x:%x", s >> 16, (s & 0xffff) + 1);
+		else
+			snprintf(src, sizeof(src), "198.19.%u.%u", s / 250, s % 250 + 1);
+		p.src = src;
+		p.sport = 1024 + (f / a->sources) % 64000;
+		len = pkt_build(&p, buf, sizeof(buf));
+		if (!len)
+			return NULL;
+		if (!frames) {
+			frames = malloc((size_t)a->flows * len);
+			if (!frames)
+				return NULL;
+		}
+		memcpy(buf, a->dst_mac, 6);
+		memcpy(buf + 6, src_mac, 6);
+		memcpy(frames + (size_t)f * len, buf, len);
+	}
+	*frame_len = len;
+	return frames;
+}
+
+static json_t *backends_of(const char *vip)
+{
+	json_t *list, *v, *out = NULL;
+	size_t i;
+	int rc;
+
+	list = ctl_call("list", NULL, &rc);
+	json_array_foreach(list, i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")), vip))
+			out = json_incref(json_object_get(v, "backends"));
+	json_decref(list);
+	return out;
+}
+
+static void report(json_t *before, json_t *after)
+{
+	json_t *b, *a;
+	double total = 0;
+	size_t i;
+
+	json_array_foreach(after, i, a) {
+		b = json_array_get(before, i);
+		total += json_integer_value(json_object_get(a, "new_flows")) -
+			 json_integer_value(json_object_get(b, "new_flows"));
+	}
+	printf("%-24s %7s %10s %9s %9s\n", "backend", "weight", "new_flows", "observed", "expected");
+	json_array_foreach(after, i, a) {
+		double n;
+
+		b = json_array_get(before, i);
+		n = json_integer_value(json_object_get(a, "new_flows")) -
+		    json_integer_value(json_object_get(b, "new_flows"));
+		printf("%-24s %7lld %10.0f %8.1f%% %8.1f%%\n",
+		       json_string_value(json_object_get(a, "address")),
+		       (long long)json_integer_value(json_object_get(a, "weight")), n,
+		       total ? 100 * n / total : 0.0,
+		       100 * json_real_value(json_object_get(a, "expected_share")));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct ifreq ifr = {};
+	json_t *before = NULL, *after;
+	struct args a;
+	size_t frame_len, i;
+	__u64 sent = 0, failed = 0;
+	double start, elapsed, deadline;
+	__u8 *frames;
+	int fd, n;
+
+	if (parse(argc, argv, &a))
+		return 2;
+	if (a.socket)
+		setenv("XLB_SOCKET", a.socket, 1);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "Couldn't open a packet socket: %s (root needed)\n", strerror(errno));
+		return 1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a.dev);
+	sll.sll_ifindex = if_nametoindex(a.dev);
+	if (!sll.sll_ifindex || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		fprintf(stderr, "Couldn't find interface '%s'\n", a.dev);
+		return 1;
+	}
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, a.dst_mac, 6);
+	frames = build_frames(&a, (__u8 *)ifr.ifr_hwaddr.sa_data, &frame_len);
+	if (!frames) {
+		fprintf(stderr, "Couldn't build packets for '%s'\n", a.dst);
+		return 1;
+	}
+	if (a.vip && a.socket)
+		before = backends_of(a.vip);
+
+	memset(msgs, 0, sizeof(msgs));
+	start = now_s();
+	deadline = start + a.duration;
+	while (sent + failed < a.count && now_s() < deadline) {
+		size_t batch = a.count - sent - failed < BATCH ? a.count - sent - failed : BATCH;
+
+		for (i = 0; i < batch; i++) {
+			__u64 k = sent + failed + i;
+
+			iov[i].iov_base = frames + (k % a.flows) * frame_len;
+			iov[i].iov_len = frame_len;
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &sll;
+			msgs[i].msg_hdr.msg_namelen = sizeof(sll);
+		}
+		n = sendmmsg(fd, msgs, batch, 0);
+		if (n < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN) {
+				fprintf(stderr, "sendmmsg: %s\n", strerror(errno));
+				break;
+			}
+			failed += batch;
+			continue;
+		}
+		sent += n;
+		/* Paced: do not get ahead of rate x elapsed. */
+		while (a.rate && sent > (now_s() - start) * a.rate && now_s() < deadline)
+			;
+	}
+	elapsed = now_s() - start;
+	printf("sent %llu packets of %zu bytes in %.2f s: %.0f packets/s, %u flows from %u sources%s\n",
+	       (unsigned long long)sent, frame_len, elapsed, sent / elapsed, a.flows, a.sources,
+	       failed ? " (some batches refused by the device)" : "");
+	if (before) {
+		usleep(200 * 1000);
+		after = backends_of(a.vip);
+		if (after)
+			report(before, after);
+		json_decref(after);
+		json_decref(before);
+	}
+	free(frames);
+	close(fd);
+	return 0;
+}
