@@ -142,11 +142,11 @@ FUZZ_BUILD	:= $(BUILD)/fuzz
 FUZZERS		:= fuzz_config
 FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD)
 
-$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c \
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c user/skew.c \
 			   user/maglev.c $(USER_HDRS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lyaml
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lyaml -lm
 
 TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)) \
 	     $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "config.h"
 #include "maglev.h"
+#include "skew.h"
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -969,13 +970,6 @@ void xlb_vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len)
 			 vip->key.proto == IPPROTO_UDP ? "udp" : "tcp");
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Valid but likely a mistake: one weight far from its peers, one backend with most traffic. */
 static void check_weights(struct xlb_diags *d, const struct xlb_cfg_vip *vip, const char *label)
 {
@@ -997,8 +991,7 @@ static void check_weights(struct xlb_diags *d, const struct xlb_cfg_vip *vip, co
 			     label);
 		goto out;
 	}
-	qsort(w, n, sizeof(*w), cmp_u32);
-	median = w[n / 2];
+	median = xlb_median_u32(w, n);
 	for (i = 0; i < vip->nr_backends && n >= 3; i++) {
 		const struct xlb_cfg_backend *be = &vip->backends[i];
 

@@ -59,19 +59,23 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+__u32 xlb_median_u32(__u32 *values, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(values, n, sizeof(*values), cmp_u32);
+	return values[n / 2];
+}
+
 static __u32 median_weight(const struct xlb_skew_input *in, size_t nr)
 {
-	__u32 w[nr ? nr : 1], m;
+	__u32 w[nr ? nr : 1];
 	size_t i, n = 0;
 
 	for (i = 0; i < nr; i++)
 		if (in[i].takes_new_flows && in[i].weight)
 			w[n++] = in[i].weight;
-	if (!n)
-		return 0;
-	qsort(w, n, sizeof(w[0]), cmp_u32);
-	m = w[n / 2];
-	return m;
+	return xlb_median_u32(w, n);
 }
 
 /* z of k successes in n trials against share p (binomial, normal approx.). */
@@ -147,6 +151,8 @@ size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 	__u32 window = cfg->window < XLB_SKEW_MAX_WINDOW ? cfg->window : XLB_SKEW_MAX_WINDOW;
 	__u64 total_w = 0, n = 0, n_packets = 0;
 	__u32 median = median_weight(in, v->nr);
+
+	v->median_weight = median;
 	size_t i, changes = 0;
 	__u32 k;
 

@@ -82,6 +82,7 @@ struct xlb_skew_vip {
 	__u64 window_flows;	/* the VIP's new flows in the window */
 	bool hash_source_port;
 	__u64 expectation;	/* what the expected shares were computed from */
+	__u32 median_weight;	/* of the backends taking new flows, last evaluation */
 };
 
 enum xlb_skew_event { XLB_SKEW_NO_CHANGE = 0, XLB_SKEW_RAISED, XLB_SKEW_CLEARED };
@@ -96,6 +97,8 @@ void xlb_skew_vip_free(struct xlb_skew_vip *v);
 size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 			 const struct xlb_skew_input *in, enum xlb_skew_event *events);
 const char *xlb_skew_cause_name(enum xlb_skew_cause c);
+/* The median of n values (the upper one for even n); sorts them. 0 if n is 0. */
+__u32 xlb_median_u32(__u32 *values, size_t n);
 /* A sentence with the numbers: "backend ... gets 80.1% of new flows ...". */
 void xlb_skew_describe(const struct xlb_skew_vip *v, size_t i, const char *vip,
 		       const char *backend, __u32 weight, __u32 median_weight,

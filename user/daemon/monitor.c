@@ -191,21 +191,6 @@ static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
 	run_hook(x, env);
 }
 
-static __u32 median_of(const struct xlb_cfg_vip *vip)
-{
-	__u32 w[vip->nr_backends ? vip->nr_backends : 1], t;
-	size_t i, j, n = 0;
-
-	for (i = 0; i < vip->nr_backends; i++)
-		if (vip->backends[i].admin == XLB_ADMIN_UP && vip->backends[i].weight &&
-		    !vip->backends[i].health_down)
-			w[n++] = vip->backends[i].weight;
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && w[j - 1] > w[j]; j--)
-			t = w[j], w[j] = w[j - 1], w[j - 1] = t;
-	return n ? w[n / 2] : 0;
-}
-
 static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 {
 	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
@@ -243,7 +228,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 		return;
 	for (b = 0; b < vm->nr; b++)
 		if (ev[b] != XLB_SKEW_NO_CHANGE)
-			skew_event(x, vm, b, xlb_cfg_find_backend(vip, &vm->addrs[b]), median_of(vip),
+			skew_event(x, vm, b, xlb_cfg_find_backend(vip, &vm->addrs[b]), vm->skew.median_weight,
 				   ev[b] == XLB_SKEW_RAISED);
 }
 
