@@ -61,7 +61,9 @@ run xlbctl diff "$TB_STATE/typo.yaml"
 say "The outage story: the typo'd config goes live anyway. xlb names it within seconds"
 cp "$TB_STATE/typo.yaml" "$config"
 run xlbctl reload
-for ((i = 0; i < 400; i++)); do tb_http_get 4 $((40000 + i)) >/dev/null || true; done
+printf '$ xlb-loadgen --dst %s --dport 80 --flows 4000 --rate 1000 ... (from the client)\n' "$TB_VIP4"
+tb_loadgen --dst "$TB_VIP4" --dport 80 --flows 4000 --sources 400 --count 4000 --rate 1000 \
+	--duration 10 --socket "$TB_SOCKET" --vip web4
 sleep 1
 run xlbctl events --since 5m
 say "The same in /metrics (what Prometheus and the alert rules see)"

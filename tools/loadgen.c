@@ -7,11 +7,13 @@
  *
  *   xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT
  *               [--proto tcp|udp] [--flows N] [--sources N] [--count N]
- *               [--rate PPS] [--duration SECONDS] [--socket PATH --vip NAME]
+ *               [--rate PPS] [--duration SECONDS] [--offset N]
+ *               [--socket PATH --vip NAME]
  *
  * Flow f comes from source address f mod sources (198.19.0.0/16, or
  * 2001:db8:c::/64 for an IPv6 VIP) and source port 1024 + f / sources;
- * packet i belongs to flow i mod flows. TCP packets are SYNs.
+ * packet i belongs to flow offset + i mod flows, so runs with different
+ * offsets send different flows. TCP packets are SYNs.
  */
 #define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
@@ -45,7 +47,7 @@ struct args {
 	const char *dev, *dst, *socket, *vip;
 	__u8 dst_mac[6];
 	bool have_mac, udp;
-	__u32 dport, flows, sources, count, rate, duration;
+	__u32 dport, flows, sources, count, rate, duration, offset;
 };
 
 static double now_s(void)
@@ -61,6 +63,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT [--proto tcp|udp]\n"
 		"         [--flows N] [--sources N] [--count N] [--rate PPS] [--duration SECONDS]\n"
+		"         [--offset N]\n"
 		"         [--socket PATH --vip NAME]\n");
 }
 
@@ -95,6 +98,8 @@ static int parse(int argc, char **argv, struct args *a)
 			bad = xlb_parse_u32(v, MAX_COUNT, &a->count);
 		else if (!strcmp(k, "--rate"))
 			bad = xlb_parse_u32(v, 100000000, &a->rate);
+		else if (!strcmp(k, "--offset"))
+			bad = xlb_parse_u32(v, 1u << 30, &a->offset);
 		else if (!strcmp(k, "--duration"))
 			bad = xlb_parse_u32(v, MAX_SECONDS, &a->duration) || !a->duration;
 		else
@@ -125,14 +130,14 @@ static __u8 *build_frames(const struct args *a, const __u8 src_mac[6], size_t *f
 	size_t len = 0;
 
 	for (f = 0; f < a->flows; f++) {
-		__u32 s = f % a->sources;
+		__u32 g = f + a->offset, s = g % a->sources;
 
 		if (v6)
 			snprintf(src, sizeof(src), "2001:db8:c::%x:%x", s >> 16, (s & 0xffff) + 1);
 		else
 			snprintf(src, sizeof(src), "198.19.%u.%u", s / 250, s % 250 + 1);
 		p.src = src;
-		p.sport = 1024 + (f / a->sources) % 64000;
+		p.sport = 1024 + (g / a->sources) % 64000;
 		len = pkt_build(&p, buf, sizeof(buf));
 		if (!len)
 			return NULL;

@@ -318,6 +318,11 @@ tb_stop_xlbd() {
 	return 1
 }
 
+# tb_loadgen ARGS...: xlb-loadgen from the client towards the router.
+tb_loadgen() {
+	tb_exec client "$TB_BUILD/xlb-loadgen" --dev eth0 --dst-mac "$TB_ROUTER_CLIENT_MAC" "$@"
+}
+
 tb_stats() { "$TB_LOADER" stats --pin "$TB_PIN"; }
 
 # tb_http_get FAMILY LOCAL_PORT: one connection from the client; prints the
