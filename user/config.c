@@ -620,6 +620,21 @@ static void vip_probe(struct walker *w, yaml_node_t *v, void *obj)
 	parse_probe(w, v, &((struct xlb_cfg_vip *)obj)->probe);
 }
 
+/*
+ * The array for the items of a YAML list, or NULL after saying why; *n gets
+ * the item count. Callers walk v's items and count them in as they go.
+ */
+static void *list_items(struct walker *w, yaml_node_t *v, const char *what, size_t size,
+			size_t *n)
+{
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err(w, v, "%s must be a list, found %s", what, node_kind(v));
+		return NULL;
+	}
+	*n = v->data.sequence.items.top - v->data.sequence.items.start;
+	return calloc(*n ? *n : 1, size);
+}
+
 static void vip_backends(struct walker *w, yaml_node_t *v, void *obj)
 {
 	struct xlb_cfg_vip *vip = obj;
@@ -627,12 +642,7 @@ static void vip_backends(struct walker *w, yaml_node_t *v, void *obj)
 	char label[XLB_NAME_MAX + 32];
 	size_t n;
 
-	if (v->type != YAML_SEQUENCE_NODE) {
-		err(w, v, "backends must be a list, found %s", node_kind(v));
-		return;
-	}
-	n = v->data.sequence.items.top - v->data.sequence.items.start;
-	vip->backends = calloc(n ? n : 1, sizeof(*vip->backends));
+	vip->backends = list_items(w, v, "backends", sizeof(*vip->backends), &n);
 	if (!vip->backends)
 		return;
 	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
@@ -694,12 +704,7 @@ static void top_vips(struct walker *w, yaml_node_t *v, void *obj)
 	char label[XLB_NAME_MAX + 8];
 	size_t n;
 
-	if (v->type != YAML_SEQUENCE_NODE) {
-		err(w, v, "vips must be a list, found %s", node_kind(v));
-		return;
-	}
-	n = v->data.sequence.items.top - v->data.sequence.items.start;
-	cfg->vips = calloc(n ? n : 1, sizeof(*cfg->vips));
+	cfg->vips = list_items(w, v, "vips", sizeof(*cfg->vips), &n);
 	if (!cfg->vips)
 		return;
 	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {

@@ -27,20 +27,32 @@ static int time_args(int argc, char **argv, json_t *args, bool samples_ok)
 	return 0;
 }
 
+/* The request's arguments in *args; -1 to go on, else the exit code. */
+static int time_request(int argc, char **argv, const char *usage, bool samples_ok,
+			json_t **args)
+{
+	int rc;
+
+	if (ctl_usage(argc, argv, 1, samples_ok ? 6 : 5, usage, &rc))
+		return rc;
+	*args = json_object();
+	if (time_args(argc, argv, *args, samples_ok)) {
+		json_decref(*args);
+		fprintf(stderr, "Usage: %s %s\n", prog_name, usage);
+		return CTL_USAGE;
+	}
+	return -1;
+}
+
 int events_main(int argc, char **argv)
 {
-	json_t *args = json_object(), *r, *ev;
+	json_t *args = NULL, *r, *ev;
 	size_t i;
 	int rc;
 
-	if (ctl_usage(argc, argv, 1, 6, "events [--since T] [--until T] [--samples]", &rc) ||
-	    time_args(argc, argv, args, true)) {
-		json_decref(args);
-		if (argc == 2 && !strcmp(argv[1], "help"))
-			return CTL_OK;
-		fprintf(stderr, "Usage: %s events [--since T] [--until T] [--samples]\n", prog_name);
-		return CTL_USAGE;
-	}
+	rc = time_request(argc, argv, "events [--since T] [--until T] [--samples]", true, &args);
+	if (rc >= 0)
+		return rc;
 	r = ctl_call_plain("events", args, &rc);
 	if (!r)
 		return rc;
@@ -53,17 +65,12 @@ int events_main(int argc, char **argv)
 
 int report_main(int argc, char **argv)
 {
-	json_t *args = json_object(), *r;
+	json_t *args = NULL, *r;
 	int rc;
 
-	if (ctl_usage(argc, argv, 1, 5, "report [--since T] [--until T]", &rc) ||
-	    time_args(argc, argv, args, false)) {
-		json_decref(args);
-		if (argc == 2 && !strcmp(argv[1], "help"))
-			return CTL_OK;
-		fprintf(stderr, "Usage: %s report [--since T] [--until T]\n", prog_name);
-		return CTL_USAGE;
-	}
+	rc = time_request(argc, argv, "report [--since T] [--until T]", false, &args);
+	if (rc >= 0)
+		return rc;
 	r = ctl_call_plain("report", args, &rc);
 	if (!r)
 		return rc;

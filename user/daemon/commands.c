@@ -14,8 +14,6 @@
 #include "service.h"
 #include "xlbd.h"
 
-#define XLB_VERSION	"0.3.0"
-
 typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
 			      char *err, size_t err_len);
 

@@ -22,8 +22,6 @@
 #include "monitor.h"
 #include "xlbd.h"
 
-#define XLB_VERSION	"0.5.0"
-
 struct row {
 	char labels[512];
 	double v[12];
@@ -31,7 +29,7 @@ struct row {
 
 enum {
 	B_PACKETS, B_BYTES, B_FLOWS, B_WEIGHT, B_UP, B_TABLE, B_EXPECTED, B_OBSERVED,
-	B_OBSERVED_PACKETS, B_SKEW,
+	B_OBSERVED_PACKETS,
 };
 
 static void escape(const char *in, char *out, size_t len)
@@ -126,7 +124,6 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			r->v[B_EXPECTED] = s ? s->expected : 0;
 			r->v[B_OBSERVED] = s ? s->observed : 0;
 			r->v[B_OBSERVED_PACKETS] = s ? s->observed_packets : 0;
-			r->v[B_SKEW] = s && s->raised;
 		}
 	}
 	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {

@@ -15,6 +15,7 @@
 #include "overrides.h"
 #include "probe.h"
 
+#define XLB_VERSION		"0.6.0"
 #define XLBD_DEFAULT_PIN	"/sys/fs/bpf/xlb"
 #define XLBD_DEFAULT_SOCKET	"/run/xlb/xlb.sock"
 
