@@ -19,6 +19,10 @@ void xlb_addr_from_v4(union xlb_addr *addr, __be32 v4);
 /* Plain dotted quad for IPv4-mapped addresses, RFC 5952 text otherwise. */
 const char *xlb_addr_str(const union xlb_addr *addr, char *buf, size_t len);
 int xlb_addr_cmp(const union xlb_addr *a, const union xlb_addr *b);
+/* The socket address of addr and port (host order): AF_INET for IPv4-mapped. */
+struct sockaddr_storage;
+unsigned int xlb_addr_sockaddr(const union xlb_addr *addr, __u16 port,
+			       struct sockaddr_storage *ss);
 
 /* "addr/len"; len defaults to the full width. *prefix_len is in the family's bits. */
 int xlb_prefix_parse(const char *s, union xlb_addr *addr, int *prefix_len);

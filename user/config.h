@@ -66,7 +66,6 @@ struct xlb_cfg_backend {
 	struct xlb_pos pos, weight_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
 	__u32 id;			/* backend id in the data path, once applied */
-	bool health_down;		/* set by xlbd from probe results, not the file */
 };
 
 enum xlb_all_down_policy {

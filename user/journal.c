@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* strptime, timegm */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,11 +57,22 @@ int xlb_time_parse(const char *s, time_t now, time_t *out)
 	return -EINVAL;
 }
 
-int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes)
+/* Readable by the read group: xlbctl reads the journal itself. */
+static void share(struct xlb_journal *j)
+{
+	if (j->gid != (gid_t)-1 && fchown(j->fd, -1, j->gid))
+		pr_warn("Couldn't give event journal '%s' to the read group: %s\n", j->path,
+			strerror(errno));
+}
+
+int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes,
+		     const char *read_group)
 {
 	char dir[sizeof(j->path)];
+	struct group *gr = read_group && read_group[0] ? getgrnam(read_group) : NULL;
 
 	memset(j, 0, sizeof(*j));
+	j->gid = gr ? gr->gr_gid : (gid_t)-1;
 	if (strlen(path) >= sizeof(j->path) - 2)
 		return -ENAMETOOLONG;
 	strcpy(j->path, path);
@@ -74,6 +86,7 @@ int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes)
 		pr_err("Couldn't open event journal '%s': %s\n", path, strerror(errno));
 		return err;
 	}
+	share(j);
 	return 0;
 }
 
@@ -95,6 +108,8 @@ static void rotate_if_full(struct xlb_journal *j)
 	close(j->fd);
 	rename(j->path, old);
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (j->fd >= 0)
+		share(j);
 }
 
 int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields)

@@ -11,6 +11,7 @@
 #define XLB_JOURNAL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -21,9 +22,15 @@ struct xlb_journal {
 	char path[256];
 	size_t max_bytes;
 	int fd;
+	gid_t gid;		/* the read group's, or -1 */
 };
 
-int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes);
+/*
+ * The file is mode 0640; with read_group set, that group owns it, so its
+ * members' xlbctl reads it directly (events, report) instead of asking xlbd.
+ */
+int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes,
+		     const char *read_group);
 void xlb_journal_close(struct xlb_journal *j);
 /* Appends {"time": ..., "type": type, ...fields}; fields is consumed. */
 int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields);

@@ -121,11 +121,46 @@ static int override_from_json(json_t *j, struct xlb_override *o)
 	return 0;
 }
 
+int xlb_overrides_from_json(json_t *list, struct xlb_overrides *ov, size_t *bad)
+{
+	json_t *item;
+	size_t i;
+
+	memset(ov, 0, sizeof(*ov));
+	json_array_foreach(list, i, item) {
+		struct xlb_override o, *slot;
+
+		if (override_from_json(item, &o)) {
+			*bad = i;
+			xlb_overrides_free(ov);
+			return -EINVAL;
+		}
+		slot = xlb_overrides_get(ov, o.vip, &o.backend, true);
+		if (!slot) {
+			xlb_overrides_free(ov);
+			return -ENOMEM;
+		}
+		*slot = o;
+	}
+	return 0;
+}
+
+json_t *xlb_overrides_to_json(const struct xlb_overrides *ov)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < ov->nr; i++)
+		json_array_append_new(list, override_to_json(&ov->items[i]));
+	return list;
+}
+
 int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 {
 	json_error_t jerr;
-	json_t *root, *list, *item;
-	size_t i;
+	json_t *root;
+	size_t bad = 0;
+	int err;
 
 	memset(ov, 0, sizeof(*ov));
 	if (access(path, F_OK) && errno == ENOENT)
@@ -136,41 +171,23 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 		pr_err("hint: fix or move the file away; it holds the runtime changes made with xlbctl\n");
 		return -EINVAL;
 	}
-	list = json_object_get(root, "overrides");
-	json_array_foreach(list, i, item) {
-		struct xlb_override o, *slot;
-
-		if (override_from_json(item, &o)) {
-			pr_err("Couldn't read entry %zu of state file '%s': not a valid override\n",
-			       i, path);
-			json_decref(root);
-			xlb_overrides_free(ov);
-			return -EINVAL;
-		}
-		slot = xlb_overrides_get(ov, o.vip, &o.backend, true);
-		if (!slot) {
-			json_decref(root);
-			xlb_overrides_free(ov);
-			return -ENOMEM;
-		}
-		*slot = o;
-	}
+	err = xlb_overrides_from_json(json_object_get(root, "overrides"), ov, &bad);
+	if (err == -EINVAL)
+		pr_err("Couldn't read entry %zu of state file '%s': not a valid override\n",
+		       bad, path);
 	json_decref(root);
-	return 0;
+	return err;
 }
 
 /* Written to a temporary file, synced, then renamed over: never half a file. */
 int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 {
-	json_t *root = json_object(), *list = json_array();
+	json_t *root = json_object();
 	char tmp[XLB_PATH_MAX + 8], dir[XLB_PATH_MAX];
-	size_t i;
 	int fd, err = 0;
 
-	for (i = 0; i < ov->nr; i++)
-		json_array_append_new(list, override_to_json(&ov->items[i]));
 	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "overrides", list);
+	json_object_set_new(root, "overrides", xlb_overrides_to_json(ov));
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	mkdir(dirname(dir), 0755);

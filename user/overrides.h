@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
+#include <jansson.h>
 #include "config.h"
 
 #define XLB_DEFAULT_STATE	"/var/lib/xlb/state.json"
@@ -38,6 +39,9 @@ struct xlb_overrides {
 
 int xlb_overrides_load(const char *path, struct xlb_overrides *ov);
 int xlb_overrides_save(const char *path, const struct xlb_overrides *ov);
+/* As the state file lists them; *bad is the index of an invalid entry. */
+json_t *xlb_overrides_to_json(const struct xlb_overrides *ov);
+int xlb_overrides_from_json(json_t *list, struct xlb_overrides *ov, size_t *bad);
 void xlb_overrides_free(struct xlb_overrides *ov);
 struct xlb_override *xlb_overrides_get(struct xlb_overrides *ov, const char *vip,
 				       const union xlb_addr *backend, bool create);

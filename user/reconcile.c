@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "health.h"
 #include "log.h"
+#include "plan.h"
 #include "reconcile.h"
 #include "service.h"
 
@@ -138,37 +139,23 @@ static __u32 backend_id_for(struct live_state *ls, __u32 vip_id,
 	return XLB_NO_BACKEND;
 }
 
-static __u8 dp_state(const struct xlb_cfg_backend *be)
+int xlb_apply_vip(struct xlb_dp *dp, const struct xlb_cfg_vip *vip,
+		  const struct xlb_vip_plan *plan)
 {
-	return xlb_effective_state(be->admin, be->health_down ? XLB_HEALTH_DOWN : XLB_HEALTH_UP,
-				   be->weight);
-}
+	struct xlb_vip_spec spec;
+	char label[XLB_NAME_MAX];
+	int err;
 
-int xlb_vip_spec_from_cfg(const struct xlb_cfg_vip *v, struct xlb_vip_spec *spec)
-{
-	size_t i;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->key = v->key;
-	spec->id = v->id;
-	spec->flags = (v->encap ? XLB_VIP_F_ENCAP : 0) |
-		      (v->hash_source_port ? 0 : XLB_VIP_F_HASH_NO_SPORT);
-	spec->table_size = v->table_size;
-	spec->echo_reply = v->echo_reply;
-	spec->nr_backends = v->nr_backends;
-	spec->backends = calloc(v->nr_backends ? v->nr_backends : 1, sizeof(*spec->backends));
-	if (!spec->backends)
-		return -ENOMEM;
-	for (i = 0; i < v->nr_backends; i++) {
-		struct xlb_backend_spec *b = &spec->backends[i];
-
-		b->addr = v->backends[i].addr;
-		b->weight = v->backends[i].weight;
-		b->state = dp_state(&v->backends[i]);
-		b->id = v->backends[i].id;
-		memcpy(b->mac, v->backends[i].mac, sizeof(b->mac));
+	err = xlb_vip_spec_from_plan(vip, plan, &spec);
+	if (err)
+		return err;
+	err = xlb_service_apply(dp, &spec);
+	free(spec.backends);
+	if (err) {
+		xlb_vip_label(vip, label, sizeof(label));
+		pr_err("Couldn't apply VIP '%s': %s\n", label, strerror(-err));
 	}
-	return 0;
+	return err;
 }
 
 static bool addr_still_used(const struct xlb_cfg *cfg, const union xlb_addr *addr)
@@ -205,11 +192,10 @@ static int remove_stale(struct xlb_dp *dp, struct live_state *ls, const struct x
 	return err;
 }
 
-int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg)
+int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_plan *plans)
 {
 	static __u32 cursor;
 	struct live_state ls;
-	char label[XLB_NAME_MAX];
 	size_t v, b;
 	int err;
 
@@ -234,23 +220,72 @@ int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg)
 			}
 		}
 	}
-	for (v = 0; v < cfg->nr_vips && !err; v++) {
-		struct xlb_vip_spec spec;
-
-		err = xlb_vip_spec_from_cfg(&cfg->vips[v], &spec);
-		if (err)
-			break;
-		err = xlb_service_apply(dp, &spec);
-		free(spec.backends);
-		if (err) {
-			xlb_vip_label(&cfg->vips[v], label, sizeof(label));
-			pr_err("Couldn't apply VIP '%s': %s\n", label, strerror(-err));
-		}
-	}
+	for (v = 0; v < cfg->nr_vips && !err; v++)
+		err = xlb_apply_vip(dp, &cfg->vips[v], &plans[v]);
 	if (!err)
 		err = remove_stale(dp, &ls, cfg);
 	if (!err)
 		err = xlb_dp_set_config(dp, &cfg->dp);
 	live_free(&ls);
+	return err;
+}
+
+/* The same VIP with the same backends, in the same order: ids carry over. */
+static bool same_shape(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) || memcmp(&a->key, &b->key, sizeof(a->key)) ||
+	    a->nr_backends != b->nr_backends)
+		return false;
+	for (i = 0; i < a->nr_backends; i++)
+		if (xlb_addr_cmp(&a->backends[i].addr, &b->backends[i].addr))
+			return false;
+	return true;
+}
+
+/* Would the data path see any difference between the two? */
+static bool spec_differs(const struct xlb_vip_spec *a, const struct xlb_vip_spec *b)
+{
+	return memcmp(&a->key, &b->key, sizeof(a->key)) || a->id != b->id ||
+	       a->flags != b->flags || a->table_size != b->table_size ||
+	       a->echo_reply != b->echo_reply || a->nr_backends != b->nr_backends ||
+	       memcmp(a->backends, b->backends, a->nr_backends * sizeof(*a->backends));
+}
+
+int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
+			  const struct xlb_vip_plan *old_plans, struct xlb_cfg *cfg,
+			  const struct xlb_vip_plan *plans, size_t *written)
+{
+	size_t v, b;
+	int err = 0;
+
+	*written = 0;
+	if (!old || old->nr_vips != cfg->nr_vips)
+		return -EAGAIN;
+	for (v = 0; v < cfg->nr_vips; v++)
+		if (!same_shape(&old->vips[v], &cfg->vips[v]))
+			return -EAGAIN;
+	for (v = 0; v < cfg->nr_vips; v++) {
+		cfg->vips[v].id = old->vips[v].id;
+		for (b = 0; b < cfg->vips[v].nr_backends; b++)
+			cfg->vips[v].backends[b].id = old->vips[v].backends[b].id;
+	}
+	for (v = 0; v < cfg->nr_vips && !err; v++) {
+		struct xlb_vip_spec was, now;
+
+		err = xlb_vip_spec_from_plan(&old->vips[v], &old_plans[v], &was);
+		if (err)
+			break;
+		err = xlb_vip_spec_from_plan(&cfg->vips[v], &plans[v], &now);
+		if (!err && spec_differs(&was, &now)) {
+			err = xlb_apply_vip(dp, &cfg->vips[v], &plans[v]);
+			(*written)++;
+		}
+		free(was.backends);
+		free(now.backends);
+	}
+	if (!err && memcmp(&old->dp, &cfg->dp, sizeof(cfg->dp)))
+		err = xlb_dp_set_config(dp, &cfg->dp);
 	return err;
 }

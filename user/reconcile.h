@@ -1,15 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Applying a config to the data path's maps, keeping ids and flows. */
+/* Makes the data path's maps say what a config, under its plans, says. */
 #ifndef XLB_RECONCILE_H
 #define XLB_RECONCILE_H
 
 #include "config.h"
 #include "dataplane.h"
-#include "service.h"
+#include "plan.h"
 
-/* Fills cfg's VIP and backend ids and makes the maps match cfg. */
-int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg);
-/* The data path's view of a configured VIP; spec->backends is allocated. */
-int xlb_vip_spec_from_cfg(const struct xlb_cfg_vip *vip, struct xlb_vip_spec *spec);
+/*
+ * Everything: ids kept by key (so flows survive), every VIP written, what
+ * is gone removed. plans[i] is the plan of cfg->vips[i].
+ */
+int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_plan *plans);
+/*
+ * Only what changed, when no VIP or backend came or went (a weight, a
+ * drain, a health change, a reload that moves weights): ids carry over
+ * from old and only the VIPs the data path would see differently are
+ * written, each in one step. -EAGAIN when the change needs xlb_reconcile.
+ */
+int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
+			  const struct xlb_vip_plan *old_plans, struct xlb_cfg *cfg,
+			  const struct xlb_vip_plan *plans, size_t *written);
+/* One VIP under its plan, in one step (backends, table, then the VIP). */
+int xlb_apply_vip(struct xlb_dp *dp, const struct xlb_cfg_vip *vip,
+		  const struct xlb_vip_plan *plan);
 
 #endif /* XLB_RECONCILE_H */

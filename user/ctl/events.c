@@ -3,12 +3,20 @@
  * xlbctl events [--since T] [--until T] [--samples]: the event journal.
  * xlbctl report [--since T] [--until T]: a Markdown incident report.
  * T: 2026-11-21T09:40:00Z, a Unix time, or an age like 90s, 15m, 2h, 1d.
+ *
+ * xlbctl reads the journal file itself (xlbd only names it): however large
+ * the journal, reading it costs xlbd nothing. Root and the read group may.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "ipc.h"
+#include "journal.h"
+#include "report.h"
 
 static int time_args(int argc, char **argv, json_t *args, bool samples_ok)
 {
@@ -44,37 +52,111 @@ static int time_request(int argc, char **argv, const char *usage, bool samples_o
 	return -1;
 }
 
+/*
+ * The journal's events in the requested range, read here. *status gets
+ * xlbd's status (journal path, sample interval).
+ */
+static json_t *read_events(json_t *args, time_t default_age, time_t *since, time_t *until,
+			   json_t **status, int *rc)
+{
+	const char *s = json_string_value(json_object_get(args, "since"));
+	const char *u = json_string_value(json_object_get(args, "until"));
+	time_t now = time(NULL);
+	const char *path;
+
+	*since = *until = 0;
+	if ((s && xlb_time_parse(s, now, since)) || (u && xlb_time_parse(u, now, until))) {
+		fprintf(stderr, "invalid time '%s': expected 2026-11-21T09:40:00Z, a Unix time, or an age like 90s, 15m, 2h, 1d\n",
+			s && xlb_time_parse(s, now, since) ? s : u);
+		*rc = CTL_USAGE;
+		return NULL;
+	}
+	if (!*since && default_age)
+		*since = now - default_age;
+	*status = ctl_call("status", NULL, rc);
+	if (!*status)
+		return NULL;
+	path = json_string_value(json_object_get(*status, "journal"));
+	if (!path || access(path, R_OK)) {
+		fprintf(stderr, "Couldn't read the event journal '%s': %s\n"
+			"hint: root and members of the config's control.read_group may read it\n",
+			path ? path : "?", path ? strerror(errno) : "xlbd did not name it");
+		json_decref(*status);
+		*rc = CTL_ERROR;
+		return NULL;
+	}
+	return xlb_journal_read(path, *since, *until);
+}
+
 int events_main(int argc, char **argv)
 {
-	json_t *args = NULL, *r, *ev;
+	json_t *args = NULL, *all, *out, *ev, *status;
+	time_t since, until;
+	bool samples;
+	char line[1024];
 	size_t i;
 	int rc;
 
 	rc = time_request(argc, argv, "events [--since T] [--until T] [--samples]", true, &args);
 	if (rc >= 0)
 		return rc;
-	r = ctl_call_plain("events", args, &rc);
-	if (!r)
+	samples = json_is_true(json_object_get(args, "samples"));
+	all = read_events(args, 0, &since, &until, &status, &rc);
+	json_decref(args);
+	if (!all)
 		return rc;
-	json_array_foreach(r, i, ev)
-		printf("%s  %s\n", json_string_value(json_object_get(ev, "time")),
-		       json_string_value(json_object_get(ev, "summary")));
-	json_decref(r);
+	json_decref(status);
+	out = json_array();
+	json_array_foreach(all, i, ev) {
+		if (!samples && !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "sample"))
+			continue;
+		xlb_event_line(ev, line, sizeof(line));
+		if (json_output) {
+			json_object_set_new(ev, "summary", json_string(line));
+			json_array_append(out, ev);
+		} else {
+			printf("%s  %s\n", json_string_value(json_object_get(ev, "time")), line);
+		}
+	}
+	if (json_output)
+		ctl_print_json(out);
+	json_decref(out);
+	json_decref(all);
 	return CTL_OK;
 }
 
 int report_main(int argc, char **argv)
 {
-	json_t *args = NULL, *r;
+	json_t *args = NULL, *all, *status;
+	time_t since, until;
+	size_t len;
+	char *md;
 	int rc;
 
 	rc = time_request(argc, argv, "report [--since T] [--until T]", false, &args);
 	if (rc >= 0)
 		return rc;
-	r = ctl_call_plain("report", args, &rc);
-	if (!r)
+	/* Without --since: the last hour. */
+	all = read_events(args, 3600, &since, &until, &status, &rc);
+	json_decref(args);
+	if (!all)
 		return rc;
-	fputs(json_string_value(json_object_get(r, "markdown")), stdout);
-	json_decref(r);
+	md = xlb_incident_report(all, since, until,
+				 json_integer_value(json_object_get(status, "sample_interval_ms")), &len);
+	json_decref(all);
+	json_decref(status);
+	if (!md) {
+		fprintf(stderr, "Couldn't build the report: out of memory\n");
+		return CTL_ERROR;
+	}
+	if (json_output) {
+		json_t *r = json_pack("{s:s}", "markdown", md);
+
+		ctl_print_json(r);
+		json_decref(r);
+	} else {
+		fputs(md, stdout);
+	}
+	free(md);
 	return CTL_OK;
 }

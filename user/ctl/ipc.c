@@ -1,16 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "ipc.h"
 
 #define DEFAULT_SOCKET	"/run/xlb/xlb.sock"
+
+unsigned int ctl_timeout_s = CTL_DEFAULT_TIMEOUT_S;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+static void no_answer(const char *path, const char *cmd)
+{
+	fprintf(stderr, "Couldn't get an answer to '%s' from xlbd at '%s' within %u s\n"
+		"hint: xlbd is stalled or very busy ('systemctl status xlbd', its log); --timeout SECONDS waits longer\n",
+		cmd, path, ctl_timeout_s);
+}
 
 static const char *socket_path(void)
 {
@@ -32,11 +52,18 @@ static int connect_daemon(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	/* A connect that waits in a full backlog gives up at the timeout too. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = ctl_timeout_s },
+		   sizeof(struct timeval));
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return fd;
 	err = errno;
 	close(fd);
-	if (err == ENOENT)
+	if (err == EAGAIN || err == EINPROGRESS || err == ETIMEDOUT)
+		fprintf(stderr, "Couldn't connect to xlbd at '%s' within %u s: its backlog is full\n"
+			"hint: xlbd is very busy; --timeout SECONDS waits longer\n", path, ctl_timeout_s);
+	else if (err == ENOENT)
 		fprintf(stderr, "Couldn't connect to xlbd at '%s': no such socket\n"
 			"hint: xlbd is not running; start it ('systemctl start xlbd' or 'xlbd -c FILE')\n",
 			path);
@@ -67,25 +94,78 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* The whole answer, until xlbd closes, or NULL at the deadline. */
+static char *read_answer(int fd, long long deadline, size_t *len)
+{
+	size_t cap = 65536;
+	char *buf = malloc(cap), *more;
+	ssize_t n;
+
+	*len = 0;
+	while (buf) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || poll(&p, 1, left) == 0) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		if (*len == cap) {
+			more = realloc(buf, cap * 2);
+			if (!more)
+				break;
+			buf = more;
+			cap *= 2;
+		}
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0)
+			return buf;
+		*len += n;
+	}
+	free(buf);
+	return NULL;
+}
+
 json_t *ctl_call(const char *cmd, json_t *args, int *rc)
 {
 	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", args ? args : json_object());
 	json_t *resp = NULL, *result = NULL;
+	long long deadline = now_ms() + 1000ll * ctl_timeout_s;
 	json_error_t jerr;
-	char *text = json_dumps(req, JSON_COMPACT);
+	char *text = json_dumps(req, JSON_COMPACT), *answer;
 	int fd = connect_daemon(socket_path());
+	size_t len;
 
 	*rc = CTL_ERROR;
 	json_decref(req);
 	if (fd < 0 || !text)
 		goto out;
-	if (send_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) {
-		fprintf(stderr, "Couldn't send '%s' to xlbd: %s\n", cmd, strerror(errno));
+	/* A refusal may come before the request is sent: read it even then. */
+	if ((send_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) && errno != EPIPE &&
+	    errno != ECONNRESET) {
+		if (errno == EAGAIN)
+			no_answer(socket_path(), cmd);
+		else
+			fprintf(stderr, "Couldn't send '%s' to xlbd: %s\n", cmd, strerror(errno));
 		goto out;
 	}
-	resp = json_loadfd(fd, 0, &jerr);
+	answer = read_answer(fd, deadline, &len);
+	if (!answer) {
+		if (errno == ETIMEDOUT)
+			no_answer(socket_path(), cmd);
+		else
+			fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd, strerror(errno));
+		goto out;
+	}
+	resp = json_loadb(answer, len, 0, &jerr);
+	free(answer);
 	if (!resp) {
-		fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd, jerr.text);
+		fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd,
+			len ? jerr.text : "xlbd closed the connection without answering");
 		goto out;
 	}
 	if (!json_is_true(json_object_get(resp, "ok"))) {

@@ -5,6 +5,10 @@
 
 #include <jansson.h>
 
+/* How long a call waits for xlbd's whole answer (--timeout). */
+#define CTL_DEFAULT_TIMEOUT_S	30
+extern unsigned int ctl_timeout_s;
+
 /*
  * Sends {"cmd": cmd, "args": args} (args is consumed) and returns the result
  * object, or NULL after printing why to stderr. *rc gets the exit code.

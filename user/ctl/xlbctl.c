@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "ctl.h"
+#include "ipc.h"
 
 const char *prog_name = "xlbctl";
 bool json_output;
@@ -55,11 +57,12 @@ static void show_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s [-j] <cmd> [<args>]\n\n", prog_name);
+	fprintf(f, "Usage: %s [-j] [--timeout SECONDS] <cmd> [<args>]\n\n", prog_name);
 	fprintf(f, "Available subcommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].description);
-	fprintf(f, "\n-j prints JSON. '%s <cmd> help' explains a subcommand.\n", prog_name);
+	fprintf(f, "\n-j prints JSON. --timeout: how long to wait for xlbd's answer (default %u s).\n"
+		"'%s <cmd> help' explains a subcommand.\n", CTL_DEFAULT_TIMEOUT_S, prog_name);
 }
 
 int main(int argc, char **argv)
@@ -67,9 +70,20 @@ int main(int argc, char **argv)
 	size_t i;
 
 	argv++, argc--;
-	if (argc > 0 && !strcmp(argv[0], "-j")) {
-		json_output = true;
-		argv++, argc--;
+	while (argc > 0) {
+		if (!strcmp(argv[0], "-j")) {
+			json_output = true;
+			argv++, argc--;
+		} else if (!strcmp(argv[0], "--timeout")) {
+			if (argc < 2 || xlb_parse_u32(argv[1], 86400, &ctl_timeout_s) || !ctl_timeout_s) {
+				fprintf(stderr, "%s: --timeout takes a number of seconds, 1 to 86400; got '%s'\n",
+					prog_name, argc < 2 ? "" : argv[1]);
+				return CTL_USAGE;
+			}
+			argv += 2, argc -= 2;
+		} else {
+			break;
+		}
 	}
 	if (argc == 0) {
 		char *status[] = { "status", NULL };

@@ -7,11 +7,10 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
-#include "journal.h"
+#include "diff.h"
 #include "log.h"
 #include "packet.h"
-#include "reconcile.h"
-#include "service.h"
+#include "child.h"
 #include "xlbd.h"
 
 typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
@@ -50,25 +49,36 @@ static json_t *probe_stats(struct xlbd *x)
 		down += pr->targets[i]->health.state == XLB_HEALTH_DOWN;
 	}
 	/* Lateness: how long after its due time a probe started. */
-	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:f}", "targets", (int)pr->nr,
-			 "down", (int)down, "in_flight", (int)in_flight,
+	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:I}",
+			 "targets", (int)pr->nr, "down", (int)down, "in_flight", (int)in_flight,
 			 "started", (json_int_t)pr->started,
 			 "late_ms_max", (json_int_t)pr->late_ms_max,
-			 "late_ms_mean", pr->started ? (double)pr->late_ms_sum / pr->started : 0.0);
+			 "late_ms_recent", (json_int_t)prober_recent_late_ms(pr),
+			 "late_ms_mean", pr->started ? (double)pr->late_ms_sum / pr->started : 0.0,
+			 "unknown", (json_int_t)pr->unknown, "not_judged", (json_int_t)pr->not_judged,
+			 "commands_running", (int)xlb_children_running(),
+			 "orphans_reaped", (json_int_t)xlb_children_swept());
 }
 
 static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
 	(void)req, (void)err, (void)err_len;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:s, s:i,"
+			 " s:o, s:o, s:{s:I, s:I, s:I}}",
 			 "version", XLB_VERSION, "config", x->config_path,
 			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
 			 "pin_dir", x->pin_dir, "adopted", x->adopted,
 			 "started", (json_int_t)x->started, "applied", (json_int_t)x->applied,
 			 "vips", (int)x->effective->nr_vips,
 			 "backends", (int)nr_backends(x->effective),
-			 "overrides", (int)x->ov.nr, "probes", probe_stats(x));
+			 "overrides", (int)x->ov.nr, "probes", probe_stats(x),
+			 "journal", x->mon.journal.path,
+			 "sample_interval_ms", (int)x->base->sample_interval_ms,
+			 "control", control_stats(x->ctl), "metrics", metrics_stats(x->metrics),
+			 "loop", "stalls", (json_int_t)x->stall.stalls,
+			 "longest_stall_ms", (json_int_t)x->stall.longest_ms,
+			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
 }
 
 /* Slots each backend id holds in the VIP's live table. */
@@ -87,23 +97,14 @@ static __u32 *live_slot_counts(struct xlbd *x, const struct xlb_cfg_vip *vip, __
 	return counts;
 }
 
-static __u64 weight_in_table(const struct xlb_cfg_vip *vip)
-{
-	__u64 total = 0;
-	size_t i;
-
-	for (i = 0; i < vip->nr_backends; i++)
-		if (vip->backends[i].admin == XLB_ADMIN_UP)
-			total += vip->backends[i].weight;
-	return total;
-}
-
 static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
-		       const struct xlb_cfg_backend *be, json_t *j)
+		       const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p, json_t *j)
 {
 	struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
 	__u64 now = monotonic_ms();
 
+	if (p->kept)
+		json_object_set_new(j, "kept_by_all_down_policy", json_true());
 	if (!t) {
 		json_object_set_new(j, "health", json_string("not probed"));
 		return;
@@ -115,8 +116,8 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 			    json_integer((now - t->health.last_change_ms) / 1000));
 	json_object_set_new(j, "probes", json_integer(t->health.probes));
 	json_object_set_new(j, "probe_failures", json_integer(t->health.failures));
-	if (be->health_down != (t->health.state == XLB_HEALTH_DOWN))
-		json_object_set_new(j, "kept_by_all_down_policy", json_true());
+	if (t->unknown_reason[0])
+		json_object_set_new(j, "last_unknown", json_string(t->unknown_reason));
 }
 
 static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
@@ -125,39 +126,41 @@ static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
 
 	json_object_set_new(j, "observed_share", json_real(s ? s->observed : 0));
+	/* What the skew detector judges against: the plan's share, once it has ticked. */
+	json_object_set_new(j, "skew_expected_share", json_real(s ? s->expected : 0));
 	json_object_set_new(j, "observed_packet_share", json_real(s ? s->observed_packets : 0));
 	json_object_set_new(j, "skew", json_string(s && s->raised ? xlb_skew_cause_name(s->cause) : "none"));
 }
 
 static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
-			    const struct xlb_cfg_backend *be, const __u32 *slots, __u32 m)
+			    const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p,
+			    const __u32 *slots, __u32 m)
 {
 	struct xlb_cfg_vip *base_vip = xlb_cfg_find_vip(x->base, vip->name);
 	struct xlb_cfg_backend *base_be = base_vip ? xlb_cfg_find_backend(base_vip, &be->addr) : NULL;
 	char addr[XLB_ADDR_STRLEN];
 	struct xlb_backend_stats st = {};
 	struct xlb_backend live = {};
-	__u64 total = weight_in_table(vip);
 	json_t *j;
 
 	xlb_dp_backend_stats(x->dp, be->id, &st);
 	xlb_dp_get_backend(x->dp, be->id, &live);
-	j = json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:b}",
+	j = json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:b, s:I, s:I, s:I, s:b}",
 		      "address", xlb_addr_str(&be->addr, addr, sizeof(addr)),
 		      "id", (int)be->id, "weight", (int)be->weight,
 		      "state", xlb_admin_state_name(be->admin),
 		      "dp_state", dp_state_name(live.state),
 		      "slots", (int)(slots ? slots[be->id] : 0),
 		      "table_share", m && slots ? (double)slots[be->id] / m : 0.0,
-		      "expected_share", be->admin == XLB_ADMIN_UP && total ?
-				(double)be->weight / total : 0.0,
+		      "expected_share", p->expected_share,
+		      "takes_new_flows", p->takes_new_flows,
 		      "packets", (json_int_t)st.packets, "bytes", (json_int_t)st.bytes,
 		      "new_flows", (json_int_t)st.new_flows,
 		      "override", !base_be || base_be->weight != be->weight ||
 				  base_be->admin != be->admin);
 	if (base_be)
 		json_object_set_new(j, "config_weight", json_integer(base_be->weight));
-	add_health(x, vip, be, j);
+	add_health(x, vip, be, p, j);
 	add_skew(x, vip, be, j);
 	return j;
 }
@@ -165,12 +168,14 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 {
 	char addr[XLB_ADDR_STRLEN];
+	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
 	json_t *list = json_array();
 	__u32 m, *slots = live_slot_counts(x, vip, &m);
 	size_t i;
 
 	for (i = 0; i < vip->nr_backends; i++)
-		json_array_append_new(list, backend_json(x, vip, &vip->backends[i], slots, m));
+		json_array_append_new(list, backend_json(x, vip, &vip->backends[i], &plan->be[i],
+							 slots, m));
 	free(slots);
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o}",
 			 "name", vip->name,
@@ -499,169 +504,68 @@ static json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	return commit_overrides(x, req, &next, what, err, err_len);
 }
 
-/* ---- diff -------------------------------------------------------------- */
+/* ---- what xlbctl diff computes with ------------------------------------ */
 
-/* For each slot of a table, the backend's address (live table or built one). */
-struct addr_table {
-	union xlb_addr *slot;
-	__u32 m;
-};
-
-static int live_addr_table(struct xlbd *x, const struct xlb_cfg_vip *vip, struct addr_table *t)
-{
-	struct xlb_backend be;
-	__u32 *ids, i;
-	int err;
-
-	t->slot = NULL;
-	err = xlb_dp_get_table(x->dp, vip->id, &ids, &t->m);
-	if (!err) {
-		t->slot = calloc(t->m ? t->m : 1, sizeof(*t->slot));
-		for (i = 0; t->slot && i < t->m; i++)
-			if (!xlb_dp_get_backend(x->dp, ids[i], &be))
-				t->slot[i] = be.addr;
-	}
-	free(ids);
-	return err;
-}
-
-static int built_addr_table(const struct xlb_cfg_vip *vip, struct addr_table *t)
-{
-	struct xlb_cfg_vip copy = *vip;
-	struct xlb_vip_spec spec;
-	__u32 *ids, i;
-	size_t b;
-	int err;
-
-	t->m = vip->table_size;
-	t->slot = calloc(t->m, sizeof(*t->slot));
-	ids = malloc(t->m * sizeof(*ids));
-	copy.backends = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*copy.backends));
-	err = !t->slot || !ids || !copy.backends ? -ENOMEM : 0;
-	for (b = 0; !err && b < vip->nr_backends; b++) {
-		copy.backends[b] = vip->backends[b];
-		copy.backends[b].id = b;	/* index: ids only need to tell backends apart */
-	}
-	if (!err)
-		err = xlb_vip_spec_from_cfg(&copy, &spec);
-	if (!err) {
-		err = xlb_service_build_table(&spec, ids);
-		free(spec.backends);
-	}
-	for (i = 0; !err && i < t->m; i++)
-		if (ids[i] < vip->nr_backends)
-			t->slot[i] = vip->backends[ids[i]].addr;
-	free(ids);
-	free(copy.backends);
-	return err;
-}
-
-/*
- * Share of new flows that would land on another backend. With equal sizes
- * slot by slot; otherwise over a fixed spread of hash values, as a new
- * flow's slot is its hash modulo the size.
- */
-static double moved_fraction(const struct addr_table *a, const struct addr_table *b)
-{
-	__u32 i, moved = 0, n = a->m == b->m ? a->m : 1u << 20, h = 0x9e3779b9;
-
-	if (!a->m || !b->m)
-		return 1.0;
-	for (i = 0; i < n; i++) {
-		__u32 sa = a->m == b->m ? i : h % a->m, sb = a->m == b->m ? i : h % b->m;
-
-		moved += xlb_addr_cmp(&a->slot[sa], &b->slot[sb]) != 0;
-		h = h * 1664525u + 1013904223u;
-	}
-	return (double)moved / n;
-}
-
-static double share_of(const struct addr_table *t, const union xlb_addr *addr)
-{
-	__u32 i, n = 0;
-
-	for (i = 0; i < t->m; i++)
-		n += !xlb_addr_cmp(&t->slot[i], addr);
-	return t->m ? (double)n / t->m : 0.0;
-}
-
-static void add_backend_row(json_t *rows, const union xlb_addr *addr, const struct addr_table *now,
-			    const struct addr_table *after)
-{
-	char a[XLB_ADDR_STRLEN];
-	size_t i;
-
-	xlb_addr_str(addr, a, sizeof(a));
-	for (i = 0; i < json_array_size(rows); i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(rows, i), "address")), a))
-			return;
-	json_array_append_new(rows, json_pack("{s:s, s:f, s:f}", "address", a,
-		"share_now", now ? share_of(now, addr) : 0.0,
-		"share_after", after ? share_of(after, addr) : 0.0));
-}
-
-static json_t *vip_diff(struct xlbd *x, const struct xlb_cfg_vip *now_vip,
-			const struct xlb_cfg_vip *after_vip)
-{
-	struct addr_table now = {}, after = {};
-	json_t *rows = json_array(), *r;
-	const char *status;
-	size_t i;
-	double moved;
-
-	if (now_vip)
-		live_addr_table(x, now_vip, &now);
-	if (after_vip)
-		built_addr_table(after_vip, &after);
-	for (i = 0; now_vip && i < now_vip->nr_backends; i++)
-		add_backend_row(rows, &now_vip->backends[i].addr, &now, after_vip ? &after : NULL);
-	for (i = 0; after_vip && i < after_vip->nr_backends; i++)
-		add_backend_row(rows, &after_vip->backends[i].addr, now_vip ? &now : NULL, &after);
-	moved = now_vip && after_vip ? moved_fraction(&now, &after) : 1.0;
-	status = !now_vip ? "added" : !after_vip ? "removed" : moved > 0 ? "changed" : "unchanged";
-	r = json_pack("{s:s, s:s, s:f, s:i, s:i, s:o}",
-		      "name", now_vip ? now_vip->name : after_vip->name, "status", status,
-		      "moved", moved, "table_now", (int)now.m, "table_after", (int)after.m,
-		      "backends", rows);
-	free(now.slot);
-	free(after.slot);
-	return r;
-}
-
-static json_t *cmd_diff(struct xlbd *x, const struct ctl_request *req,
+/* The runtime changes and each backend's health: diff plans "after" with them. */
+static json_t *cmd_plan(struct xlbd *x, const struct ctl_request *req,
 			char *err, size_t err_len)
 {
-	const char *text = NULL, *file = "config";
-	struct xlb_cfg *base = NULL, *after;
-	json_t *vips = json_array(), *drift = json_array(), *r;
-	struct xlb_diags d;
-	char line[256];
-	size_t i;
+	json_t *vips = json_array();
+	char a[XLB_ADDR_STRLEN];
+	size_t v, b;
 
-	json_unpack(req->args, "{s?s, s?s}", "config", &text, "file", &file);
-	xlb_diags_init(&d, file);
-	if (text && xlb_cfg_load_buf(file, text, strlen(text), &base, &d)) {
-		diags_text(&d, err, err_len);
-		xlb_diags_free(&d);
-		json_decref(vips);
-		json_decref(drift);
+	(void)req, (void)err, (void)err_len;
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		const struct xlb_vip_plan *plan = &x->plans[v];
+		json_t *bes = json_array();
+
+		for (b = 0; b < vip->nr_backends; b++) {
+			struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[b].addr);
+
+			json_array_append_new(bes, json_pack("{s:s, s:b, s:b}", "address",
+				xlb_addr_str(&vip->backends[b].addr, a, sizeof(a)),
+				"down", plan->be[b].health_down,
+				"last_healthy", !t || t->in_last_healthy));
+		}
+		json_array_append_new(vips, json_pack("{s:s, s:o}", "name", vip->name,
+						      "backends", bes));
+	}
+	return json_pack("{s:o, s:o}", "overrides", xlb_overrides_to_json(&x->ov), "vips", vips);
+}
+
+/* One VIP's live table, compactly: a request per VIP bounds each turn's work. */
+static json_t *cmd_table(struct xlbd *x, const struct ctl_request *req,
+			 char *err, size_t err_len)
+{
+	__u32 max_be = xlb_dp_max_backends(x->dp), *ids, m, i;
+	const char *name = NULL;
+	struct xlb_cfg_vip *vip;
+	union xlb_addr *addr_of;
+	struct xlb_backend be;
+	json_t *r = NULL;
+
+	if (json_unpack(req->args, "{s:s}", "vip", &name)) {
+		snprintf(err, err_len, "'table' needs a VIP name");
 		return NULL;
 	}
-	after = xlb_overrides_apply(base ? base : x->base, &x->ov, &d);
-	for (i = 0; i < x->ov.nr; i++) {
-		xlb_override_describe(&x->ov.items[i], base ? base : x->base, line, sizeof(line));
-		json_array_append_new(drift, json_string(line));
+	vip = xlb_cfg_find_vip(x->effective, name);
+	if (!vip) {
+		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", name);
+		return NULL;
 	}
-	for (i = 0; after && i < after->nr_vips; i++)
-		json_array_append_new(vips, vip_diff(x, xlb_cfg_find_vip(x->effective,
-					after->vips[i].name), &after->vips[i]));
-	for (i = 0; after && i < x->effective->nr_vips; i++)
-		if (!xlb_cfg_find_vip(after, x->effective->vips[i].name))
-			json_array_append_new(vips, vip_diff(x, &x->effective->vips[i], NULL));
-	r = json_pack("{s:o, s:o, s:o}", "drift", drift, "vips", vips, "warnings", diags_json(&d));
-	xlb_cfg_free(after);
-	xlb_cfg_free(base);
-	xlb_diags_free(&d);
+	if (xlb_dp_get_table(x->dp, vip->id, &ids, &m)) {
+		snprintf(err, err_len, "couldn't read the live table of VIP '%s'", name);
+		return NULL;
+	}
+	addr_of = calloc(max_be, sizeof(*addr_of));
+	for (i = 0; addr_of && i < m; i++)
+		if (ids[i] < max_be && !xlb_dp_get_backend(x->dp, ids[i], &be))
+			addr_of[ids[i]] = be.addr;
+	if (addr_of)
+		r = xlb_addr_table_to_json(ids, m, addr_of, max_be);
+	free(addr_of);
+	free(ids);
 	return r;
 }
 
@@ -752,97 +656,47 @@ static json_t *cmd_trace(struct xlbd *x, const struct ctl_request *req,
 			 "backend", be_addr, "explanation", why);
 }
 
-/* ---- journal: events and report ---------------------------------------- */
-
-static int time_range(const struct ctl_request *req, time_t *since, time_t *until,
-		      char *err, size_t err_len)
-{
-	const char *s = NULL, *u = NULL;
-	time_t now = time(NULL);
-
-	json_unpack(req->args, "{s?s, s?s}", "since", &s, "until", &u);
-	*since = 0;
-	*until = 0;
-	if ((s && xlb_time_parse(s, now, since)) || (u && xlb_time_parse(u, now, until))) {
-		snprintf(err, err_len, "invalid time '%s': expected 2026-11-21T09:40:00Z, a Unix time, or an age like 90s, 15m, 2h, 1d",
-			 s && xlb_time_parse(s, now, since) ? s : u);
-		return -1;
-	}
-	return 0;
-}
-
-static json_t *cmd_events(struct xlbd *x, const struct ctl_request *req,
-			  char *err, size_t err_len)
-{
-	json_t *all, *out, *ev;
-	time_t since, until;
-	int samples = 0;
-	char line[1024];
-	size_t i;
-
-	if (time_range(req, &since, &until, err, err_len))
-		return NULL;
-	json_unpack(req->args, "{s?b}", "samples", &samples);
-	all = xlb_journal_read(x->mon.journal.path, since, until);
-	out = json_array();
-	json_array_foreach(all, i, ev) {
-		if (!samples && !strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "sample"))
-			continue;
-		event_line(ev, line, sizeof(line));
-		json_object_set_new(ev, "summary", json_string(line));
-		json_array_append(out, ev);
-	}
-	json_decref(all);
-	return out;
-}
-
-static json_t *cmd_report(struct xlbd *x, const struct ctl_request *req,
-			  char *err, size_t err_len)
-{
-	time_t since, until;
-	size_t len;
-	char *md;
-	json_t *r;
-
-	if (time_range(req, &since, &until, err, err_len))
-		return NULL;
-	if (!since)
-		since = time(NULL) - 3600;
-	md = incident_report(x, since, until, &len);
-	if (!md) {
-		snprintf(err, err_len, "couldn't build the report");
-		return NULL;
-	}
-	r = json_pack("{s:s}", "markdown", md);
-	free(md);
-	return r;
-}
-
+/* Every command xlbd answers, and whether it changes anything (admin). */
 static const struct {
 	const char *name;
 	command_fn fn;
+	bool admin;
 } commands[] = {
-	{ "events", cmd_events },
-	{ "report", cmd_report },
-	{ "trace", cmd_trace },
-	{ "status", cmd_status },
-	{ "list", cmd_list },
-	{ "counters", cmd_counters },
-	{ "reload", cmd_reload },
-	{ "set", cmd_set },
-	{ "backend-add", cmd_backend_add },
-	{ "backend-remove", cmd_backend_remove },
-	{ "reset", cmd_reset },
-	{ "diff", cmd_diff },
+	{ "status", cmd_status, false },
+	{ "list", cmd_list, false },
+	{ "counters", cmd_counters, false },
+	{ "trace", cmd_trace, false },
+	{ "plan", cmd_plan, false },
+	{ "table", cmd_table, false },
+	{ "reload", cmd_reload, true },
+	{ "set", cmd_set, true },
+	{ "backend-add", cmd_backend_add, true },
+	{ "backend-remove", cmd_backend_remove, true },
+	{ "reset", cmd_reset, true },
 };
 
-json_t *command_run(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len)
+json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)
 {
+	struct xlbd *x = ctx;
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(req->cmd, commands[i].name))
-			return commands[i].fn(x, req, err, err_len);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(req->cmd, commands[i].name))
+			continue;
+		if (commands[i].admin && !req->admin) {
+			if (x->base->admin_group[0])
+				snprintf(err, err_len,
+					 "permission denied: '%s' needs root or membership of group '%s'",
+					 req->cmd, x->base->admin_group);
+			else
+				snprintf(err, err_len,
+					 "permission denied: '%s' needs root (the config sets no control.admin_group)",
+					 req->cmd);
+			pr_warn("Refused '%s' from uid %u: not allowed\n", req->cmd, req->uid);
+			return NULL;
+		}
+		return commands[i].fn(x, req, err, err_len);
+	}
 	snprintf(err, err_len, "unknown command '%s'", req->cmd);
 	return NULL;
 }

@@ -1,229 +1,512 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * The control socket. One request per connection: the client writes a
- * JSON object {"cmd": ..., "args": {...}} and shuts its side down; xlbd
- * answers {"ok": true, "result": ...} or {"ok": false, "error": "..."}.
- *
- * Who may do what is decided by the peer's credentials (SO_PEERCRED), not
- * by file modes: root and members of control.admin_group may change
- * things; they and members of control.read_group may read.
- */
 #define _GNU_SOURCE /* struct ucred, accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
-#include "xlbd.h"
+#include "probe.h"
 
-#define MAX_REQUEST	(1u << 20)
+/* Refusals are logged at most this often, with a count of the rest. */
+#define REFUSAL_LOG_MS	10000
+/*
+ * A refused client gets its answer at once; its request is then read and
+ * thrown away (never buffered) for at most this long, because closing a
+ * Unix socket with unread data resets it before the answer is read.
+ */
+#define DISCARD_MS	500
+#define MAX_GROUPS	256
 
-static const char *const read_commands[] = {
-	"status", "list", "counters", "diff", "trace", "events", "report", NULL,
+struct conn {
+	struct control *ctl;
+	int fd;
+	struct ctl_request req;
+	sd_event_source *io, *deadline;
+	char *in;
+	size_t in_len, in_cap;
+	char *out;
+	size_t out_len, out_off;
+	bool discard;			/* refused: the request is thrown away */
+	struct conn *next;
 };
 
-static bool is_read_command(const char *cmd)
-{
-	size_t i;
+struct control {
+	sd_event *event;
+	char path[108];
+	int listen_fd;
+	sd_event_source *listen;
+	ctl_run_fn run;
+	void *ctx;
+	char admin_group[64], read_group[64];
+	gid_t admin_gid, read_gid;
+	bool has_admin_gid, has_read_gid;
+	struct conn *conns;
+	size_t nr_conns;
+	__u64 accepted, refused, too_many, too_large, timed_out, answered;
+	__u64 last_refusal_log_ms, refusals_unlogged;
+};
 
-	for (i = 0; read_commands[i]; i++)
-		if (!strcmp(cmd, read_commands[i]))
-			return true;
-	return false;
+static void refusal(struct control *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refusal(struct control *c, const char *fmt, ...)
+{
+	__u64 now = monotonic_ms();
+	char msg[256];
+	va_list ap;
+
+	if (c->last_refusal_log_ms && now - c->last_refusal_log_ms < REFUSAL_LOG_MS) {
+		c->refusals_unlogged++;
+		return;
+	}
+	if (c->refusals_unlogged)
+		pr_warn("(%llu more refusals on the control socket)\n",
+			(unsigned long long)c->refusals_unlogged);
+	c->refusals_unlogged = 0;
+	c->last_refusal_log_ms = now;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s\n", msg);
 }
 
-/* Is uid a member of the named group (primary or supplementary)? */
-static bool in_group(uid_t uid, gid_t gid, const char *group)
+static size_t conns_of(const struct control *c, uid_t uid)
 {
-	struct passwd *pw;
-	struct group *gr;
-	gid_t groups[256];
-	int n = 256, i;
+	const struct conn *k;
+	size_t n = 0;
 
-	if (!group || !group[0])
-		return false;
-	gr = getgrnam(group);
-	if (!gr)
-		return false;
-	if (gid == gr->gr_gid)
-		return true;
-	pw = getpwuid(uid);
-	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
-			return true;
-	return false;
+	for (k = c->conns; k; k = k->next)
+		n += k->req.uid == uid;
+	return n;
 }
 
-int control_open(struct xlbd *x)
+static void conn_free(struct conn *k)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[sizeof(sa.sun_path)];
-	int fd, err;
+	struct control *c = k->ctl;
+	struct conn **p;
 
-	if (strlen(x->socket_path) >= sizeof(sa.sun_path)) {
-		pr_err("Couldn't use control socket '%s': path too long\n", x->socket_path);
-		return -ENAMETOOLONG;
+	for (p = &c->conns; *p; p = &(*p)->next) {
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
 	}
-	strcpy(sa.sun_path, x->socket_path);
-	strcpy(dir, x->socket_path);
-	mkdir(dirname(dir), 0755);
+	/* Sources off before the fd closes: no event can reach k again. */
+	sd_event_source_disable_unref(k->io);
+	sd_event_source_disable_unref(k->deadline);
+	close(k->fd);
+	free(k->in);
+	free(k->out);
+	free(k);
+	if (c->nr_conns-- == XLB_CTL_MAX_CONNS)
+		sd_event_source_set_enabled(c->listen, SD_EVENT_ON);
+}
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* A socket file nobody answers on is stale; one that answers is another xlbd. */
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		pr_err("Couldn't start: another xlbd answers on '%s'\n", x->socket_path);
-		close(fd);
-		return -EADDRINUSE;
+static char *reply_text(json_t *result, const char *error)
+{
+	json_t *msg = result ? json_pack("{s:b, s:o}", "ok", 1, "result", result) :
+			       json_pack("{s:b, s:s}", "ok", 0, "error", error);
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+
+	json_decref(msg);
+	return text;
+}
+
+static int conn_write(struct conn *k)
+{
+	ssize_t n;
+
+	while (k->out_off < k->out_len) {
+		n = send(k->fd, k->out + k->out_off, k->out_len - k->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		k->out_off += n;
 	}
-	unlink(x->socket_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		err = -errno;
-		pr_err("Couldn't listen on control socket '%s': %s\n", x->socket_path,
-		       strerror(errno));
-		close(fd);
-		return err;
+	return 1;
+}
+
+static void conn_reply(struct conn *k, json_t *result, const char *error)
+{
+	k->out = reply_text(result, error);
+	if (!k->out) {
+		conn_free(k);
+		return;
 	}
-	/* Anyone may connect; SO_PEERCRED decides what they may do. */
-	chmod(x->socket_path, 0666);
-	x->listen_fd = fd;
+	k->out_len = strlen(k->out);
+	k->ctl->answered++;
+	if (conn_write(k)) {
+		conn_free(k);	/* all sent, or the client is gone */
+		return;
+	}
+	/* The rest as the client reads it, within its own deadline. */
+	sd_event_source_set_io_events(k->io, EPOLLOUT);
+	sd_event_source_set_time(k->deadline, (monotonic_ms() + XLB_CTL_REPLY_MS) * 1000);
+}
+
+static void conn_request(struct conn *k)
+{
+	struct control *c = k->ctl;
+	char err[1024] = "";
+	json_error_t jerr;
+	json_t *msg, *result;
+
+	msg = json_loadb(k->in, k->in_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg) {
+		snprintf(err, sizeof(err), "malformed request: not JSON (%s at byte %d); expected {\"cmd\": ..., \"args\": {...}}",
+			 jerr.text, jerr.position);
+		conn_reply(k, NULL, err);
+		return;
+	}
+	if (json_unpack_ex(msg, &jerr, JSON_STRICT, "{s:s, s?o}", "cmd", &k->req.cmd,
+			   "args", &k->req.args)) {
+		snprintf(err, sizeof(err), "malformed request: %s; expected {\"cmd\": ..., \"args\": {...}}",
+			 jerr.text);
+		json_decref(msg);
+		conn_reply(k, NULL, err);
+		return;
+	}
+	if (k->req.args && !json_is_object(k->req.args)) {
+		json_decref(msg);
+		conn_reply(k, NULL, "malformed request: \"args\" must be an object");
+		return;
+	}
+	result = c->run(c->ctx, &k->req, err, sizeof(err));
+	conn_reply(k, result, err[0] ? err : "command failed");
+	json_decref(msg);
+}
+
+static int conn_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
+{
+	struct conn *k = userdata;
+	ssize_t n;
+
+	(void)s, (void)events;
+	if (k->discard) {
+		char sink[4096];
+
+		do
+			n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		while (n > 0 || (n < 0 && errno == EINTR));
+		if (n == 0 || errno != EAGAIN)
+			conn_free(k);
+		return 0;
+	}
+	if (k->out) {
+		if (conn_write(k))
+			conn_free(k);
+		return 0;
+	}
+	for (;;) {
+		if (k->in_len == k->in_cap) {
+			size_t cap = k->in_cap ? 2 * k->in_cap : 4096;
+			char *more;
+
+			if (k->in_cap >= XLB_CTL_MAX_REQUEST + 1) {
+				k->ctl->too_large++;
+				conn_reply(k, NULL, "request too large (limit 1 MiB)");
+				return 0;
+			}
+			if (cap > XLB_CTL_MAX_REQUEST + 1)
+				cap = XLB_CTL_MAX_REQUEST + 1;
+			more = realloc(k->in, cap);
+			if (!more) {
+				conn_reply(k, NULL, "xlbd is out of memory");
+				return 0;
+			}
+			k->in = more;
+			k->in_cap = cap;
+		}
+		n = recv(fd, k->in + k->in_len, k->in_cap - k->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0) {
+			conn_free(k);
+			return 0;
+		}
+		if (n == 0)
+			break;
+		k->in_len += n;
+	}
+	/* The client shut its side: the request is whole. */
+	if (k->in_len > XLB_CTL_MAX_REQUEST) {
+		k->ctl->too_large++;
+		conn_reply(k, NULL, "request too large (limit 1 MiB)");
+		return 0;
+	}
+	conn_request(k);
 	return 0;
 }
 
-void control_close(struct xlbd *x)
+static int conn_deadline(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	if (x->listen_fd < 0)
-		return;
-	close(x->listen_fd);
-	unlink(x->socket_path);
-	x->listen_fd = -1;
-}
+	struct conn *k = userdata;
 
-static char *read_request(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	while (buf) {
-		if (len + 1 >= cap) {
-			char *more = cap >= MAX_REQUEST ? NULL : realloc(buf, cap * 2);
-
-			if (!more) {
-				free(buf);
-				return NULL;
-			}
-			buf = more;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
+	(void)s, (void)usec;
+	if (k->discard) {
+		conn_free(k);
+		return 0;
 	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
+	k->ctl->timed_out++;
+	if (k->out) {
+		conn_free(k);	/* it would not take its answer */
+		return 0;
+	}
+	refusal(k->ctl, "Closed a control connection from uid %u: request not complete within 2 s",
+		k->req.uid);
+	conn_reply(k, NULL, "request not complete within 2 s: send the whole request, then shut down the write side");
+	return 0;
 }
 
-static void reply(int fd, json_t *msg)
+static bool in_groups(gid_t gid, gid_t primary, const gid_t *groups, int n)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
-	size_t len, off = 0;
-	ssize_t n;
+	int i;
 
-	if (!text)
-		return;
-	len = strlen(text);
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n <= 0)
-			break;
-		off += n;
+	if (gid == primary)
+		return true;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static void rights(struct control *c, int fd, const struct ucred *cred, struct ctl_request *req)
+{
+	gid_t groups[MAX_GROUPS];
+	socklen_t len = sizeof(groups);
+	int n;
+
+	/* The peer's groups as they were at connect(), not looked up by name. */
+	n = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ? 0 : len / sizeof(gid_t);
+	req->uid = cred->uid;
+	req->admin = !cred->uid ||
+		     (c->has_admin_gid && in_groups(c->admin_gid, cred->gid, groups, n));
+	req->reader = req->admin ||
+		      (c->has_read_gid && in_groups(c->read_gid, cred->gid, groups, n));
+}
+
+static struct conn *conn_new(struct control *c, int fd, const struct ctl_request *req,
+			     unsigned int deadline_ms)
+{
+	struct conn *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->ctl = c;
+	k->fd = fd;
+	k->req = *req;
+	if (sd_event_add_io(c->event, &k->io, fd, EPOLLIN, conn_event, k) < 0 ||
+	    sd_event_add_time(c->event, &k->deadline, CLOCK_MONOTONIC,
+			      (monotonic_ms() + deadline_ms) * 1000, 1000, conn_deadline, k) < 0) {
+		sd_event_source_disable_unref(k->io);
+		free(k);
+		return NULL;
+	}
+	sd_event_source_set_priority(k->io, XLB_PRIO_CLIENT);
+	sd_event_source_set_priority(k->deadline, XLB_PRIO_CLIENT);
+	k->next = c->conns;
+	c->conns = k;
+	if (++c->nr_conns == XLB_CTL_MAX_CONNS)
+		sd_event_source_set_enabled(c->listen, SD_EVENT_OFF);
+	return k;
+}
+
+/*
+ * Answers a refused client at once (a short message always fits in the
+ * socket's buffer), then throws its request away until it is done.
+ */
+static void refuse(struct control *c, int fd, const struct ctl_request *req, const char *msg,
+		   bool keep)
+{
+	char *text = reply_text(NULL, msg);
+	struct conn *k;
+
+	if (text && send(fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* the client went away: nothing to tell */
 	}
 	free(text);
+	shutdown(fd, SHUT_WR);
+	k = keep ? conn_new(c, fd, req, DISCARD_MS) : NULL;
+	if (k)
+		k->discard = true;
+	else
+		close(fd);
 }
 
-static void reply_error(int fd, const char *msg)
+static void accept_one(struct control *c, int fd)
 {
-	json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-
-	reply(fd, r);
-	json_decref(r);
-}
-
-void control_accept(struct xlbd *x)
-{
-	struct timeval timeout = { .tv_sec = 5 };
-	struct ctl_request req = {};
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char err[512] = "", *text;
-	json_t *msg, *result;
-	json_error_t jerr;
-	bool reader;
-	int fd;
+	struct ctl_request req = {};
+	bool over;
+	char msg[256];
 
-	fd = accept4(x->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* A stuck client must not stall the daemon. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		close(fd);
 		return;
 	}
-	text = read_request(fd);
-	msg = text ? json_loads(text, 0, &jerr) : NULL;
-	free(text);
-	if (!msg || json_unpack(msg, "{s:s, s?o}", "cmd", &req.cmd, "args", &req.args)) {
-		reply_error(fd, "malformed request: expected {\"cmd\": ..., \"args\": {...}}");
-		goto out;
-	}
-	req.uid = cred.uid;
-	req.admin = cred.uid == 0 || in_group(cred.uid, cred.gid, x->base->admin_group);
-	reader = req.admin || in_group(cred.uid, cred.gid, x->base->read_group);
-	if (!(is_read_command(req.cmd) ? reader : req.admin)) {
-		const char *group = is_read_command(req.cmd) ? x->base->read_group
-							     : x->base->admin_group;
-
-		if (group[0])
-			snprintf(err, sizeof(err),
-				 "permission denied: '%s' needs root or membership of group '%s'%s",
-				 req.cmd, group, is_read_command(req.cmd) && x->base->admin_group[0] ?
-				 " or of the admin group" : "");
+	rights(c, fd, &cred, &req);
+	/* Past its share, a user's connection is closed with no more ado. */
+	over = cred.uid && conns_of(c, cred.uid) >= XLB_CTL_MAX_PER_UID;
+	if (!req.reader) {
+		c->refused++;
+		refusal(c, "Refused a control connection from uid %u: not root and in no control group",
+			cred.uid);
+		if (c->admin_group[0] || c->read_group[0])
+			snprintf(msg, sizeof(msg), "permission denied: xlbd answers root and the groups '%s' (admin) and '%s' (read) of its config; uid %u is in neither",
+				 c->admin_group, c->read_group, cred.uid);
 		else
-			snprintf(err, sizeof(err),
-				 "permission denied: '%s' needs root (the config sets no control.%s)",
-				 req.cmd, is_read_command(req.cmd) ? "read_group" : "admin_group");
-		pr_warn("Refused '%s' from uid %u: not allowed\n", req.cmd, cred.uid);
-		reply_error(fd, err);
-		goto out;
+			snprintf(msg, sizeof(msg), "permission denied: xlbd answers root only (the config sets no control.admin_group or control.read_group); uid %u is not root",
+				 cred.uid);
+		refuse(c, fd, &req, msg, !over);
+		return;
 	}
-	result = command_run(x, &req, err, sizeof(err));
-	if (!result) {
-		reply_error(fd, err[0] ? err : "command failed");
-	} else {
-		json_t *r = json_pack("{s:b, s:o}", "ok", 1, "result", result);
+	if (over) {
+		c->too_many++;
+		refusal(c, "Refused a control connection from uid %u: more than %u at once",
+			cred.uid, XLB_CTL_MAX_PER_UID);
+		snprintf(msg, sizeof(msg), "too many connections from uid %u at once (limit %u): wait for the others to end",
+			 cred.uid, XLB_CTL_MAX_PER_UID);
+		refuse(c, fd, &req, msg, false);
+		return;
+	}
+	if (!conn_new(c, fd, &req, XLB_CTL_REQUEST_MS)) {
+		close(fd);
+		return;
+	}
+	c->accepted++;
+}
 
-		reply(fd, r);
-		json_decref(r);
+static int listen_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
+{
+	struct control *c = userdata;
+	int cfd;
+
+	(void)s, (void)events;
+	/* A bounded batch: one turn of the loop serves others too. */
+	for (int i = 0; i < 16 && c->nr_conns < XLB_CTL_MAX_CONNS; i++) {
+		cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0)
+			break;
+		accept_one(c, cfd);
 	}
-out:
-	json_decref(msg);
-	close(fd);
+	return 0;
+}
+
+int control_open(struct control **out, sd_event *e, const char *path, ctl_run_fn fn, void *ctx)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)];
+	struct control *c;
+	mode_t old_mask;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		pr_err("Couldn't use control socket '%s': path too long (at most %zu bytes)\n",
+		       path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->event = e;
+	c->run = fn;
+	c->ctx = ctx;
+	c->listen_fd = -1;
+	strcpy(c->path, path);
+	strcpy(sa.sun_path, path);
+	strcpy(dir, path);
+	mkdir(dirname(dir), 0755);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		free(c);
+		return -errno;
+	}
+	/* A socket file nobody answers on is stale; one that answers is another xlbd. */
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || errno == EAGAIN) {
+		pr_err("Couldn't start: another xlbd answers on '%s'\n", path);
+		close(fd);
+		free(c);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	/*
+	 * Anyone may connect (the peer's credentials decide what it may do):
+	 * the mode is set at bind through the umask, not by a chmod of a path
+	 * that could be swapped for a link in between.
+	 */
+	old_mask = umask(0111);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old_mask);
+	if (!err && listen(fd, SOMAXCONN))
+		err = -errno;
+	if (!err)
+		err = sd_event_add_io(e, &c->listen, fd, EPOLLIN, listen_event, c);
+	if (err < 0) {
+		pr_err("Couldn't listen on control socket '%s': %s\n", path, strerror(-err));
+		close(fd);
+		free(c);
+		return err;
+	}
+	sd_event_source_set_priority(c->listen, XLB_PRIO_CLIENT);
+	c->listen_fd = fd;
+	*out = c;
+	return 0;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	while (c->conns)
+		conn_free(c->conns);
+	sd_event_source_disable_unref(c->listen);
+	close(c->listen_fd);
+	unlink(c->path);
+	free(c);
+}
+
+static void lookup_group(const char *name, char *keep, size_t len, gid_t *gid, bool *has)
+{
+	struct group *gr = name[0] ? getgrnam(name) : NULL;
+
+	snprintf(keep, len, "%s", name);
+	*has = gr != NULL;
+	*gid = gr ? gr->gr_gid : 0;
+	if (name[0] && !gr)
+		pr_warn("Control group '%s' does not exist: its members get no access\n", name);
+}
+
+void control_set_groups(struct control *c, const char *admin_group, const char *read_group)
+{
+	lookup_group(admin_group, c->admin_group, sizeof(c->admin_group), &c->admin_gid,
+		     &c->has_admin_gid);
+	lookup_group(read_group, c->read_group, sizeof(c->read_group), &c->read_gid,
+		     &c->has_read_gid);
+}
+
+json_t *control_stats(const struct control *c)
+{
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "connections", (int)c->nr_conns,
+			 "accepted", (json_int_t)c->accepted, "answered", (json_int_t)c->answered,
+			 "refused", (json_int_t)c->refused, "too_many", (json_int_t)c->too_many,
+			 "too_large", (json_int_t)c->too_large,
+			 "timed_out", (json_int_t)c->timed_out);
 }

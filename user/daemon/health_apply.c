@@ -3,10 +3,10 @@
  * From probe results to the data path. A backend whose probes fail leaves
  * its VIP's table (its flows move); one that recovers comes back. When
  * every backend that could take traffic is down, the VIP's all_down policy
- * decides: keep the last healthy set in the table (default) or drop, with
- * the drops counted as drop_no_backend. Never a table pointing at nothing
- * uncounted, never a crash.
+ * decides (see plan.c): keep the last healthy set in the table (default)
+ * or drop, with the drops counted as drop_no_backend.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,63 +14,50 @@
 #include "addr.h"
 #include "log.h"
 #include "reconcile.h"
-#include "service.h"
 #include "xlbd.h"
 
-static bool takes_traffic(const struct xlb_cfg_backend *be)
+const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip)
 {
-	return be->admin == XLB_ADMIN_UP && be->weight;
+	size_t v = vip - x->effective->vips;
+
+	return v < x->effective->nr_vips && x->plans ? &x->plans[v] : NULL;
 }
 
-void health_overlay(struct xlbd *x, struct xlb_cfg_vip *vip)
+int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan)
 {
-	size_t i, healthy = 0, candidates = 0, kept = 0;
+	struct xlb_backend_health *h = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*h));
+	size_t i;
+	int err;
 
+	if (!h)
+		return -ENOMEM;
 	for (i = 0; i < vip->nr_backends; i++) {
-		struct xlb_cfg_backend *be = &vip->backends[i];
-		struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
+		struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
 
-		be->health_down = t && t->health.state == XLB_HEALTH_DOWN;
-		if (!takes_traffic(be))
-			continue;
-		candidates++;
-		healthy += !be->health_down;
+		/* Not probed (yet): up, and so in the last healthy set. */
+		h[i].down = t && t->health.state == XLB_HEALTH_DOWN;
+		h[i].last_healthy = !t || t->in_last_healthy;
 	}
-	if (healthy || !candidates) {
-		/* Remember who is healthy now: the set to keep if all go down. */
-		for (i = 0; i < vip->nr_backends; i++) {
-			struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
-
-			if (t)
-				t->in_last_healthy = !vip->backends[i].health_down;
-		}
-		return;
-	}
-	if (vip->all_down == XLB_ALL_DOWN_DROP)
-		return;
-	/* All down, policy keep: the last healthy set stays in the table. */
+	err = xlb_plan_vip(vip, h, plan);
+	free(h);
+	if (err || plan->all_down)
+		return err;
+	/* Remember who is healthy now: the set to keep if all go down. */
 	for (i = 0; i < vip->nr_backends; i++) {
-		struct xlb_cfg_backend *be = &vip->backends[i];
-		struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
+		struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
 
-		if (takes_traffic(be) && (!t || t->in_last_healthy)) {
-			be->health_down = false;
-			kept++;
-		}
+		if (t)
+			t->in_last_healthy = !plan->be[i].health_down;
 	}
-	/* Nothing recorded (all were down from the start): keep them all. */
-	for (i = 0; !kept && i < vip->nr_backends; i++)
-		if (takes_traffic(&vip->backends[i]))
-			vip->backends[i].health_down = false;
+	return 0;
 }
 
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change)
 {
 	struct xlbd *x = ctx;
 	struct xlb_cfg_vip *vip = x->effective ? xlb_cfg_find_vip(x->effective, t->vip) : NULL;
-	struct xlb_vip_spec spec;
+	struct xlb_vip_plan *plan, next;
 	char addr[XLB_ADDR_STRLEN];
-	bool any = false, all_down = true;
 
 	xlb_addr_str(&t->backend, addr, sizeof(addr));
 	if (change == XLB_HEALTH_WENT_DOWN)
@@ -85,27 +72,22 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 		      "reason", t->health.last_reason, "probe", probe_type_name(t->p.type)));
 	if (!vip)
 		return;
-
-	health_overlay(x, vip);
-	for (size_t i = 0; i < vip->nr_backends; i++) {
-		struct probe_target *o = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
-
-		if (!takes_traffic(&vip->backends[i]))
-			continue;
-		any = true;
-		if (!o || o->health.state == XLB_HEALTH_UP)
-			all_down = false;
+	plan = &x->plans[vip - x->effective->vips];
+	if (health_plan(x, vip, &next)) {
+		pr_err("Couldn't plan VIP '%s' after a health change: out of memory\n", vip->name);
+		return;
 	}
-	if (any && all_down)
+	if (next.all_down && !plan->all_down)
 		pr_warn("every backend of VIP '%s' is down: %s\n", vip->name,
 			vip->all_down == XLB_ALL_DOWN_DROP ?
 			"its traffic is dropped and counted (all_down: drop)" :
 			"keeping the last healthy set in the table (all_down: keep)");
-
 	/* The VIP's new table in one step; ids are those already applied. */
-	if (xlb_vip_spec_from_cfg(vip, &spec))
-		return;
-	if (xlb_service_apply(x->dp, &spec))
+	if (xlb_apply_vip(x->dp, vip, &next)) {
 		pr_err("Couldn't apply the health of VIP '%s' to the data path\n", vip->name);
-	free(spec.backends);
+		xlb_vip_plan_free(&next);
+		return;
+	}
+	xlb_vip_plan_free(plan);
+	*plan = next;
 }

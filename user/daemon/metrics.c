@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Prometheus /metrics, served by libmicrohttpd on xlbd's own loop (its
- * epoll fd sits in ours; no thread), loopback by default. Names follow the
+ * epoll fd sits in ours; no thread), loopback by default. No number of
+ * clients can delay probes or the control socket: libmicrohttpd's own
+ * limits bound connections in total, per address and in time, and one
+ * rendered response is cached for XLB_METRICS_CACHE_MS and shared by every
+ * scrape in that time, so a thousand scrapers cost one render. Names follow the
  * Prometheus conventions (xlb_ prefix, _total on counters, ratios as 0..1);
  * labels follow node_exporter's IPVS collector where they overlap
  * (local_address, local_port, proto, remote_address, remote_port), so
@@ -19,8 +23,17 @@
 #include "addr.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "xlbd.h"
+
+struct metrics {
+	struct xlbd *x;
+	struct MHD_Daemon *httpd;
+	sd_event_source *io, *timer;
+	struct MHD_Response *cached;	/* shared by every scrape until it expires */
+	__u64 cached_ms, renders, scrapes;
+};
 
 struct row {
 	char labels[512];
@@ -100,12 +113,12 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 	for (v = 0; v < x->effective->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
 		const struct vip_monitor *vm = monitor_vip(x, vip->name);
+		const struct xlb_vip_plan *plan = &x->plans[v];
 
 		vip_labels(vip, vl, sizeof(vl));
 		for (b = 0; b < vip->nr_backends; b++) {
 			const struct xlb_cfg_backend *be = &vip->backends[b];
 			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
-			struct probe_target *t = prober_find(&x->pr, vip->name, &be->addr);
 			struct xlb_backend_stats st = {};
 			struct row *r = &rows[n++];
 
@@ -116,12 +129,12 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			r->v[B_BYTES] = st.bytes;
 			r->v[B_FLOWS] = st.new_flows;
 			r->v[B_WEIGHT] = be->weight;
-			r->v[B_UP] = !t || t->health.state == XLB_HEALTH_UP;
+			r->v[B_UP] = !plan->be[b].health_down;
 			r->v[B_TABLE] = 0;
 			for (i = 0; vm && i < vm->nr; i++)
 				if (!xlb_addr_cmp(&vm->addrs[i], &be->addr))
 					r->v[B_TABLE] = vm->table_share[i];
-			r->v[B_EXPECTED] = s ? s->expected : 0;
+			r->v[B_EXPECTED] = plan->be[b].expected_share;
 			r->v[B_OBSERVED] = s ? s->observed : 0;
 			r->v[B_OBSERVED_PACKETS] = s ? s->observed_packets : 0;
 		}
@@ -217,6 +230,12 @@ static char *render(struct xlbd *x, size_t *len)
 	family(f, "xlb_runtime_changes", "gauge",
 	       "Runtime changes laid over the config (xlbctl diff lists them).");
 	fprintf(f, "xlb_runtime_changes %zu\n", x->ov.nr);
+	family(f, "xlb_daemon_stalls_total", "counter",
+	       "Times xlbd itself did not run for longer than its stall bound.");
+	fprintf(f, "xlb_daemon_stalls_total %llu\n", (unsigned long long)x->stall.stalls);
+	family(f, "xlb_probes_unknown_total", "counter",
+	       "Probes xlbd could not run (its own problem, not the backends').");
+	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)x->pr.unknown);
 	reason_metrics(x, f);
 	vip_metrics(x, f);
 	backend_metrics(x, f);
@@ -224,99 +243,166 @@ static char *render(struct xlbd *x, size_t *len)
 	return buf;
 }
 
+static struct MHD_Response *text_response(const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+
+	if (r)
+		MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	return r;
+}
+
+/* The cached response, rendered again once it is older than the cache time. */
+static struct MHD_Response *current(struct metrics *m)
+{
+	__u64 now = monotonic_ms();
+	size_t len = 0;
+	char *body;
+
+	if (m->cached && now - m->cached_ms < XLB_METRICS_CACHE_MS)
+		return m->cached;
+	body = render(m->x, &len);
+	if (!body)
+		return m->cached;
+	if (m->cached)
+		MHD_destroy_response(m->cached);	/* queued copies hold their own reference */
+	m->cached = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!m->cached) {
+		free(body);
+		return NULL;
+	}
+	MHD_add_response_header(m->cached, "Content-Type",
+				"text/plain; version=0.0.4; charset=utf-8");
+	m->cached_ms = now;
+	m->renders++;
+	return m->cached;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
-	struct xlbd *x = cls;
+	struct metrics *m = cls;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	unsigned int code = MHD_HTTP_OK;
-	size_t len = 0;
-	char *body;
 
 	(void)version, (void)upload, (void)upload_len, (void)state;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		body = strdup("only GET\n");
+		resp = text_response("only GET\n");
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (strcmp(url, "/metrics")) {
-		body = strdup("xlb: see /metrics\n");
+		resp = text_response("xlb: see /metrics\n");
 		code = MHD_HTTP_NOT_FOUND;
 	} else {
-		body = render(x, &len);
+		resp = current(m);
+		m->scrapes++;
+		if (!resp)
+			return MHD_NO;
+		return MHD_queue_response(conn, code, resp);
 	}
-	if (!body)
+	if (!resp)
 		return MHD_NO;
-	if (code != MHD_HTTP_OK)
-		len = strlen(body);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	ret = MHD_queue_response(conn, code, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
-static void http_event(struct ev_handler *h, uint32_t events)
+/* Runs libmicrohttpd, then wakes it again when it next needs to time out a client. */
+static void run(struct metrics *m)
 {
-	struct xlbd *x = (struct xlbd *)((char *)h - offsetof(struct xlbd, http_ev));
+	MHD_UNSIGNED_LONG_LONG timeout;
 
-	(void)events;
-	MHD_run(x->httpd);
+	MHD_run(m->httpd);
+	if (MHD_get_timeout(m->httpd, &timeout) != MHD_YES || timeout > 1000)
+		timeout = 1000;
+	sd_event_source_set_time(m->timer, (monotonic_ms() + timeout) * 1000);
+	sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
 }
 
-int metrics_start(struct xlbd *x)
+static int http_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
+{
+	(void)s, (void)fd, (void)events;
+	run(userdata);
+	return 0;
+}
+
+static int http_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s, (void)usec;
+	run(userdata);
+	return 0;
+}
+
+int metrics_start(struct metrics **out, struct xlbd *x)
 {
 	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	const union xlb_addr *a = &x->base->metrics_address;
 	char addr[XLB_ADDR_STRLEN];
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct metrics *m;
+	int err;
 
+	*out = NULL;
 	if (!x->base->metrics_port)
 		return 0;
-	if (xlb_addr_is_v4(a)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(x->base->metrics_port);
-		sin->sin_addr.s_addr = a->w[3];
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(x->base->metrics_port);
-		memcpy(&sin6->sin6_addr, a->b, 16);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->x = x;
+	xlb_addr_sockaddr(a, x->base->metrics_port, &ss);
+	if (!xlb_addr_is_v4(a))
 		flags |= MHD_USE_IPv6;
-	}
-	x->httpd = MHD_start_daemon(flags, x->base->metrics_port, NULL, NULL, handle, x,
+	m->httpd = MHD_start_daemon(flags, x->base->metrics_port, NULL, NULL, handle, m,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-	if (!x->httpd) {
+				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)XLB_METRICS_MAX_CONNS,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)XLB_METRICS_MAX_PER_IP,
+				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)XLB_METRICS_TIMEOUT_S,
+				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				    MHD_OPTION_LISTEN_BACKLOG_SIZE, 64u,
+				    MHD_OPTION_END);
+	if (!m->httpd) {
 		pr_err("Couldn't serve /metrics on %s port %u: %s\n",
 		       xlb_addr_str(a, addr, sizeof(addr)), x->base->metrics_port, strerror(errno));
 		pr_err("hint: another process has the port? set metrics: { port: ... } or port 0 to turn it off\n");
+		free(m);
 		return -EADDRINUSE;
 	}
-	info = MHD_get_daemon_info(x->httpd, MHD_DAEMON_INFO_EPOLL_FD);
-	x->http_ev.fn = http_event;
+	info = MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD);
+	err = sd_event_add_io(x->event, &m->io, info->epoll_fd, EPOLLIN, http_event, m);
+	if (err >= 0)
+		err = sd_event_add_time(x->event, &m->timer, CLOCK_MONOTONIC, 0, 1000, http_timer, m);
+	if (err < 0) {
+		metrics_stop(m);
+		return err;
+	}
+	sd_event_source_set_priority(m->io, XLB_PRIO_CLIENT);
+	sd_event_source_set_priority(m->timer, XLB_PRIO_CLIENT);
 	pr_info("Serving /metrics on %s port %u\n", xlb_addr_str(a, addr, sizeof(addr)),
 		x->base->metrics_port);
-	return ev_watch(x->epoll_fd, info->epoll_fd, EPOLLIN, &x->http_ev);
+	*out = m;
+	return 0;
 }
 
-void metrics_poll(struct xlbd *x)
+void metrics_stop(struct metrics *m)
 {
-	if (x->httpd)
-		MHD_run(x->httpd);
+	if (!m)
+		return;
+	sd_event_source_disable_unref(m->io);
+	sd_event_source_disable_unref(m->timer);
+	if (m->httpd)
+		MHD_stop_daemon(m->httpd);
+	if (m->cached)
+		MHD_destroy_response(m->cached);
+	free(m);
 }
 
-void metrics_stop(struct xlbd *x)
+json_t *metrics_stats(const struct metrics *m)
 {
-	if (x->httpd)
-		MHD_stop_daemon(x->httpd);
-	x->httpd = NULL;
+	if (!m)
+		return json_null();
+	return json_pack("{s:I, s:I, s:i}", "scrapes", (json_int_t)m->scrapes,
+			 "renders", (json_int_t)m->renders, "cache_ms", XLB_METRICS_CACHE_MS);
 }

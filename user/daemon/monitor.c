@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -18,10 +12,15 @@
 #include "xlbd.h"
 
 #define TABLE_REFRESH_TICKS	10
-#define HOOK_TIMEOUT_S		30
+#define HOOK_TIMEOUT_MS		30000
+#define TICK_MS			1000
 
 void journal_event(struct xlbd *x, const char *type, json_t *fields)
 {
+	if (!x->mon.journal_open) {
+		json_decref(fields);
+		return;
+	}
 	if (xlb_journal_add(&x->mon.journal, type, fields))
 		pr_debug("Couldn't append '%s' to the event journal\n", type);
 }
@@ -33,27 +32,33 @@ static void vip_monitor_free(struct vip_monitor *vm)
 	free(vm->table_share);
 }
 
+/* Each backend's share of its VIP's live table: one pass over each table. */
 static void refresh_tables(struct xlbd *x)
 {
+	__u32 max_be = xlb_dp_max_backends(x->dp), *slots = calloc(max_be, sizeof(*slots));
 	size_t v, b;
 
-	for (v = 0; v < x->mon.nr; v++) {
+	for (v = 0; slots && v < x->mon.nr; v++) {
 		struct vip_monitor *vm = &x->mon.vips[v];
 		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
 		__u32 *table, m, i;
 
 		if (!vip || xlb_dp_get_table(x->dp, vip->id, &table, &m))
 			continue;
+		for (i = 0; i < m; i++)
+			if (table[i] < max_be)
+				slots[table[i]]++;
 		for (b = 0; b < vm->nr; b++) {
 			struct xlb_cfg_backend *be = xlb_cfg_find_backend(vip, &vm->addrs[b]);
-			__u32 n = 0;
 
-			for (i = 0; be && i < m; i++)
-				n += table[i] == be->id;
-			vm->table_share[b] = m ? (double)n / m : 0;
+			vm->table_share[b] = m && be && be->id < max_be ? (double)slots[be->id] / m : 0;
 		}
+		for (i = 0; i < m; i++)
+			if (table[i] < max_be)
+				slots[table[i]] = 0;
 		free(table);
 	}
+	free(slots);
 }
 
 void monitor_sync(struct xlbd *x)
@@ -115,24 +120,34 @@ void monitor_sync(struct xlbd *x)
 	refresh_tables(x);
 }
 
-static void reap_hooks(struct monitor *mon)
+/* A hook that has run longer than HOOK_TIMEOUT_MS is killed, with its group. */
+static void expire_hooks(struct monitor *mon)
 {
-	time_t now = time(NULL);
+	__u64 now = monotonic_ms();
 	int i;
 
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++) {
-		if (!mon->hooks[i])
-			continue;
-		if (now - mon->hook_started[i] > HOOK_TIMEOUT_S)
-			kill(mon->hooks[i], SIGKILL);
-		if (waitpid(mon->hooks[i], NULL, WNOHANG) == mon->hooks[i])
-			mon->hooks[i] = 0;
+		if (mon->hooks[i] && now - mon->hook_started_ms[i] > HOOK_TIMEOUT_MS) {
+			pr_warn("Skew hook still running after %d s: killed\n", HOOK_TIMEOUT_MS / 1000);
+			xlb_child_kill(mon->hooks[i]);
+			mon->hooks[i] = NULL;
+		}
 	}
+}
+
+static void hook_done(void *ctx, const siginfo_t *si)
+{
+	struct xlb_child **slot = ctx;
+
+	if (si->si_code != CLD_EXITED || si->si_status)
+		pr_warn("Skew hook ended with %s %d\n", si->si_code == CLD_EXITED ? "exit" : "signal",
+			si->si_status);
+	xlb_child_free(*slot);
+	*slot = NULL;
 }
 
 static void run_hook(struct xlbd *x, char *const env[])
 {
-	char *argv[] = { "/bin/sh", "-c", x->base->skew_hook, NULL };
 	struct monitor *mon = &x->mon;
 	int i, err;
 
@@ -142,13 +157,14 @@ static void run_hook(struct xlbd *x, char *const env[])
 		pr_warn("Skew hook not run: %d hooks still running\n", MONITOR_MAX_HOOKS);
 		return;
 	}
-	err = posix_spawn(&mon->hooks[i], "/bin/sh", NULL, NULL, argv, env);
+	err = xlb_child_spawn(x->event, x->base->skew_hook, env, XLB_PRIO_TIMER, hook_done,
+			      &mon->hooks[i], &mon->hooks[i]);
 	if (err) {
-		mon->hooks[i] = 0;
-		pr_warn("Couldn't run skew hook '%s': %s\n", x->base->skew_hook, strerror(err));
+		mon->hooks[i] = NULL;
+		pr_warn("Couldn't run skew hook '%s': %s\n", x->base->skew_hook, strerror(-err));
 		return;
 	}
-	mon->hook_started[i] = time(NULL);
+	mon->hook_started_ms[i] = monotonic_ms();
 }
 
 static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
@@ -194,13 +210,14 @@ static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
 static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 {
 	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+	const struct xlb_vip_plan *plan = vip ? xlbd_plan(x, vip) : NULL;
 	struct xlb_skew_input in[vm->nr ? vm->nr : 1];
 	enum xlb_skew_event ev[vm->nr ? vm->nr : 1];
 	json_t *rows = sample ? json_array() : NULL;
 	char addr[XLB_ADDR_STRLEN];
 	size_t b;
 
-	if (!vip)
+	if (!vip || !plan)
 		return;
 	for (b = 0; b < vm->nr; b++) {
 		struct xlb_cfg_backend *be = xlb_cfg_find_backend(vip, &vm->addrs[b]);
@@ -212,8 +229,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 			.new_flows = st.new_flows,
 			.packets = st.packets,
 			.weight = be ? be->weight : 0,
-			.takes_new_flows = be && be->admin == XLB_ADMIN_UP && be->weight &&
-					   !be->health_down,
+			.takes_new_flows = be && plan->be[be - vip->backends].takes_new_flows,
 			.table_share = vm->table_share[b],
 		};
 		if (rows)
@@ -232,19 +248,20 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 				   ev[b] == XLB_SKEW_RAISED);
 }
 
-static void tick(struct ev_handler *h, uint32_t events)
+static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	struct xlbd *x = (struct xlbd *)((char *)h - offsetof(struct xlbd, mon.ev));
+	struct xlbd *x = userdata;
 	struct monitor *mon = &x->mon;
-	__u64 expirations, now = monotonic_ms();
+	__u64 now = monotonic_ms();
 	json_t *sample = NULL;
 	size_t v;
 
-	(void)events;
-	if (read(mon->timerfd, &expirations, sizeof(expirations)) < 0)
-		return;
+	(void)usec;
+	sd_event_source_set_time(s, (now + TICK_MS) * 1000);
+	xlb_children_sweep();
+	expire_hooks(mon);
 	if (!x->effective)
-		return;
+		return 0;
 	if (++mon->ticks % TABLE_REFRESH_TICKS == 0)
 		refresh_tables(x);
 	if (now - mon->last_sample_ms >= x->base->sample_interval_ms) {
@@ -255,40 +272,49 @@ static void tick(struct ev_handler *h, uint32_t events)
 		evaluate_vip(x, &mon->vips[v], sample);
 	if (sample)
 		journal_event(x, "sample", json_pack("{s:o}", "vips", sample));
-	reap_hooks(mon);
-	metrics_poll(x);
+	return 0;
 }
 
-int monitor_init(struct xlbd *x)
+int monitor_open_journal(struct xlbd *x)
 {
-	struct itimerspec its = { .it_interval.tv_sec = 1, .it_value.tv_sec = 1 };
 	struct monitor *mon = &x->mon;
 	int err;
 
 	err = xlb_journal_open(&mon->journal, x->journal_path ? x->journal_path :
-			       x->base->journal_path, (size_t)x->base->journal_max_mb << 20);
-	if (err)
+			       x->base->journal_path, (size_t)x->base->journal_max_mb << 20,
+			       x->base->read_group);
+	mon->journal_open = !err;
+	return err;
+}
+
+int monitor_init(struct xlbd *x)
+{
+	struct monitor *mon = &x->mon;
+	int err;
+
+	err = sd_event_add_time(x->event, &mon->tick, CLOCK_MONOTONIC,
+				(monotonic_ms() + TICK_MS) * 1000, 1000, tick, x);
+	if (err < 0)
 		return err;
-	mon->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (mon->timerfd < 0 || timerfd_settime(mon->timerfd, 0, &its, NULL))
-		return -errno;
-	mon->ev.fn = tick;
+	sd_event_source_set_priority(mon->tick, XLB_PRIO_TIMER);
 	mon->last_sample_ms = monotonic_ms();
-	return ev_watch(x->epoll_fd, mon->timerfd, EPOLLIN, &mon->ev);
+	return sd_event_source_set_enabled(mon->tick, SD_EVENT_ON);
 }
 
 void monitor_fini(struct xlbd *x)
 {
 	struct monitor *mon = &x->mon;
 	size_t v;
+	int i;
 
 	for (v = 0; v < mon->nr; v++)
 		vip_monitor_free(&mon->vips[v]);
 	free(mon->vips);
-	if (mon->timerfd > 0)
-		close(mon->timerfd);
-	reap_hooks(mon);
-	xlb_journal_close(&mon->journal);
+	sd_event_source_disable_unref(mon->tick);
+	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
+		xlb_child_kill(mon->hooks[i]);
+	if (mon->journal_open)
+		xlb_journal_close(&mon->journal);
 	memset(mon, 0, sizeof(*mon));
 }
 

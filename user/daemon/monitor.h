@@ -9,11 +9,12 @@
 #define XLBD_MONITOR_H
 
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "config.h"
-#include "event.h"
 #include "journal.h"
 #include "skew.h"
+#include "child.h"
 
 struct xlbd;
 
@@ -28,17 +29,19 @@ struct vip_monitor {
 #define MONITOR_MAX_HOOKS	16
 
 struct monitor {
-	int timerfd;
-	struct ev_handler ev;
+	sd_event_source *tick;
 	struct xlb_skew_cfg cfg;
 	struct vip_monitor *vips;
 	size_t nr;
 	__u64 ticks, last_sample_ms;
 	struct xlb_journal journal;
-	pid_t hooks[MONITOR_MAX_HOOKS];	/* running hook commands, reaped each tick */
-	time_t hook_started[MONITOR_MAX_HOOKS];
+	bool journal_open;
+	struct xlb_child *hooks[MONITOR_MAX_HOOKS];	/* running hook commands */
+	__u64 hook_started_ms[MONITOR_MAX_HOOKS];
 };
 
+/* The event journal, opened before anything touches the data path. */
+int monitor_open_journal(struct xlbd *x);
 int monitor_init(struct xlbd *x);
 void monitor_fini(struct xlbd *x);
 /* After a config is applied: VIPs and backends to watch, thresholds. */

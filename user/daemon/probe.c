@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _GNU_SOURCE /* pidfd_open */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stddef.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,33 +16,12 @@
 #include "log.h"
 #include "probe.h"
 
-extern char **environ;
-
 /* Waits vary over this share of the interval, centred on it. */
 #define JITTER_PERCENT	10
 /* curl ends an HTTP probe at its timeout; ours only catches a stuck one. */
 #define CURL_GRACE_MS	500
-
-__u64 monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-int ev_watch(int epfd, int fd, uint32_t events, struct ev_handler *h)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = h };
-
-	if (!h)
-		return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) ? -errno : 0;
-	if (!epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
-		return 0;
-	if (errno == EEXIST && !epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev))
-		return 0;
-	return -errno;
-}
+/* "xlbd couldn't run a probe" is logged at most this often. */
+#define UNKNOWN_LOG_MS	10000
 
 const char *probe_type_name(enum xlb_probe_type t)
 {
@@ -118,52 +90,12 @@ void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *
 		strcpy(out->path, "/");
 }
 
-static void defer_free(struct prober *pr, void *p)
-{
-	if (pr->nr_garbage == pr->cap_garbage) {
-		size_t cap = pr->cap_garbage ? 2 * pr->cap_garbage : 64;
-		void **more = realloc(pr->garbage, cap * sizeof(*more));
-
-		if (!more) {
-			/* Better a leak than a use after free. */
-			return;
-		}
-		pr->garbage = more;
-		pr->cap_garbage = cap;
-	}
-	pr->garbage[pr->nr_garbage++] = p;
-}
-
-void prober_collect(struct prober *pr)
-{
-	size_t i;
-
-	for (i = 0; i < pr->nr_garbage; i++)
-		free(pr->garbage[i]);
-	pr->nr_garbage = 0;
-}
-
 /* ---- timer ------------------------------------------------------------- */
 
-static void arm_timer(struct prober *pr)
+static void arm(struct probe_target *t, __u64 when_ms)
 {
-	struct itimerspec its = {};
-	__u64 next = pr->curl_due_ms;
-	size_t i;
-
-	for (i = 0; i < pr->nr; i++) {
-		struct probe_target *t = pr->targets[i];
-		__u64 when = t->in_flight ? t->deadline_ms : t->due_ms;
-
-		if (!next || when < next)
-			next = when;
-	}
-	if (!next)
-		next = monotonic_ms() + 3600 * 1000;
-	/* 0 would disarm: an already due time fires at once instead. */
-	its.it_value.tv_sec = next / 1000;
-	its.it_value.tv_nsec = (next % 1000) * 1000000 + 1;
-	timerfd_settime(pr->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+	sd_event_source_set_time(t->timer, when_ms * 1000);
+	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
 }
 
 /* ---- finishing a probe ------------------------------------------------- */
@@ -172,22 +104,14 @@ static void release(struct probe_target *t)
 {
 	struct prober *pr = t->pr;
 
+	t->io = sd_event_source_disable_unref(t->io);
 	if (t->fd >= 0) {
-		ev_watch(pr->epfd, t->fd, 0, NULL);
 		close(t->fd);
 		t->fd = -1;
 	}
-	if (t->pidfd >= 0) {
-		ev_watch(pr->epfd, t->pidfd, 0, NULL);
-		close(t->pidfd);
-		t->pidfd = -1;
-	}
-	if (t->pid > 0) {
-		/* Still running at its timeout: it gets no more time. */
-		kill(t->pid, SIGKILL);
-		waitpid(t->pid, NULL, 0);
-		t->pid = 0;
-	}
+	/* Still running at its deadline: its whole process group goes. */
+	xlb_child_free(t->child);
+	t->child = NULL;
 	if (t->curl) {
 		curl_multi_remove_handle(pr->multi, t->curl);
 		curl_easy_cleanup(t->curl);
@@ -196,16 +120,46 @@ static void release(struct probe_target *t)
 	curl_slist_free_all(t->curl_resolve);
 	t->curl_resolve = NULL;
 	t->in_flight = false;
+	t->local_error = false;
+	arm(t, t->due_ms);
 }
 
-static void finish(struct probe_target *t, bool ok, const char *reason)
+static void log_unknown(struct prober *pr, struct probe_target *t)
 {
+	char a[XLB_ADDR_STRLEN];
+	__u64 now = monotonic_ms();
+
+	if (now - pr->last_unknown_log_ms < UNKNOWN_LOG_MS && pr->last_unknown_log_ms)
+		return;
+	pr->last_unknown_log_ms = now;
+	pr_warn("xlbd couldn't run the %s probe of backend %s of VIP '%s': %s; this is xlbd's problem, not the backend's: its health is unchanged (%llu such probes so far)\n",
+		probe_type_name(t->p.type), xlb_addr_str(&t->backend, a, sizeof(a)), t->vip,
+		t->unknown_reason, (unsigned long long)pr->unknown);
+}
+
+static void finish(struct probe_target *t, enum probe_result r, const char *reason)
+{
+	struct prober *pr = t->pr;
 	enum xlb_health_change change;
+	__u64 now = monotonic_ms(), started = t->started_ms;
 
 	release(t);
-	change = xlb_health_record(&t->health, ok, reason, t->p.rise, t->p.fall, monotonic_ms());
-	if (change != XLB_HEALTH_SAME && t->pr->on_change)
-		t->pr->on_change(t->pr->ctx, t, change);
+	if (r == PROBE_UNKNOWN) {
+		pr->unknown++;
+		snprintf(t->unknown_reason, sizeof(t->unknown_reason), "%s", reason);
+		log_unknown(pr, t);
+		return;
+	}
+	/* Silence while xlbd itself did not run is xlbd's, not the backend's. */
+	if (r == PROBE_FAIL && stall_overlaps(pr->stall, started, now)) {
+		pr->not_judged++;
+		pr_debug("probe of a backend of VIP '%s' failed (%s) while xlbd was stalled: not judged\n",
+			 t->vip, reason);
+		return;
+	}
+	change = xlb_health_record(&t->health, r == PROBE_OK, reason, t->p.rise, t->p.fall, now);
+	if (change != XLB_HEALTH_SAME && pr->on_change)
+		pr->on_change(pr->ctx, t, change);
 }
 
 static const char *errno_reason(int err)
@@ -226,144 +180,142 @@ static const char *errno_reason(int err)
 	}
 }
 
-/* ---- socket probes (TCP connect, UDP send/expect) ---------------------- */
-
-static socklen_t sockaddr_of(const union xlb_addr *a, __u16 port, struct sockaddr_storage *ss)
+/* Errors that say xlbd lacks resources, not that the backend failed. */
+static bool local_errno(int err)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (xlb_addr_is_v4(a)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = a->w[3];
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	memcpy(&sin6->sin6_addr, a->b, 16);
-	return sizeof(*sin6);
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ||
+	       err == EAGAIN || err == EPERM || err == EACCES;
 }
 
-static void socket_event(struct ev_handler *h, uint32_t events)
+static void finish_errno(struct probe_target *t, int err)
 {
-	struct probe_target *t = (struct probe_target *)((char *)h - offsetof(struct probe_target, ev));
+	char why[96];
+
+	if (local_errno(err)) {
+		snprintf(why, sizeof(why), "%s", strerror(err));
+		finish(t, PROBE_UNKNOWN, why);
+	} else {
+		finish(t, PROBE_FAIL, errno_reason(err));
+	}
+}
+
+/* ---- socket probes (TCP connect, UDP send/expect) ---------------------- */
+
+/*
+ * Looks at the socket: 1 when the probe is decided (and finished), 0 when
+ * there is nothing yet.
+ */
+static int check_socket(struct probe_target *t)
+{
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(int), plen = sizeof(peer);
 	char buf[XLB_NAME_MAX];
 	int err = 0;
 	ssize_t n;
 
-	(void)events;
-	/* A late event from a probe that already ended. */
-	if (!t->in_flight || t->fd < 0)
-		return;
 	if (t->p.type == XLB_PROBE_TCP) {
 		getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err)
-			finish(t, false, errno_reason(err));
-		else if (!getpeername(t->fd, (struct sockaddr *)&peer, &plen))
-			finish(t, true, "ok");
-		/* else: still connecting; an event meant for an earlier socket */
-		return;
+		if (err) {
+			finish(t, PROBE_FAIL, errno_reason(err));
+			return 1;
+		}
+		if (!getpeername(t->fd, (struct sockaddr *)&peer, &plen)) {
+			finish(t, PROBE_OK, "ok");
+			return 1;
+		}
+		return 0;	/* still connecting */
 	}
-	n = recv(t->fd, buf, sizeof(buf), 0);
+	n = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return 0;
 	if (n < 0)
-		finish(t, false, errno_reason(errno));
+		finish(t, PROBE_FAIL, errno_reason(errno));
 	else if ((size_t)n < strlen(t->p.expect) || memcmp(buf, t->p.expect, strlen(t->p.expect)))
-		finish(t, false, "unexpected reply");
+		finish(t, PROBE_FAIL, "unexpected reply");
 	else
-		finish(t, true, "ok");
+		finish(t, PROBE_OK, "ok");
+	return 1;
+}
+
+static int socket_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
+{
+	(void)s, (void)fd, (void)events;
+	check_socket(userdata);
+	return 0;
 }
 
 static void start_socket(struct probe_target *t)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sockaddr_of(&t->addr, t->port, &ss);
+	socklen_t len = xlb_addr_sockaddr(&t->addr, t->port, &ss);
 	bool udp = t->p.type == XLB_PROBE_UDP;
 	const char *payload = t->p.send[0] ? t->p.send : "xlb";
+	int err;
 
 	t->fd = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
-		finish(t, false, errno_reason(errno));
+		finish_errno(t, errno);
 		return;
 	}
 	if (connect(t->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
-		finish(t, false, errno_reason(errno));
+		finish_errno(t, errno);
 		return;
 	}
 	if (udp && send(t->fd, payload, strlen(payload), 0) < 0) {
-		finish(t, false, errno_reason(errno));
+		finish_errno(t, errno);
 		return;
 	}
-	t->ev.fn = socket_event;
-	ev_watch(t->pr->epfd, t->fd, udp ? EPOLLIN : EPOLLOUT, &t->ev);
+	err = sd_event_add_io(t->pr->event, &t->io, t->fd, udp ? EPOLLIN : EPOLLOUT, socket_event, t);
+	if (err < 0) {
+		finish_errno(t, -err);
+		return;
+	}
+	sd_event_source_set_priority(t->io, XLB_PRIO_PROBE_IO);
 }
 
 /* ---- external command ---------------------------------------------------- */
 
-static void exec_event(struct ev_handler *h, uint32_t events)
+static void exec_done(void *ctx, const siginfo_t *si)
 {
-	struct probe_target *t = (struct probe_target *)((char *)h - offsetof(struct probe_target, ev));
+	struct probe_target *t = ctx;
 	char reason[48];
-	int status;
 
-	(void)events;
-	if (!t->in_flight || t->pid <= 0 || waitpid(t->pid, &status, WNOHANG) <= 0)
-		return;
-	t->pid = 0;
-	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
-		finish(t, true, "ok");
+	if (si->si_code == CLD_EXITED && !si->si_status) {
+		finish(t, PROBE_OK, "ok");
 		return;
 	}
-	if (WIFEXITED(status))
-		snprintf(reason, sizeof(reason), "exit %d", WEXITSTATUS(status));
+	if (si->si_code == CLD_EXITED)
+		snprintf(reason, sizeof(reason), "exit %d", si->si_status);
 	else
-		snprintf(reason, sizeof(reason), "signal %d", WTERMSIG(status));
-	finish(t, false, reason);
+		snprintf(reason, sizeof(reason), "signal %d", si->si_status);
+	finish(t, PROBE_FAIL, reason);
 }
 
 static void start_exec(struct probe_target *t)
 {
 	char vip[XLB_NAME_MAX + 8], be[XLB_ADDR_STRLEN + 12], addr[XLB_ADDR_STRLEN + 20];
 	char port[32], a[XLB_ADDR_STRLEN];
-	char *argv[] = { "/bin/sh", "-c", t->p.command, NULL };
 	char *envp[] = { vip, be, addr, port, "PATH=/usr/local/bin:/usr/bin:/bin", NULL };
-	posix_spawn_file_actions_t fa;
 	int err;
 
 	snprintf(vip, sizeof(vip), "XLB_VIP=%s", t->vip);
 	snprintf(be, sizeof(be), "XLB_BACKEND=%s", xlb_addr_str(&t->backend, a, sizeof(a)));
 	snprintf(addr, sizeof(addr), "XLB_PROBE_ADDRESS=%s", xlb_addr_str(&t->addr, a, sizeof(a)));
 	snprintf(port, sizeof(port), "XLB_PROBE_PORT=%u", t->port);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	err = posix_spawn(&t->pid, "/bin/sh", &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
+	err = xlb_child_spawn(t->pr->event, t->p.command, envp, XLB_PRIO_PROBE_IO, exec_done, t,
+			      &t->child);
 	if (err) {
-		t->pid = 0;
-		finish(t, false, strerror(err));
-		return;
+		char why[96];
+
+		snprintf(why, sizeof(why), "couldn't start the command: %s", strerror(-err));
+		finish(t, PROBE_UNKNOWN, why);
 	}
-	t->pidfd = pidfd_open(t->pid, 0);
-	if (t->pidfd < 0) {
-		finish(t, false, errno_reason(errno));
-		return;
-	}
-	t->ev.fn = exec_event;
-	ev_watch(t->pr->epfd, t->pidfd, EPOLLIN, &t->ev);
 }
 
 /* ---- HTTP and HTTPS through curl's multi interface ----------------------- */
 
 struct curl_sock {
-	struct ev_handler ev;
+	sd_event_source *io;
 	curl_socket_t fd;
 	struct prober *pr;
 };
@@ -377,28 +329,38 @@ static void check_curl_done(struct prober *pr)
 	int left;
 
 	while ((msg = curl_multi_info_read(pr->multi, &left))) {
+		CURLcode res = msg->data.result;
+
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		if (msg->data.result != CURLE_OK) {
-			finish(t, false, msg->data.result == CURLE_OPERATION_TIMEDOUT ? "timeout" :
-				 msg->data.result == CURLE_COULDNT_CONNECT ? "refused" :
-				 curl_easy_strerror(msg->data.result));
+		if (res == CURLE_OUT_OF_MEMORY || res == CURLE_FAILED_INIT ||
+		    (res == CURLE_COULDNT_CONNECT && t->local_error)) {
+			snprintf(reason, sizeof(reason), "%s", t->local_error ?
+				 "couldn't open a socket (descriptors or buffers exhausted)" :
+				 curl_easy_strerror(res));
+			finish(t, PROBE_UNKNOWN, reason);
+			continue;
+		}
+		if (res != CURLE_OK) {
+			finish(t, PROBE_FAIL, res == CURLE_OPERATION_TIMEDOUT ? "timeout" :
+			       res == CURLE_COULDNT_CONNECT ? "refused" : curl_easy_strerror(res));
 			continue;
 		}
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 		snprintf(reason, sizeof(reason), "status %ld", status);
-		finish(t, t->p.expect_status ? status == (long)t->p.expect_status :
-			  status >= 200 && status < 400, reason);
+		finish(t, (t->p.expect_status ? status == (long)t->p.expect_status :
+			   status >= 200 && status < 400) ? PROBE_OK : PROBE_FAIL, reason);
 	}
 }
 
-static void curl_sock_event(struct ev_handler *h, uint32_t events)
+static int curl_sock_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
 {
-	struct curl_sock *cs = (struct curl_sock *)h;
+	struct curl_sock *cs = userdata;
 	struct prober *pr = cs->pr;
 	int flags = 0, running;
 
+	(void)s;
 	if (events & EPOLLIN)
 		flags |= CURL_CSELECT_IN;
 	if (events & EPOLLOUT)
@@ -406,9 +368,9 @@ static void curl_sock_event(struct ev_handler *h, uint32_t events)
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
 	/* This may remove the socket, and with it cs: use only pr after. */
-	curl_multi_socket_action(pr->multi, cs->fd, flags, &running);
+	curl_multi_socket_action(pr->multi, fd, flags, &running);
 	check_curl_done(pr);
-	arm_timer(pr);
+	return 0;
 }
 
 static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
@@ -420,26 +382,44 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (cs) {
-			ev_watch(pr->epfd, fd, 0, NULL);
 			curl_multi_assign(pr->multi, fd, NULL);
-			defer_free(pr, cs);
+			/* Disabled first: no event can reach cs after this. */
+			sd_event_source_disable_unref(cs->io);
+			free(cs);
 		}
 		return 0;
-	}
-	if (!cs) {
-		cs = calloc(1, sizeof(*cs));
-		if (!cs)
-			return -1;
-		cs->ev.fn = curl_sock_event;
-		cs->fd = fd;
-		cs->pr = pr;
-		curl_multi_assign(pr->multi, fd, cs);
 	}
 	if (what & CURL_POLL_IN)
 		events |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
 		events |= EPOLLOUT;
-	return ev_watch(pr->epfd, fd, events, &cs->ev) ? -1 : 0;
+	if (!cs) {
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return -1;
+		cs->fd = fd;
+		cs->pr = pr;
+		if (sd_event_add_io(pr->event, &cs->io, fd, events, curl_sock_event, cs) < 0) {
+			free(cs);
+			return -1;
+		}
+		sd_event_source_set_priority(cs->io, XLB_PRIO_PROBE_IO);
+		curl_multi_assign(pr->multi, fd, cs);
+		return 0;
+	}
+	sd_event_source_set_io_events(cs->io, events);
+	return 0;
+}
+
+static int curl_timer_event(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct prober *pr = userdata;
+	int running;
+
+	(void)s, (void)usec;
+	curl_multi_socket_action(pr->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_curl_done(pr);
+	return 0;
 }
 
 static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
@@ -447,9 +427,23 @@ static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	struct prober *pr = userp;
 
 	(void)multi;
-	pr->curl_due_ms = timeout_ms < 0 ? 0 : monotonic_ms() + timeout_ms;
-	arm_timer(pr);
-	return 0;
+	if (timeout_ms < 0)
+		return sd_event_source_set_enabled(pr->curl_timer, SD_EVENT_OFF) < 0 ? -1 : 0;
+	sd_event_source_set_time(pr->curl_timer, (monotonic_ms() + timeout_ms) * 1000);
+	return sd_event_source_set_enabled(pr->curl_timer, SD_EVENT_ONESHOT) < 0 ? -1 : 0;
+}
+
+/* Every socket of curl's is close-on-exec, and a failure to open one is ours. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct probe_target *t = clientp;
+	int fd;
+
+	(void)purpose;
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0 && local_errno(errno))
+		t->local_error = true;
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
 static size_t discard_body(char *ptr, size_t size, size_t n, void *userp)
@@ -467,7 +461,7 @@ static void start_http(struct probe_target *t)
 	CURL *c = curl_easy_init();
 
 	if (!c) {
-		finish(t, false, "curl init failed");
+		finish(t, PROBE_UNKNOWN, "curl could not start a transfer");
 		return;
 	}
 	xlb_addr_str(&t->addr, a, sizeof(a));
@@ -488,6 +482,8 @@ static void start_http(struct probe_target *t)
 	curl_easy_setopt(c, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)t->p.timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, t);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "xlb-probe");
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
@@ -497,7 +493,9 @@ static void start_http(struct probe_target *t)
 	t->curl = c;
 	t->curl_resolve = pin;	/* libcurl reads it while the transfer runs */
 	t->deadline_ms += CURL_GRACE_MS;
-	curl_multi_add_handle(t->pr->multi, c);
+	arm(t, t->deadline_ms);
+	if (curl_multi_add_handle(t->pr->multi, c) != CURLM_OK)
+		finish(t, PROBE_UNKNOWN, "curl could not start a transfer");
 }
 
 /* ---- scheduling ---------------------------------------------------------- */
@@ -510,21 +508,38 @@ static __u64 next_wait(__u32 interval_ms)
 	return interval_ms - width / 2 + (width ? random() % width : 0);
 }
 
-static void start(struct probe_target *t, __u64 now)
+static void note_lateness(struct prober *pr, __u64 late, __u64 now)
 {
-	struct prober *pr = t->pr;
-	__u64 late = now - t->due_ms;
-
 	pr->started++;
 	pr->late_ms_sum += late;
 	if (late > pr->late_ms_max)
 		pr->late_ms_max = late;
+	if (now - pr->late_window_start >= LATE_WINDOW_MS) {
+		pr->late_max_prev = now - pr->late_window_start < 2 * LATE_WINDOW_MS ?
+				    pr->late_max_now : 0;
+		pr->late_max_now = 0;
+		pr->late_window_start = now;
+	}
+	if (late > pr->late_max_now)
+		pr->late_max_now = late;
+}
+
+__u64 prober_recent_late_ms(const struct prober *pr)
+{
+	return pr->late_max_now > pr->late_max_prev ? pr->late_max_now : pr->late_max_prev;
+}
+
+static void start(struct probe_target *t, __u64 now)
+{
+	note_lateness(t->pr, now - t->due_ms, now);
 	/* Keep the cadence; one that fell behind starts counting afresh. */
 	t->due_ms += next_wait(t->p.interval_ms);
 	if (t->due_ms <= now)
 		t->due_ms = now + next_wait(t->p.interval_ms);
+	t->started_ms = now;
 	t->deadline_ms = now + t->p.timeout_ms;
 	t->in_flight = true;
+	arm(t, t->deadline_ms);
 
 	switch (t->p.type) {
 	case XLB_PROBE_TCP:
@@ -540,83 +555,120 @@ static void start(struct probe_target *t, __u64 now)
 		break;
 	default:
 		t->in_flight = false;
+		arm(t, t->due_ms);
 	}
 }
 
-static void timer_event(struct ev_handler *h, uint32_t events)
+/* The deadline of a probe in flight, or the start of the next one. */
+static int target_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	struct prober *pr = (struct prober *)((char *)h - offsetof(struct prober, timer_ev));
-	__u64 expirations, now = monotonic_ms();
-	size_t i;
-	int running;
+	struct probe_target *t = userdata;
+	__u64 now = monotonic_ms();
 
-	(void)events;
-	if (read(pr->timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return;
-	for (i = 0; i < pr->nr; i++) {
-		struct probe_target *t = pr->targets[i];
-
-		if (t->in_flight && now >= t->deadline_ms)
-			finish(t, false, "timeout");
-		else if (!t->in_flight && now >= t->due_ms)
-			start(t, now);
+	(void)s, (void)usec;
+	if (!t->in_flight) {
+		start(t, now);
+		return 0;
 	}
-	if (pr->curl_due_ms && now >= pr->curl_due_ms) {
-		pr->curl_due_ms = 0;
-		curl_multi_socket_action(pr->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-		check_curl_done(pr);
-	}
-	arm_timer(pr);
+	/* A reply that is already there counts, however late the loop is. */
+	if (t->fd >= 0 && check_socket(t))
+		return 0;
+	finish(t, PROBE_FAIL, "timeout");
+	return 0;
 }
 
 /* ---- targets ------------------------------------------------------------- */
 
-struct probe_target *prober_find(struct prober *pr, const char *vip,
-				 const union xlb_addr *backend)
+static int target_cmp(const char *vip_a, const union xlb_addr *a, const char *vip_b,
+		      const union xlb_addr *b)
 {
-	size_t i;
+	int c = strcmp(vip_a, vip_b);
 
-	for (i = 0; i < pr->nr; i++)
-		if (!strcmp(pr->targets[i]->vip, vip) &&
-		    !xlb_addr_cmp(&pr->targets[i]->backend, backend))
-			return pr->targets[i];
-	return NULL;
+	return c ? c : xlb_addr_cmp(a, b);
 }
 
-static struct probe_target *add_target(struct prober *pr, const char *vip,
-				       const union xlb_addr *backend)
+static int target_sort(const void *a, const void *b)
 {
-	struct probe_target *t;
+	const struct probe_target *x = *(struct probe_target *const *)a;
+	const struct probe_target *y = *(struct probe_target *const *)b;
 
-	if (pr->nr == pr->cap) {
-		size_t cap = pr->cap ? 2 * pr->cap : 64;
-		struct probe_target **more = realloc(pr->targets, cap * sizeof(*more));
+	return target_cmp(x->vip, &x->backend, y->vip, &y->backend);
+}
 
-		if (!more)
-			return NULL;
-		pr->targets = more;
-		pr->cap = cap;
+/* The target's index, or -1. */
+static long find_index(const struct prober *pr, const char *vip, const union xlb_addr *backend)
+{
+	size_t lo = 0, hi = pr->nr;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct probe_target *t = pr->targets[mid];
+		int c = target_cmp(vip, backend, t->vip, &t->backend);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	t = calloc(1, sizeof(*t));
+	return -1;
+}
+
+struct probe_target *prober_find(const struct prober *pr, const char *vip,
+				 const union xlb_addr *backend)
+{
+	long i = find_index(pr, vip, backend);
+
+	return i < 0 ? NULL : pr->targets[i];
+}
+
+static void target_free(struct probe_target *t)
+{
+	release(t);
+	sd_event_source_disable_unref(t->timer);
+	free(t);
+}
+
+static struct probe_target *new_target(struct prober *pr, const char *vip,
+				       const union xlb_addr *backend, __u64 due)
+{
+	struct probe_target *t = calloc(1, sizeof(*t));
+
 	if (!t)
 		return NULL;
 	snprintf(t->vip, sizeof(t->vip), "%s", vip);
 	t->backend = *backend;
-	t->fd = t->pidfd = -1;
+	t->fd = -1;
 	t->pr = pr;
+	t->due_ms = due;
 	xlb_health_init(&t->health, monotonic_ms());
 	t->in_last_healthy = true;
-	pr->targets[pr->nr++] = t;
+	if (sd_event_add_time(pr->event, &t->timer, CLOCK_MONOTONIC, due * 1000, 1000,
+			      target_timer, t) < 0) {
+		free(t);
+		return NULL;
+	}
+	sd_event_source_set_priority(t->timer, XLB_PRIO_TIMER);
 	return t;
 }
 
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 {
 	__u64 now = monotonic_ms();
-	size_t v, b, i, kept = 0;
+	struct probe_target **next;
+	size_t v, b, i, n = 0, total = 0;
+	bool *kept;
 
-	for (i = 0; i < pr->nr; i++)
-		pr->targets[i]->seen = false;
+	for (v = 0; v < cfg->nr_vips; v++)
+		total += cfg->vips[v].nr_backends;
+	next = calloc(total ? total : 1, sizeof(*next));
+	kept = calloc(pr->nr ? pr->nr : 1, sizeof(*kept));
+	if (!next || !kept) {
+		free(next);
+		free(kept);
+		return -ENOMEM;
+	}
 	for (v = 0; v < cfg->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &cfg->vips[v];
 
@@ -624,75 +676,88 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 			const struct xlb_cfg_backend *be = &vip->backends[b];
 			struct xlb_cfg_probe p;
 			struct probe_target *t;
+			long old;
 
 			probe_resolve(vip, be, &p);
 			if (p.type == XLB_PROBE_NONE)
 				continue;
-			t = prober_find(pr, vip->name, &be->addr);
-			if (!t) {
-				t = add_target(pr, vip->name, &be->addr);
-				if (!t)
-					return -ENOMEM;
+			old = find_index(pr, vip->name, &be->addr);
+			t = old < 0 ? NULL : pr->targets[old];
+			if (t) {
+				kept[old] = true;
+				if (t->in_flight && memcmp(&t->p, &p, sizeof(p)))
+					release(t);
+			} else {
 				/* Spread the first probes over one interval. */
-				t->due_ms = now + random() % p.interval_ms;
+				t = new_target(pr, vip->name, &be->addr, now + random() % p.interval_ms);
+				if (!t)
+					goto fail;
+				arm(t, t->due_ms);
 			}
-			if (t->in_flight && memcmp(&t->p, &p, sizeof(p)))
-				release(t);
 			t->p = p;
 			t->addr = p.has_address ? p.address : be->addr;
 			t->port = p.port;
-			t->seen = true;
+			next[n++] = t;
 		}
 	}
-	for (i = 0; i < pr->nr; i++) {
-		if (pr->targets[i]->seen) {
-			pr->targets[kept++] = pr->targets[i];
-		} else {
-			release(pr->targets[i]);
-			defer_free(pr, pr->targets[i]);
-		}
-	}
-	pr->nr = kept;
-	arm_timer(pr);
+	for (i = 0; i < pr->nr; i++)
+		if (!kept[i])
+			target_free(pr->targets[i]);
+	free(kept);
+	free(pr->targets);
+	qsort(next, n, sizeof(*next), target_sort);
+	pr->targets = next;
+	pr->nr = n;
 	return 0;
+fail:
+	/* New targets not yet in pr->targets go; the old set stays. */
+	for (i = 0; i < n; i++)
+		if (!prober_find(pr, next[i]->vip, &next[i]->backend))
+			target_free(next[i]);
+	free(next);
+	free(kept);
+	return -ENOMEM;
 }
 
-int prober_init(struct prober *pr, int epfd, probe_change_fn fn, void *ctx)
+int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
+		probe_change_fn fn, void *ctx)
 {
+	int err;
+
 	memset(pr, 0, sizeof(*pr));
-	pr->epfd = epfd;
+	pr->event = e;
+	pr->stall = stall;
 	pr->on_change = fn;
 	pr->ctx = ctx;
+	pr->late_window_start = monotonic_ms();
 	srandom(monotonic_ms() ^ getpid());
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return -EIO;
 	pr->multi = curl_multi_init();
-	pr->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!pr->multi || pr->timerfd < 0)
-		return errno ? -errno : -ENOMEM;
+	if (!pr->multi)
+		return -ENOMEM;
+	err = sd_event_add_time(e, &pr->curl_timer, CLOCK_MONOTONIC, 0, 1000, curl_timer_event, pr);
+	if (err < 0)
+		return err;
+	sd_event_source_set_enabled(pr->curl_timer, SD_EVENT_OFF);
+	sd_event_source_set_priority(pr->curl_timer, XLB_PRIO_TIMER);
 	curl_multi_setopt(pr->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
 	curl_multi_setopt(pr->multi, CURLMOPT_SOCKETDATA, pr);
 	curl_multi_setopt(pr->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
 	curl_multi_setopt(pr->multi, CURLMOPT_TIMERDATA, pr);
-	pr->timer_ev.fn = timer_event;
-	return ev_watch(epfd, pr->timerfd, EPOLLIN, &pr->timer_ev);
+	return 0;
 }
 
 void prober_fini(struct prober *pr)
 {
 	size_t i;
 
-	for (i = 0; i < pr->nr; i++) {
-		release(pr->targets[i]);
-		free(pr->targets[i]);
-	}
+	for (i = 0; i < pr->nr; i++)
+		target_free(pr->targets[i]);
 	free(pr->targets);
-	prober_collect(pr);
-	free(pr->garbage);
 	if (pr->multi)
 		curl_multi_cleanup(pr->multi);
-	if (pr->timerfd >= 0)
-		close(pr->timerfd);
+	sd_event_source_disable_unref(pr->curl_timer);
 	curl_global_cleanup();
 	memset(pr, 0, sizeof(*pr));
 }

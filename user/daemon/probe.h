@@ -1,22 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Health probes, run by xlbd's own event loop: no thread per probe. TCP
- * connect, UDP send/expect and external commands are non-blocking fds (a
- * pidfd for commands) in the epoll set; HTTP and HTTPS go through libcurl's
- * multi-socket interface on the same loop. One timerfd starts probes when
- * due and ends them at their timeout.
+ * Health probes on xlbd's sd-event loop: no thread per probe. Each target
+ * owns its sources (a timer for its next start or its deadline, an I/O
+ * source for its socket, its child for exec), so an event can only reach
+ * a live target. HTTP and HTTPS go through libcurl's multi-socket
+ * interface on the same loop.
+ *
+ * A probe judges its backend, never xlbd: a probe xlbd could not start
+ * (EMFILE, ENOBUFS, a failed spawn) is "unknown" and logged as xlbd's
+ * problem; a failure while xlbd itself was stalled is not judged; replies
+ * are read before deadlines (I/O sources have the higher priority).
  */
 #ifndef XLBD_PROBE_H
 #define XLBD_PROBE_H
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "config.h"
-#include "event.h"
 #include "health.h"
+#include "child.h"
+#include "stall.h"
+
+/* Priorities on the loop: probe replies, then timers, then clients. */
+#define XLB_PRIO_PROBE_IO	-20
+#define XLB_PRIO_TIMER		0
+#define XLB_PRIO_CLIENT		10
 
 struct prober;
+
+enum probe_result {
+	PROBE_OK,
+	PROBE_FAIL,		/* the backend's answer, or its silence */
+	PROBE_UNKNOWN,		/* xlbd could not run it: not the backend's fault */
+};
 
 struct probe_target {
 	char vip[XLB_NAME_MAX];
@@ -26,56 +44,56 @@ struct probe_target {
 	__u16 port;
 	struct xlb_health health;
 	bool in_last_healthy;		/* for the all_down: keep policy */
-	bool seen;			/* mark and sweep on sync */
 
 	__u64 due_ms;			/* next start, monotonic */
-	__u64 deadline_ms;		/* while in flight */
+	__u64 started_ms, deadline_ms;	/* while in flight */
 	bool in_flight;
-	int fd, pidfd;
-	pid_t pid;
+	bool local_error;		/* xlbd failed to open a socket for curl */
+	int fd;
+	sd_event_source *timer, *io;
+	struct xlb_child *child;
 	void *curl;			/* CURL * while an HTTP(S) probe runs */
 	void *curl_resolve;		/* its CURLOPT_RESOLVE list, kept as long */
-	struct ev_handler ev;
+	char unknown_reason[96];	/* the last probe xlbd could not run */
 	struct prober *pr;
 };
 
 typedef void (*probe_change_fn)(void *ctx, struct probe_target *t,
 				enum xlb_health_change change);
 
+/* Probe start lateness over windows of LATE_WINDOW_MS: recent, and since start. */
+#define LATE_WINDOW_MS	10000
+
 struct prober {
-	int epfd, timerfd;
+	sd_event *event;
 	void *multi;			/* CURLM * */
-	struct probe_target **targets;
-	size_t nr, cap;
+	sd_event_source *curl_timer;
+	struct probe_target **targets;	/* sorted by (vip, backend) */
+	size_t nr;
 	probe_change_fn on_change;
 	void *ctx;
-	struct ev_handler timer_ev;
-	__u64 curl_due_ms;		/* 0: curl wants no timer */
-	/*
-	 * Freed only between epoll batches: an event for an object freed by an
-	 * earlier handler of the same batch must find it still there.
-	 */
-	void **garbage;
-	size_t nr_garbage, cap_garbage;
-	/* How late probes start: the measure of falling behind. */
+	const struct stall_watch *stall;
 	__u64 started, late_ms_max, late_ms_sum;
+	__u64 late_window_start, late_max_now, late_max_prev;
+	__u64 unknown, not_judged;
+	__u64 last_unknown_log_ms;
 };
 
-int prober_init(struct prober *pr, int epfd, probe_change_fn fn, void *ctx);
+int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
+		probe_change_fn fn, void *ctx);
 void prober_fini(struct prober *pr);
 /*
  * Makes the targets match cfg: a backend whose probe is unchanged keeps its
  * health, new ones start up, gone ones are dropped (their probes ended).
  */
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg);
-/* Frees what handlers gave up during the last epoll batch. */
-void prober_collect(struct prober *pr);
-struct probe_target *prober_find(struct prober *pr, const char *vip,
+struct probe_target *prober_find(const struct prober *pr, const char *vip,
 				 const union xlb_addr *backend);
+/* Probe starts' lateness in the last 10 to 20 s, in ms. */
+__u64 prober_recent_late_ms(const struct prober *pr);
 /* The probe settings a backend of a VIP gets (type NONE: not probed). */
 void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *be,
 		   struct xlb_cfg_probe *out);
 const char *probe_type_name(enum xlb_probe_type t);
-__u64 monotonic_ms(void);
 
 #endif /* XLBD_PROBE_H */

@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "reconcile.h"
+#include "child.h"
 #include "xlbd.h"
 
 static void usage(FILE *f)
@@ -75,8 +75,51 @@ static int check_effective(struct xlb_cfg *eff, struct xlb_diags *d)
 	return err;
 }
 
+static void plans_free(struct xlb_vip_plan *plans, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; plans && i < nr; i++)
+		xlb_vip_plan_free(&plans[i]);
+	free(plans);
+}
+
+/* The plan of every VIP of cfg, from health as the prober knows it. */
+static struct xlb_vip_plan *plan_all(struct xlbd *x, const struct xlb_cfg *cfg)
+{
+	struct xlb_vip_plan *plans = calloc(cfg->nr_vips ? cfg->nr_vips : 1, sizeof(*plans));
+	size_t v;
+
+	for (v = 0; plans && v < cfg->nr_vips; v++) {
+		if (health_plan(x, &cfg->vips[v], &plans[v])) {
+			plans_free(plans, v);
+			return NULL;
+		}
+	}
+	return plans;
+}
+
+/*
+ * To the maps: only the VIPs that differ when nothing came or went, else
+ * everything. Either way ids are kept and each VIP switches in one step.
+ */
+static int write_data_path(struct xlbd *x, struct xlb_cfg *eff, const struct xlb_vip_plan *plans)
+{
+	size_t written;
+	int err;
+
+	err = xlb_reconcile_changed(x->dp, x->effective, x->plans, eff, plans, &written);
+	if (err != -EAGAIN) {
+		if (!err)
+			pr_debug("Applied: %zu of %zu VIPs changed\n", written, eff->nr_vips);
+		return err;
+	}
+	return xlb_reconcile(x->dp, eff, plans);
+}
+
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 {
+	struct xlb_vip_plan *plans = NULL;
 	struct xlb_cfg *eff;
 	int err;
 
@@ -84,22 +127,22 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	if (!eff)
 		return -ENOMEM;
 	err = check_effective(eff, d);
-	for (size_t i = 0; !err && i < eff->nr_vips; i++)
-		health_overlay(x, &eff->vips[i]);
 	if (err) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
 			     "with the runtime changes laid over it the config is not valid; nothing was applied ('xlbctl diff' lists them, 'xlbctl reset' drops them)");
 		xlb_cfg_free(eff);
 		return err;
 	}
-	err = xlb_reconcile(x->dp, eff);
+	plans = plan_all(x, eff);
+	err = plans ? write_data_path(x, eff, plans) : -ENOMEM;
 	if (err) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
 			     "couldn't write the data path's maps: %s", strerror(-err));
+		plans_free(plans, eff->nr_vips);
 		xlb_cfg_free(eff);
 		return err;
 	}
-	if (x->mon.timerfd > 0) {
+	if (x->effective) {
 		json_t *ev = json_pack("{s:s, s:o}", "file", x->config_path,
 				       "changes", config_changes(x->effective, eff));
 
@@ -111,11 +154,15 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 		xlb_cfg_free(x->base);
 		x->base = base;
 	}
+	if (x->effective)
+		plans_free(x->plans, x->effective->nr_vips);
 	xlb_cfg_free(x->effective);
 	x->effective = eff;
+	x->plans = plans;
 	x->applied = time(NULL);
-	if (x->mon.timerfd > 0)
-		monitor_sync(x);
+	if (x->ctl)
+		control_set_groups(x->ctl, base->admin_group, base->read_group);
+	monitor_sync(x);
 	/* Probes follow the config in force: new backends start up, gone ones stop. */
 	return prober_sync(&x->pr, eff);
 }
@@ -185,71 +232,59 @@ static int start_data_path(struct xlbd *x)
 	return err;
 }
 
-static int setup_signals(struct xlbd *x)
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	sigset_t set;
+	struct xlbd *x = userdata;
+	struct xlb_diags d;
 
+	(void)s, (void)si;
+	sd_notify(0, "RELOADING=1");
+	xlb_diags_init(&d, x->config_path);
+	xlbd_reload(x, &d);
+	xlb_diags_free(&d);
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+/*
+ * Signals come through the loop (signalfd); SIGCHLD too, blocked so that
+ * sd-event sees children exit. Descriptors: as many as the hard limit
+ * allows, so that probes and clients meet xlbd's own limits first.
+ */
+static int setup_process(struct xlbd *x)
+{
+	struct rlimit rl;
+	sigset_t set;
+	int err;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			pr_warn("Couldn't raise the descriptor limit to %llu: %s\n",
+				(unsigned long long)rl.rlim_max, strerror(errno));
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	x->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return x->signal_fd < 0 ? -errno : 0;
-}
-
-static void handle_signal(struct ev_handler *h, uint32_t events)
-{
-	struct xlbd *x = (struct xlbd *)((char *)h - offsetof(struct xlbd, signal_ev));
-	struct signalfd_siginfo si;
-	struct xlb_diags d;
-
-	(void)events;
-	while (read(x->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			sd_notify(0, "RELOADING=1");
-			xlb_diags_init(&d, x->config_path);
-			xlbd_reload(x, &d);
-			xlb_diags_free(&d);
-			sd_notify(0, "READY=1");
-		} else {
-			x->running = false;
-		}
-	}
-}
-
-static void handle_control(struct ev_handler *h, uint32_t events)
-{
-	(void)events;
-	control_accept((struct xlbd *)((char *)h - offsetof(struct xlbd, listen_ev)));
-}
-
-static int event_loop(struct xlbd *x)
-{
-	struct epoll_event events[64];
-	int n, i;
-
-	x->signal_ev.fn = handle_signal;
-	x->listen_ev.fn = handle_control;
-	if (ev_watch(x->epoll_fd, x->signal_fd, EPOLLIN, &x->signal_ev) ||
-	    ev_watch(x->epoll_fd, x->listen_fd, EPOLLIN, &x->listen_ev))
-		return -errno;
-
-	x->running = true;
-	while (x->running) {
-		n = epoll_wait(x->epoll_fd, events, 64, -1);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			struct ev_handler *h = events[i].data.ptr;
-
-			h->fn(h, events[i].events);
-		}
-		prober_collect(&x->pr);
-	}
-	return 0;
+	err = xlb_children_init();
+	if (err)
+		pr_warn("Couldn't become the subreaper of probe commands: %s\n", strerror(-err));
+	err = sd_event_new(&x->event);
+	if (err < 0)
+		return err;
+	err = sd_event_add_signal(x->event, NULL, SIGHUP, on_reload_signal, x);
+	if (err >= 0)
+		err = sd_event_add_signal(x->event, NULL, SIGTERM, NULL, NULL);
+	if (err >= 0)
+		err = sd_event_add_signal(x->event, NULL, SIGINT, NULL, NULL);
+	if (err >= 0)
+		err = stall_watch_start(x->event, &x->stall);
+	return err < 0 ? err : 0;
 }
 
 int main(int argc, char **argv)
@@ -272,7 +307,6 @@ int main(int argc, char **argv)
 		.state_path = XLB_DEFAULT_STATE,
 		.pin_dir = XLBD_DEFAULT_PIN,
 		.socket_path = XLBD_DEFAULT_SOCKET,
-		.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1,
 		.acting_uid = -1,
 	};
 	bool check_only = false, reset = false;
@@ -326,55 +360,56 @@ int main(int argc, char **argv)
 	x.started = time(NULL);
 
 	/* The socket first: a second xlbd must stop before it touches anything. */
-	err = setup_signals(&x);
+	err = setup_process(&x);
 	if (!err)
-		err = control_open(&x);
-	if (!err) {
-		x.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-		err = x.epoll_fd < 0 ? -errno : prober_init(&x.pr, x.epoll_fd, health_changed, &x);
-	}
+		err = control_open(&x.ctl, x.event, x.socket_path, command_run, &x);
+	if (!err)
+		err = prober_init(&x.pr, x.event, &x.stall, health_changed, &x);
+	if (!err)
+		err = monitor_open_journal(&x);
 	if (!err && reset)
 		xlb_dp_unpin(x.pin_dir);
 	if (!err)
 		err = start_data_path(&x);
+	if (!err)
+		err = monitor_init(&x);
 	if (!err) {
 		xlb_diags_init(&d, x.config_path);
 		err = xlbd_apply(&x, x.base, &d);
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
-	if (!err)
-		err = monitor_init(&x);
 	if (!err) {
-		monitor_sync(&x);
 		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
 			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
-		err = metrics_start(&x);
+		err = metrics_start(&x.metrics, &x);
 	}
 	if (!err) {
 		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
 			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
 			x.base->ifname, x.socket_path);
 		sd_notify(0, "READY=1");
-		err = event_loop(&x);
+		err = sd_event_loop(x.event);
+		if (err > 0)
+			err = 0;
 	}
 	if (err)
 		pr_err("xlbd stopping: %s\n", strerror(-err));
 	else
 		pr_info("xlbd stopping; forwarding goes on (pinned under %s)\n", x.pin_dir);
 	sd_notify(0, "STOPPING=1");
-	if (x.mon.timerfd > 0)
+	if (x.effective)
 		journal_event(&x, "daemon_stop", json_pack("{s:s}", "reason",
 			      err ? strerror(-err) : "signal; forwarding goes on"));
-	metrics_stop(&x);
+	metrics_stop(x.metrics);
 	monitor_fini(&x);
 	prober_fini(&x.pr);
-	control_close(&x);
-	if (x.epoll_fd >= 0)
-		close(x.epoll_fd);
-	if (x.signal_fd >= 0)
-		close(x.signal_fd);
+	control_close(x.ctl);
+	stall_watch_stop(&x.stall);
+	sd_event_unref(x.event);
 	xlb_dp_destroy(x.dp);
+	if (x.effective)
+		plans_free(x.plans, x.effective->nr_vips);
 	xlb_cfg_free(x.effective);
 	if (x.base != x.effective)
 		xlb_cfg_free(x.base);

@@ -7,15 +7,19 @@
 #include <sys/types.h>
 #include <time.h>
 #include <jansson.h>
+#include <systemd/sd-event.h>
 
 #include "config.h"
+#include "control.h"
 #include "dataplane.h"
-#include "event.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "overrides.h"
+#include "plan.h"
 #include "probe.h"
+#include "stall.h"
 
-#define XLB_VERSION		"0.6.0"
+#define XLB_VERSION		"0.7.0"
 #define XLBD_DEFAULT_PIN	"/sys/fs/bpf/xlb"
 #define XLBD_DEFAULT_SOCKET	"/run/xlb/xlb.sock"
 
@@ -25,17 +29,17 @@ struct xlbd {
 	long acting_uid;		/* who the change being applied is for; -1: nobody */
 	struct xlb_cfg *base;		/* the config file as last applied */
 	struct xlb_cfg *effective;	/* base + runtime overrides; ids filled in */
+	struct xlb_vip_plan *plans;	/* one per VIP of effective, same order */
 	struct xlb_overrides ov;
 	struct xlb_dp *dp;
 	bool adopted;			/* took over pinned state at start */
 	time_t started, applied;
-	int listen_fd, signal_fd, epoll_fd;
-	struct ev_handler listen_ev, signal_ev;
+	sd_event *event;
+	struct stall_watch stall;
+	struct control *ctl;
 	struct prober pr;
 	struct monitor mon;
-	void *httpd;			/* struct MHD_Daemon * serving /metrics */
-	struct ev_handler http_ev;
-	bool running;
+	struct metrics *metrics;
 };
 
 /*
@@ -46,37 +50,17 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
 /* Re-reads the config file and applies it (SIGHUP, xlbctl reload). */
 int xlbd_reload(struct xlbd *x, struct xlb_diags *d);
 
-/*
- * Marks each backend of vip down or up from its probe, and applies the
- * VIP's all_down policy when none would be left taking traffic.
- */
-void health_overlay(struct xlbd *x, struct xlb_cfg_vip *vip);
+/* The plan in force for a VIP of x->effective. */
+const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip);
+/* A VIP's plan from its config and what the prober knows of its backends. */
+int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan);
 /* A probe result changed a backend's health: log it, rebuild its VIP. */
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
 
 /* The changes between two configs, as sentences (JSON array). */
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
 
-/* The journal read back: one line per event; a Markdown incident report. */
-void event_line(json_t *ev, char *buf, size_t len);
-char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len);
-
-int metrics_start(struct xlbd *x);
-void metrics_poll(struct xlbd *x);
-void metrics_stop(struct xlbd *x);
-
-int control_open(struct xlbd *x);
-void control_close(struct xlbd *x);
-/* Serves one client on the listening socket. */
-void control_accept(struct xlbd *x);
-
-/* Command handlers: fill result, or return an error message in *err. */
-struct ctl_request {
-	const char *cmd;
-	json_t *args;
-	uid_t uid;
-	bool admin;
-};
-json_t *command_run(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
+/* Command handlers (the control socket's ctl_run_fn). */
+json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len);
 
 #endif /* XLBD_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xlbctl events and xlbctl report: the journal read back. The report is a
+ * xlbctl events and xlbctl report: the journal read back, by xlbctl
+ * itself (never on xlbd's loop, however large the journal). The report is a
  * Markdown incident report in the familiar postmortem shape: summary with
  * duration and the share of traffic affected, timeline, likely root cause
  * from the journal and the skew analysis, per-backend share before, during
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include "journal.h"
-#include "xlbd.h"
+#include "report.h"
 
 static const char *S(json_t *o, const char *k)
 {
@@ -26,7 +27,7 @@ static double F(json_t *o, const char *k)
 }
 
 /* One line per event, as the timeline and `xlbctl events` show it. */
-void event_line(json_t *ev, char *buf, size_t len)
+void xlb_event_line(json_t *ev, char *buf, size_t len)
 {
 	const char *type = S(ev, "type");
 	json_t *list;
@@ -178,9 +179,9 @@ static const char *measures(const char *cause)
 	return "- Review the timeline above; no skew cause was recorded.\n";
 }
 
-char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
+char *xlb_incident_report(json_t *events, time_t since, time_t until, __u32 sample_interval_ms,
+			  size_t *len)
 {
-	json_t *events = xlb_journal_read(x->mon.journal.path, since, until);
 	json_t *samples = json_array(), *ev, *first_skew = NULL, *cause_change = NULL;
 	time_t start = 0, end = 0, last_problem = 0;
 	char *buf = NULL, line[1024], ts[32], ts2[32];
@@ -190,7 +191,6 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 	size_t i;
 
 	if (!f) {
-		json_decref(events);
 		json_decref(samples);
 		return NULL;
 	}
@@ -243,14 +243,14 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 	json_array_foreach(events, i, ev) {
 		if (!strcmp(S(ev, "type"), "sample"))
 			continue;
-		event_line(ev, line, sizeof(line));
+		xlb_event_line(ev, line, sizeof(line));
 		fprintf(f, "- %s %s\n", S(ev, "time"), line);
 	}
 	fprintf(f, "\n## Root cause and resolution\n\n");
 	if (first_skew) {
 		fprintf(f, "%s\n\n", S(first_skew, "message"));
 		if (cause_change) {
-			event_line(cause_change, line, sizeof(line));
+			xlb_event_line(cause_change, line, sizeof(line));
 			fprintf(f, "The last change before it: %s %s.\n\n", S(cause_change, "time"), line);
 		}
 	} else {
@@ -259,13 +259,12 @@ char *incident_report(struct xlbd *x, time_t since, time_t until, size_t *len)
 	fprintf(f, "## Per-backend share of new flows\n\n");
 	if (json_array_size(samples) >= 2)
 		share_table(f, samples, start ? start : since, start ? end : since,
-			    x->base->sample_interval_ms);
+			    sample_interval_ms);
 	else
 		fprintf(f, "Not enough samples in the journal for this period.\n");
 	fprintf(f, "\n## Corrective and preventative measures\n\n%s",
 		measures(first_skew ? S(first_skew, "cause") : ""));
 	fclose(f);
-	json_decref(events);
 	json_decref(samples);
 	return buf;
 }

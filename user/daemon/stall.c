@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <time.h>
+
+#include "log.h"
+#include "stall.h"
+
+__u64 monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static int beat(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct stall_watch *sw = userdata;
+	__u64 now = monotonic_ms(), late = now - usec / 1000;
+
+	(void)usec;
+	if (late > XLB_STALL_MS - XLB_STALL_BEAT_MS) {
+		sw->start_ms = sw->last_beat_ms;
+		sw->end_ms = now;
+		sw->stalls++;
+		if (now - sw->start_ms > sw->longest_ms)
+			sw->longest_ms = now - sw->start_ms;
+		pr_warn("xlbd did not run for %llu ms (stopped or starved); probe failures of that time are not judged\n",
+			(unsigned long long)(now - sw->start_ms));
+	}
+	sw->last_beat_ms = now;
+	sd_event_source_set_time(s, (now + XLB_STALL_BEAT_MS) * 1000);
+	return 0;
+}
+
+int stall_watch_start(sd_event *e, struct stall_watch *sw)
+{
+	int err;
+
+	sw->last_beat_ms = monotonic_ms();
+	err = sd_event_add_time(e, &sw->beat, CLOCK_MONOTONIC,
+				(sw->last_beat_ms + XLB_STALL_BEAT_MS) * 1000, 1000, beat, sw);
+	if (err < 0)
+		return err;
+	sd_event_source_set_priority(sw->beat, SD_EVENT_PRIORITY_IMPORTANT);
+	return sd_event_source_set_enabled(sw->beat, SD_EVENT_ON);
+}
+
+void stall_watch_stop(struct stall_watch *sw)
+{
+	sw->beat = sd_event_source_disable_unref(sw->beat);
+}
+
+bool stall_overlaps(const struct stall_watch *sw, __u64 from_ms, __u64 to_ms)
+{
+	/* The latest stall is enough: any earlier one ended before it. */
+	return sw && sw->stalls && sw->end_ms >= from_ms && sw->start_ms <= to_ms;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The plan: what each backend of a VIP gets, decided in one place from the
+ * effective config (weight, admin state) and health (probe results and the
+ * VIP's all_down policy). The data path's set, the expected shares the skew
+ * detector judges against, /metrics, show, top and diff all read it, so
+ * they cannot disagree about a backend that is down, drained, disabled or
+ * at weight 0.
+ */
+#ifndef XLB_PLAN_H
+#define XLB_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "config.h"
+#include "service.h"
+
+/* Health of one backend, as the prober knows it; in the VIP's backend order. */
+struct xlb_backend_health {
+	bool down;		/* its probes say down */
+	bool last_healthy;	/* in the last healthy set (for all_down: keep) */
+};
+
+struct xlb_plan_backend {
+	__u8 dp_state;		/* XLB_BE_UP, XLB_BE_DRAINING or XLB_BE_DOWN */
+	bool health_down;	/* probes say down */
+	bool kept;		/* down, yet kept in the table by all_down: keep */
+	bool takes_new_flows;	/* has table slots: up, weight > 0 */
+	double expected_share;	/* of the VIP's new flows: weight / takers' total */
+};
+
+struct xlb_vip_plan {
+	struct xlb_plan_backend *be;	/* one per backend of the VIP */
+	size_t nr;
+	bool all_down;		/* every backend that could take flows is down */
+	__u64 total_weight;	/* of the backends taking new flows */
+};
+
+/* health may be NULL: every backend healthy (not probed). */
+int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health *health,
+		 struct xlb_vip_plan *plan);
+void xlb_vip_plan_free(struct xlb_vip_plan *plan);
+
+/* The data path's view of a VIP under its plan; ids are the config's. */
+int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *plan,
+			   struct xlb_vip_spec *spec);
+
+#endif /* XLB_PLAN_H */
