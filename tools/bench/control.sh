@@ -12,17 +12,22 @@ source tools/testbed.sh
 
 ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# time_ms CMD...: the best wall time of 5 runs, in ms.
-time_ms() {
-	local best=999999 t0 t i
-	for ((i = 0; i < 5; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null
-		t=$(( ($(date +%s%N) - t0) / 1000 ))
-		(( t < best )) && best=$t
-	done
-	awk -v us="$best" 'BEGIN { printf "%.2f", us / 1000 }'
+ROUNDS=21
+
+# once_us CMD...: the wall time of one run, in microseconds (no fork to time it).
+once_us() {
+	local t0=${EPOCHREALTIME/./} t1
+	"$@" >/dev/null
+	t1=${EPOCHREALTIME/./}
+	echo $(( t1 - t0 ))
 }
+
+# median_ms US...: the median, in ms.
+median_ms() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] / 1000 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 missing=$(tb_missing)
 [[ -z $missing ]] || { echo "control: needs $missing" >&2; exit 1; }
@@ -46,25 +51,38 @@ write_config() {
 		echo "    table_size: $2"
 		echo "    probe: { type: http, interval: 1s, timeout: 500ms, fall: 3, rise: 2 }"
 		echo "    backends:"
-		for ((i = 1; i <= 3; i++)); do echo "      - address: $(tb_be_addr4 "$i")"; done
+		for ((i = 1; i <= 3; i++)); do
+			echo "      - { address: $(tb_be_addr4 "$i"), weight: $([[ $i == 3 ]] && echo "${BE3_WEIGHT:-1}" || echo 1) }"
+		done
 		for ((i = 4; i <= n; i++)); do
 			echo "      - { address: 198.19.$((i / 250)).$((i % 250)), probe: { type: none } }"
 		done
 	} >"$config"
 }
 
-echo "| change | backends | xlbctl round trip (ms) | baseline: xlbctl status (ms) | ratio |"
+echo "Medians of $ROUNDS interleaved rounds (status, weight change, reload); each change is a real"
+echo "one (the weight alternates 3 and 4; the reload flips one backend's weight in the file)."
+echo
+echo "| change | backends | median (ms) | baseline: xlbctl status (ms) | ratio |"
 echo "|---|---|---|---|---|"
 for n in 10 1000; do
-	write_config "$n" "$([[ $n == 10 ]] && echo 65537 || echo 100003)"
+	size=$([[ $n == 10 ]] && echo 65537 || echo 100003)
+	write_config "$n" "$size"
 	[[ -n $TB_XLBD_PID ]] && tb_stop_xlbd TERM
 	rm -rf "$TB_PIN"
 	tb_start_xlbd "$config" >/dev/null
-	base=$(time_ms tb_xlbctl status)
-	w=$(time_ms tb_xlbctl weight web4 "$(tb_be_addr4 2)" 3)
-	echo "| weight of one backend (table rebuilt and swapped) | $n | $w | $base | $(awk -v a="$w" -v b="$base" 'BEGIN { printf "%.1f", a / b }') |"
-	w=$(time_ms tb_xlbctl reload)
-	echo "| reload of the whole config | $n | $w | $base | $(awk -v a="$w" -v b="$base" 'BEGIN { printf "%.1f", a / b }') |"
+	st=() wt=() rl=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		st+=("$(once_us tb_xlbctl status)")
+		wt+=("$(once_us tb_xlbctl weight web4 "$(tb_be_addr4 2)" $((3 + r % 2)))")
+		BE3_WEIGHT=$((2 - r % 2)) write_config "$n" "$size"
+		rl+=("$(once_us tb_xlbctl reload)")
+	done
+	base=$(median_ms "${st[@]}")
+	w=$(median_ms "${wt[@]}")
+	l=$(median_ms "${rl[@]}")
+	echo "| weight of one backend (that VIP's table rebuilt and swapped) | $n | $w | $base | $(ratio "$w" "$base") |"
+	echo "| reload of the config, one weight changed | $n | $l | $base | $(ratio "$l" "$base") |"
 	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$TB_XLBD_PID/status")
 	echo "| (xlbd resident memory) | $n | $(awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }') | | |"
 done

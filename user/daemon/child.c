@@ -62,6 +62,8 @@ static int on_exit_cb(sd_event_source *s, const siginfo_t *si, void *userdata)
 	 * it left running in its group dies now.
 	 */
 	kill(-c->pid, SIGKILL);
+	/* What escaped the group with setsid() is ours now (subreaper): it goes too. */
+	xlb_children_sweep();
 	c->exited = true;
 	if (c->fn) {
 		c->fn(c->ctx, si);	/* the owner frees it, now or later */

@@ -117,7 +117,11 @@ void monitor_sync(struct xlbd *x)
 	free(mon->vips);
 	mon->vips = next;
 	mon->nr = x->effective->nr_vips;
-	refresh_tables(x);
+	/*
+	 * The tables are read back at the next tick, before the next
+	 * evaluation: not here, where it would delay the change's answer.
+	 */
+	mon->refresh_pending = true;
 }
 
 /* A hook that has run longer than HOOK_TIMEOUT_MS is killed, with its group. */
@@ -262,8 +266,10 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	expire_hooks(mon);
 	if (!x->effective)
 		return 0;
-	if (++mon->ticks % TABLE_REFRESH_TICKS == 0)
+	if (++mon->ticks % TABLE_REFRESH_TICKS == 0 || mon->refresh_pending) {
 		refresh_tables(x);
+		mon->refresh_pending = false;
+	}
 	if (now - mon->last_sample_ms >= x->base->sample_interval_ms) {
 		mon->last_sample_ms = now;
 		sample = json_array();

@@ -8,6 +8,7 @@
 #ifndef XLBD_MONITOR_H
 #define XLBD_MONITOR_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
@@ -34,6 +35,7 @@ struct monitor {
 	struct vip_monitor *vips;
 	size_t nr;
 	__u64 ticks, last_sample_ms;
+	bool refresh_pending;		/* a config was applied: read the tables */
 	struct xlb_journal journal;
 	bool journal_open;
 	struct xlb_child *hooks[MONITOR_MAX_HOOKS];	/* running hook commands */
