@@ -60,6 +60,18 @@ int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health 
 	return 0;
 }
 
+bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b)
+{
+	size_t i;
+
+	if (a->nr != b->nr)
+		return false;
+	for (i = 0; i < a->nr; i++)
+		if (a->be[i].dp_state != b->be[i].dp_state)
+			return false;
+	return true;
+}
+
 void xlb_vip_plan_free(struct xlb_vip_plan *plan)
 {
 	free(plan->be);

@@ -40,6 +40,8 @@ struct xlb_vip_plan {
 int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health *health,
 		 struct xlb_vip_plan *plan);
 void xlb_vip_plan_free(struct xlb_vip_plan *plan);
+/* Would the data path see the same VIP under both (same config)? */
+bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b);
 
 /* The data path's view of a VIP under its plan; ids are the config's. */
 int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *plan,

@@ -12,7 +12,8 @@ source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_probe_children_crash test_exec_probe_cleanup test_drip_control_socket
 	   test_slow_metrics_clients test_sigstop_no_false_transitions
-	   test_parallel_mutations test_large_journal_read test_plan_agreement"
+	   test_parallel_mutations test_descriptor_exhaustion test_large_journal_read
+	   test_plan_agreement"
 
 CONFIG=
 PORT=50000
@@ -249,6 +250,35 @@ test_parallel_mutations() {
 	(( slowest < 60000 )) || fail "a call took ${slowest} ms" || return 1
 	[[ $(transitions) == "$before" ]] || fail "health changed under the load" || return 1
 	tb_xlbctl reset >/dev/null
+}
+
+# Out of descriptors (its soft limit lowered to 8 above what it has open, then
+# connections held by root): probes xlbd cannot open a socket for are
+# unknown, never a backend's failure, and accepting pauses rather than spins.
+test_descriptor_exhaustion() {
+	local before open unknown cpu0 cpu1 hold hard
+	wait_until 5000 all_healthy || fail "backends not all up before" || return 1
+	before=$(transitions)
+	unknown=$(status_field probes.unknown)
+	open=$(ls "/proc/$TB_XLBD_PID/fd" | wc -l)
+	# The soft limit only: raising a hard limit back may need a capability.
+	hard=$(prlimit --pid "$TB_XLBD_PID" --nofile --output HARD --noheadings | tr -d ' ')
+	prlimit --pid "$TB_XLBD_PID" --nofile=$((open + 8)):"$hard" || return 1
+	cpu0=$(awk '{ print $14 + $15 }' "/proc/$TB_XLBD_PID/stat")
+	/usr/bin/python3 tests/e2e/helpers/drip.py unix "$TB_SOCKET" 60 0.2 5 >"$TB_STATE/hold.out" 2>&1 &
+	hold=$!
+	wait "$hold"
+	cpu1=$(awk '{ print $14 + $15 }' "/proc/$TB_XLBD_PID/stat")
+	prlimit --pid "$TB_XLBD_PID" --nofile="$hard":"$hard" || fail "couldn't restore the limit" || return 1
+	sleep 2.5	# the held connections meet their deadline
+	kill -0 "$TB_XLBD_PID" 2>/dev/null || fail "xlbd died" || return 1
+	echo "  limit $((open + 8)) descriptors with $open open, 60 connections held for 5 s: probes unknown $unknown -> $(status_field probes.unknown), accept paused $(status_field control.accept_paused) times, xlbd CPU $(( (cpu1 - cpu0) * 10 )) ms, $(( $(transitions) - before )) transitions"
+	grep -q "this is xlbd's problem, not the backend's" "$TB_STATE/xlbd.log" ||
+		fail "probes xlbd could not open were not logged as its own problem" || return 1
+	[[ $(status_field probes.unknown) -gt $unknown ]] || fail "no probe counted unknown" || return 1
+	[[ $(transitions) == "$before" ]] || fail "health changed because xlbd ran out of descriptors" || return 1
+	# Spinning on accept would burn the CPU for 5 s.
+	(( (cpu1 - cpu0) * 10 < 2500 )) || fail "xlbd used $(( (cpu1 - cpu0) * 10 )) ms of CPU in 5 s"
 }
 
 # A 30 MB journal read with --samples while be2 dies: be2 still goes down in time.

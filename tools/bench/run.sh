@@ -44,8 +44,11 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo '```'
 	section "Reading these numbers: where xlb loses, and why"
 	cat <<'TEXT'
-- **Per packet**, xlb costs about 4-5x the MAC-swap floor for a flow in the
-  connection table and 6-8x for a new flow. The cost goes to:
+- **Per packet**, xlb costs several times the MAC-swap floor, more for a
+  new flow than for a connection-table hit (the ratio column). The floor
+  itself, mostly the kernel's timer overhead, moves between machine
+  instances and kernel builds (124 ns and 49 ns on two instances of this
+  VM), and the ratios with it; compare within one run. The cost goes to:
   - two hash-map lookups (the VIP, then the connection table's 40-byte key);
   - three per-CPU counter updates and the config lookup;
   - for encapsulation, `bpf_xdp_adjust_head`, the outer header and a second
@@ -59,9 +62,9 @@ section() { printf '\n## %s\n\n' "$1"; }
   Candidates: one counter struct per packet instead of three, the flow hash
   computed once, and no wildcard lookup for port-specific VIPs.
 - **Forwarding on veth**:
-  - xlb in L2 DSR mode matches plain routing and beats the nftables
-    balancer by about 8%.
-  - In encapsulation mode it is about 5% behind nftables. Its packets take
+  - xlb in L2 DSR mode comes within a few percent of plain routing and
+    beats the nftables balancer (the ratio columns).
+  - In encapsulation mode it is a few percent behind nftables. Its packets take
     one more routed hop (to the next hop, the router, which routes the
     tunnel to the backend) and are decapsulated in XDP on the backend.
   - XDP on a veth copies each skb into a page with XDP headroom, so the gain
@@ -78,7 +81,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   backend still runs the full reconcile, which reads every backend slot of
   the maps. Changes are served one at a time on xlbd's loop, so a burst of
   N changes takes about N times one.
-- **Maglev**: the weighted build costs 1.07-1.23x the classic unweighted
+- **Maglev**: the weighted build costs 1.07-1.24x the classic unweighted
   population. With equal weights it gives byte-for-byte the same table, so
   the same balance and the same disruption when a backend leaves. At
   M = 655373 with 10 backends it takes 22.6 ms, in line with the paper's

@@ -26,6 +26,8 @@
  * Unix socket with unread data resets it before the answer is read.
  */
 #define DISCARD_MS	500
+/* Out of descriptors: accepting pauses this long instead of spinning. */
+#define ACCEPT_PAUSE_MS	100
 #define MAX_GROUPS	256
 
 struct conn {
@@ -45,7 +47,7 @@ struct control {
 	sd_event *event;
 	char path[108];
 	int listen_fd;
-	sd_event_source *listen;
+	sd_event_source *listen, *resume;
 	ctl_run_fn run;
 	void *ctx;
 	char admin_group[64], read_group[64];
@@ -53,7 +55,7 @@ struct control {
 	bool has_admin_gid, has_read_gid;
 	struct conn *conns;
 	size_t nr_conns;
-	__u64 accepted, refused, too_many, too_large, timed_out, answered;
+	__u64 accepted, refused, too_many, too_large, timed_out, answered, accept_paused;
 	__u64 last_refusal_log_ms, refusals_unlogged;
 };
 
@@ -393,6 +395,16 @@ static void accept_one(struct control *c, int fd)
 	c->accepted++;
 }
 
+static int resume_accept(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct control *c = userdata;
+
+	(void)s, (void)usec;
+	if (c->nr_conns < XLB_CTL_MAX_CONNS)
+		sd_event_source_set_enabled(c->listen, SD_EVENT_ON);
+	return 0;
+}
+
 static int listen_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
 {
 	struct control *c = userdata;
@@ -402,9 +414,20 @@ static int listen_event(sd_event_source *s, int fd, uint32_t events, void *userd
 	/* A bounded batch: one turn of the loop serves others too. */
 	for (int i = 0; i < 16 && c->nr_conns < XLB_CTL_MAX_CONNS; i++) {
 		cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (cfd < 0)
-			break;
-		accept_one(c, cfd);
+		if (cfd >= 0) {
+			accept_one(c, cfd);
+			continue;
+		}
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* The connection stays in the backlog; retrying now would spin. */
+			c->accept_paused++;
+			refusal(c, "Couldn't accept a control connection: %s; pausing %d ms",
+				strerror(errno), ACCEPT_PAUSE_MS);
+			sd_event_source_set_enabled(c->listen, SD_EVENT_OFF);
+			sd_event_source_set_time(c->resume, (monotonic_ms() + ACCEPT_PAUSE_MS) * 1000);
+			sd_event_source_set_enabled(c->resume, SD_EVENT_ONESHOT);
+		}
+		break;
 	}
 	return 0;
 }
@@ -459,7 +482,12 @@ int control_open(struct control **out, sd_event *e, const char *path, ctl_run_fn
 		err = -errno;
 	if (!err)
 		err = sd_event_add_io(e, &c->listen, fd, EPOLLIN, listen_event, c);
+	if (err >= 0)
+		err = sd_event_add_time(e, &c->resume, CLOCK_MONOTONIC, 0, 1000, resume_accept, c);
+	if (err >= 0)
+		err = sd_event_source_set_enabled(c->resume, SD_EVENT_OFF);
 	if (err < 0) {
+		sd_event_source_disable_unref(c->listen);
 		pr_err("Couldn't listen on control socket '%s': %s\n", path, strerror(-err));
 		close(fd);
 		free(c);
@@ -478,6 +506,7 @@ void control_close(struct control *c)
 	while (c->conns)
 		conn_free(c->conns);
 	sd_event_source_disable_unref(c->listen);
+	sd_event_source_disable_unref(c->resume);
 	close(c->listen_fd);
 	unlink(c->path);
 	free(c);
@@ -504,7 +533,8 @@ void control_set_groups(struct control *c, const char *admin_group, const char *
 
 json_t *control_stats(const struct control *c)
 {
-	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "connections", (int)c->nr_conns,
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "connections", (int)c->nr_conns,
+			 "accept_paused", (json_int_t)c->accept_paused,
 			 "accepted", (json_int_t)c->accepted, "answered", (json_int_t)c->answered,
 			 "refused", (json_int_t)c->refused, "too_many", (json_int_t)c->too_many,
 			 "too_large", (json_int_t)c->too_large,

@@ -56,7 +56,6 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 {
 	struct xlbd *x = ctx;
 	struct xlb_cfg_vip *vip = x->effective ? xlb_cfg_find_vip(x->effective, t->vip) : NULL;
-	struct xlb_vip_plan *plan, next;
 	char addr[XLB_ADDR_STRLEN];
 
 	xlb_addr_str(&t->backend, addr, sizeof(addr));
@@ -70,12 +69,19 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 	journal_event(x, "health", json_pack("{s:s, s:s, s:s, s:s, s:s}", "vip", t->vip,
 		      "backend", addr, "state", change == XLB_HEALTH_WENT_DOWN ? "down" : "up",
 		      "reason", t->health.last_reason, "probe", probe_type_name(t->p.type)));
-	if (!vip)
-		return;
-	plan = &x->plans[vip - x->effective->vips];
-	if (health_plan(x, vip, &next)) {
-		pr_err("Couldn't plan VIP '%s' after a health change: out of memory\n", vip->name);
-		return;
+	if (vip && health_apply_vip(x, vip))
+		x->health_retry = true;
+}
+
+int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
+{
+	struct xlb_vip_plan *plan = &x->plans[vip - x->effective->vips], next;
+	int err;
+
+	err = health_plan(x, vip, &next);
+	if (err) {
+		pr_err("Couldn't plan VIP '%s' after a health change: %s\n", vip->name, strerror(-err));
+		return err;
 	}
 	if (next.all_down && !plan->all_down)
 		pr_warn("every backend of VIP '%s' is down: %s\n", vip->name,
@@ -83,11 +89,26 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 			"its traffic is dropped and counted (all_down: drop)" :
 			"keeping the last healthy set in the table (all_down: keep)");
 	/* The VIP's new table in one step; ids are those already applied. */
-	if (xlb_apply_vip(x->dp, vip, &next)) {
-		pr_err("Couldn't apply the health of VIP '%s' to the data path\n", vip->name);
+	err = xlb_plan_same(plan, &next) ? 0 : xlb_apply_vip(x->dp, vip, &next);
+	if (err) {
+		pr_err("Couldn't apply the health of VIP '%s' to the data path: %s; the data path keeps its last table, xlbd tries again every second\n",
+		       vip->name, strerror(-err));
 		xlb_vip_plan_free(&next);
-		return;
+		return err;
 	}
 	xlb_vip_plan_free(plan);
 	*plan = next;
+	return 0;
+}
+
+void health_retry(struct xlbd *x)
+{
+	size_t v;
+
+	x->health_retry = false;
+	for (v = 0; x->effective && v < x->effective->nr_vips; v++)
+		if (health_apply_vip(x, &x->effective->vips[v]))
+			x->health_retry = true;
+	if (!x->health_retry)
+		pr_info("The data path follows health again\n");
 }

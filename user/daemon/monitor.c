@@ -266,6 +266,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	expire_hooks(mon);
 	if (!x->effective)
 		return 0;
+	if (x->health_retry)
+		health_retry(x);
 	if (++mon->ticks % TABLE_REFRESH_TICKS == 0 || mon->refresh_pending) {
 		refresh_tables(x);
 		mon->refresh_pending = false;

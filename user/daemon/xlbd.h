@@ -33,6 +33,7 @@ struct xlbd {
 	struct xlb_overrides ov;
 	struct xlb_dp *dp;
 	bool adopted;			/* took over pinned state at start */
+	bool health_retry;		/* a health change did not reach the maps yet */
 	time_t started, applied;
 	sd_event *event;
 	struct stall_watch stall;
@@ -56,6 +57,10 @@ const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_
 int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan);
 /* A probe result changed a backend's health: log it, rebuild its VIP. */
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
+/* A VIP's plan from health, to the data path when it succeeds. */
+int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip);
+/* After a failed write: every VIP planned and written again. */
+void health_retry(struct xlbd *x);
 
 /* The changes between two configs, as sentences (JSON array). */
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
