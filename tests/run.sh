@@ -58,6 +58,7 @@ for t in "$SAN_BUILD"/test_maglev "$SAN_BUILD"/test_addr "$SAN_BUILD"/test_healt
 done
 
 run_suite "config/corpus" bash tests/config/test_config.sh
+run_suite "config/limits" bash tests/config/test_limits.sh
 run_suite "config/fuzz" bash tests/fuzz/run_fuzzers.sh
 
 run_suite "bpf/test_xdp" "$SAN_BUILD"/test_xdp

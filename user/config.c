@@ -5,6 +5,7 @@
  * read as strings and parsed strictly here, so "80x" is an error, not 80.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,15 @@ void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos
 	struct xlb_diag *item;
 	va_list ap;
 
+	if (sev == XLB_SEV_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+	/* A file with a million problems is told in a hundred lines and a count. */
+	if (d->nr >= XLB_DIAGS_MAX) {
+		d->unlisted++;
+		return;
+	}
 	if (d->nr == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 16;
 		struct xlb_diag *items = realloc(d->items, cap * sizeof(*items));
@@ -55,10 +65,6 @@ void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos
 	va_start(ap, fmt);
 	vsnprintf(item->msg, sizeof(item->msg), fmt, ap);
 	va_end(ap);
-	if (sev == XLB_SEV_ERROR)
-		d->errors++;
-	else
-		d->warnings++;
 }
 
 static int cmp_diag(const void *a, const void *b)
@@ -93,6 +99,9 @@ void xlb_diags_print(const struct xlb_diags *d, FILE *f)
 		else
 			fprintf(f, "%s: %s: %s\n", d->file, sev, sorted[i].msg);
 	}
+	if (d->unlisted)
+		fprintf(f, "%s: and %zu more problem%s (only the first %d are listed)\n", d->file,
+			d->unlisted, d->unlisted == 1 ? "" : "s", XLB_DIAGS_MAX);
 	free(sorted);
 }
 
@@ -251,6 +260,25 @@ static const char *node_kind(const yaml_node_t *n)
 	}
 }
 
+/*
+ * A control character (a NUL, a newline, a tab, an escape) in a value, at
+ * offset *at; -1 when there is none. Such a value could cut a name short or
+ * forge lines in xlbctl's and /metrics' output.
+ */
+static int control_char(const yaml_node_t *n, size_t *at)
+{
+	const unsigned char *v = n->data.scalar.value;
+	size_t i;
+
+	for (i = 0; i < n->data.scalar.length; i++) {
+		if (v[i] < 0x20 || v[i] == 0x7f) {
+			*at = i;
+			return v[i];
+		}
+	}
+	return -1;
+}
+
 static void walk_mapping(struct walker *w, yaml_node_t *map, const char *what,
 			 const struct field *fields, size_t nr, void *obj)
 {
@@ -269,7 +297,7 @@ static void walk_mapping(struct walker *w, yaml_node_t *map, const char *what,
 
 		if (!k || !v)
 			continue;
-		if (k->type != YAML_SCALAR_NODE) {
+		if (k->type != YAML_SCALAR_NODE || control_char(k, &i) >= 0) {
 			err(w, k, "keys in %s must be plain names", what);
 			continue;
 		}
@@ -302,8 +330,17 @@ static void walk_mapping(struct walker *w, yaml_node_t *map, const char *what,
 /* The scalar text of n, or NULL after an error naming what was expected. */
 static const char *scalar(struct walker *w, yaml_node_t *n, const char *what)
 {
+	size_t at;
+	int c;
+
 	if (n->type != YAML_SCALAR_NODE) {
 		err(w, n, "%s must be a single value, found %s", what, node_kind(n));
+		return NULL;
+	}
+	c = control_char(n, &at);
+	if (c >= 0) {
+		err(w, n, "invalid %s: control character 0x%02x at character %zu; values must be printable text",
+		    what, c, at + 1);
 		return NULL;
 	}
 	return (const char *)n->data.scalar.value;
@@ -997,6 +1034,22 @@ static void check_weights(struct xlb_diags *d, const struct xlb_cfg_vip *vip, co
 		goto out;
 	}
 	median = xlb_median_u32(w, n);
+	/* Two backends have no median to stand out from: compare them. */
+	if (n == 2 && (w[0] > 10ull * w[1] || w[1] > 10ull * w[0])) {
+		__u32 big = w[0] > w[1] ? w[0] : w[1], small = w[0] > w[1] ? w[1] : w[0];
+
+		for (i = 0; i < vip->nr_backends; i++) {
+			const struct xlb_cfg_backend *be = &vip->backends[i];
+
+			if (be->admin == XLB_ADMIN_UP && be->weight == big) {
+				xlb_diag_add(d, XLB_SEV_WARNING, be->weight_pos,
+					     "weight %u of backend %s is %.1fx the weight %u of the other backend of VIP '%s'; a typo?",
+					     big, xlb_addr_str(&be->addr, a, sizeof(a)),
+					     (double)big / small, small, label);
+				break;
+			}
+		}
+	}
 	for (i = 0; i < vip->nr_backends && n >= 3; i++) {
 		const struct xlb_cfg_backend *be = &vip->backends[i];
 
@@ -1016,38 +1069,150 @@ out:
 	free(w);
 }
 
+/*
+ * Duplicates are found by sorting, never by comparing all pairs: each one
+ * is reported once, against the first of its kind, in n log n.
+ */
+struct dup_item {
+	const void *key;	/* what must be unique */
+	size_t idx;		/* where it stands: earlier sorts first */
+};
+
+static size_t dup_key_len;	/* qsort has no context argument */
+static int dup_by_bytes(const void *a, const void *b)
+{
+	const struct dup_item *x = a, *y = b;
+	int c = memcmp(x->key, y->key, dup_key_len);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int dup_by_string(const void *a, const void *b)
+{
+	const struct dup_item *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * Sorts n items by key; report(first, dup) is called for each item equal
+ * to an earlier one, with the index of the first of them.
+ */
+static void find_duplicates(struct dup_item *items, size_t n, size_t key_len,
+			    void (*report)(void *ctx, size_t first, size_t dup), void *ctx)
+{
+	size_t i, first = 0;
+
+	dup_key_len = key_len;
+	qsort(items, n, sizeof(*items), key_len ? dup_by_bytes : dup_by_string);
+	for (i = 1; i < n; i++) {
+		bool same = key_len ? !memcmp(items[i].key, items[first].key, key_len) :
+				      !strcmp(items[i].key, items[first].key);
+
+		if (same)
+			report(ctx, items[first].idx, items[i].idx);
+		else
+			first = i;
+	}
+}
+
+struct dup_ctx {
+	struct xlb_diags *d;
+	const struct xlb_cfg *cfg;
+	const struct xlb_cfg_vip *vip;
+	const char *label;
+	bool *reported;
+};
+
+static void dup_backend(void *ctx, size_t first, size_t dup)
+{
+	struct dup_ctx *c = ctx;
+	char a[XLB_ADDR_STRLEN];
+
+	xlb_diag_add(c->d, XLB_SEV_ERROR, c->vip->backends[dup].pos,
+		     "duplicate backend %s in VIP '%s' (also at line %d)",
+		     xlb_addr_str(&c->vip->backends[dup].addr, a, sizeof(a)), c->label,
+		     c->vip->backends[first].pos.line);
+}
+
+static void check_duplicate_backends(struct xlb_diags *d, const struct xlb_cfg_vip *vip,
+				     const char *label)
+{
+	struct dup_item *items = calloc(vip->nr_backends + 1, sizeof(*items));
+	struct dup_ctx c = { .d = d, .vip = vip, .label = label };
+	size_t i, n = 0;
+
+	if (!items)
+		return;
+	for (i = 0; i < vip->nr_backends; i++)
+		if (!vip->backends[i].invalid)
+			items[n++] = (struct dup_item){ &vip->backends[i].addr, i };
+	find_duplicates(items, n, sizeof(union xlb_addr), dup_backend, &c);
+	free(items);
+}
+
+static void dup_vip_key(void *ctx, size_t first, size_t dup)
+{
+	struct dup_ctx *c = ctx;
+	char label[96];
+
+	xlb_vip_label(&c->cfg->vips[dup], label, sizeof(label));
+	xlb_diag_add(c->d, XLB_SEV_ERROR, c->cfg->vips[dup].pos,
+		     "duplicate VIP '%s': same address, port and protocol as the VIP at line %d",
+		     label, c->cfg->vips[first].pos.line);
+	c->reported[dup] = true;
+}
+
+static void dup_vip_name(void *ctx, size_t first, size_t dup)
+{
+	struct dup_ctx *c = ctx;
+
+	if (!c->reported[dup])
+		xlb_diag_add(c->d, XLB_SEV_ERROR, c->cfg->vips[dup].pos,
+			     "duplicate VIP name '%s' (also at line %d)", c->cfg->vips[dup].name,
+			     c->cfg->vips[first].pos.line);
+}
+
+static void check_duplicate_vips(struct xlb_diags *d, const struct xlb_cfg *cfg)
+{
+	struct dup_item *items = calloc(cfg->nr_vips + 1, sizeof(*items));
+	bool *reported = calloc(cfg->nr_vips + 1, sizeof(*reported));
+	struct dup_ctx c = { .d = d, .cfg = cfg, .reported = reported };
+	size_t i, n = 0;
+
+	if (!items || !reported)
+		goto out;
+	for (i = 0; i < cfg->nr_vips; i++)
+		if (!cfg->vips[i].invalid)
+			items[n++] = (struct dup_item){ &cfg->vips[i].key, i };
+	find_duplicates(items, n, sizeof(struct xlb_vip_key), dup_vip_key, &c);
+	for (i = n = 0; i < cfg->nr_vips; i++)
+		if (!cfg->vips[i].invalid && cfg->vips[i].name[0])
+			items[n++] = (struct dup_item){ cfg->vips[i].name, i };
+	find_duplicates(items, n, 0, dup_vip_name, &c);
+out:
+	free(items);
+	free(reported);
+}
+
 static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx)
 {
 	const struct xlb_cfg_vip *vip = &cfg->vips[idx];
 	char label[96], a[XLB_ADDR_STRLEN];
 	const char *why;
-	size_t i, j;
+	size_t i;
 
 	xlb_vip_label(vip, label, sizeof(label));
 	if (vip->invalid)
 		return;
-	for (j = 0; j < idx; j++) {
-		const struct xlb_cfg_vip *o = &cfg->vips[j];
-
-		if (!memcmp(&o->key, &vip->key, sizeof(vip->key)))
-			xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
-				     "duplicate VIP '%s': same address, port and protocol as the VIP at line %d",
-				     label, o->pos.line);
-		else if (vip->name[0] && !strcmp(o->name, vip->name))
-			xlb_diag_add(d, XLB_SEV_ERROR, vip->pos,
-				     "duplicate VIP name '%s' (also at line %d)", vip->name, o->pos.line);
-	}
+	check_duplicate_backends(d, vip, label);
 	for (i = 0; i < vip->nr_backends; i++) {
 		const struct xlb_cfg_backend *be = &vip->backends[i];
 
 		if (be->invalid)
 			continue;
 		xlb_addr_str(&be->addr, a, sizeof(a));
-		for (j = 0; j < i; j++)
-			if (!xlb_addr_cmp(&vip->backends[j].addr, &be->addr))
-				xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
-					     "duplicate backend %s in VIP '%s' (also at line %d)",
-					     a, label, vip->backends[j].pos.line);
 		if (!vip->encap && !be->has_mac)
 			xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
 				     "backend %s of L2 DSR VIP '%s' has no mac: DSR sends to the backend's MAC",
@@ -1071,33 +1236,67 @@ static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx
 		check_weights(d, vip, label);
 }
 
-/* The same backend address under two VIPs that forward differently. */
+struct mode_item {
+	union xlb_addr addr;
+	size_t v, b;
+};
+
+static int mode_cmp(const void *a, const void *b)
+{
+	const struct mode_item *x = a, *y = b;
+	int c = xlb_addr_cmp(&x->addr, &y->addr);
+
+	if (c)
+		return c;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+/*
+ * The same backend address under two VIPs that forward differently: each
+ * backend is reported once, against the first VIP that reaches it the
+ * other way. Sorted, not compared in pairs.
+ */
 static void check_backend_modes(struct xlb_diags *d, const struct xlb_cfg *cfg)
 {
 	char a[XLB_ADDR_STRLEN], l1[96], l2[96];
-	size_t v1, v2, b1, b2;
+	struct mode_item *items;
+	size_t v, b, n = 0, i, start, j;
 
-	for (v1 = 0; v1 < cfg->nr_vips; v1++)
-		for (v2 = v1 + 1; v2 < cfg->nr_vips; v2++) {
-			if (cfg->vips[v1].encap == cfg->vips[v2].encap ||
-			    cfg->vips[v1].invalid || cfg->vips[v2].invalid)
+	for (v = 0; v < cfg->nr_vips; v++)
+		n += cfg->vips[v].invalid ? 0 : cfg->vips[v].nr_backends;
+	items = calloc(n + 1, sizeof(*items));
+	if (!items)
+		return;
+	n = 0;
+	for (v = 0; v < cfg->nr_vips; v++)
+		for (b = 0; !cfg->vips[v].invalid && b < cfg->vips[v].nr_backends; b++)
+			items[n++] = (struct mode_item){ cfg->vips[v].backends[b].addr, v, b };
+	qsort(items, n, sizeof(*items), mode_cmp);
+	for (start = 0; start < n; start = i) {
+		size_t first[2] = { n, n };	/* per mode (dsr, encap): its first place */
+
+		for (i = start + 1; i < n && !xlb_addr_cmp(&items[i].addr, &items[start].addr); i++)
+			;
+		for (j = start; j < i; j++) {
+			const struct xlb_cfg_vip *vy = &cfg->vips[items[j].v];
+			size_t k = first[!vy->encap];
+
+			if (first[vy->encap] == n)
+				first[vy->encap] = j;
+			if (k == n)
 				continue;
-			for (b2 = 0; b2 < cfg->vips[v2].nr_backends; b2++)
-				for (b1 = 0; b1 < cfg->vips[v1].nr_backends; b1++) {
-					const struct xlb_cfg_backend *x = &cfg->vips[v1].backends[b1];
-					const struct xlb_cfg_backend *y = &cfg->vips[v2].backends[b2];
-
-					if (xlb_addr_cmp(&x->addr, &y->addr))
-						continue;
-					xlb_vip_label(&cfg->vips[v1], l1, sizeof(l1));
-					xlb_vip_label(&cfg->vips[v2], l2, sizeof(l2));
-					xlb_diag_add(d, XLB_SEV_ERROR, y->pos,
-						     "backend %s is in VIP '%s' (%s) and VIP '%s' (%s): a backend must be reached one way",
-						     xlb_addr_str(&y->addr, a, sizeof(a)), l1,
-						     cfg->vips[v1].encap ? "encap" : "dsr", l2,
-						     cfg->vips[v2].encap ? "encap" : "dsr");
-				}
+			xlb_vip_label(&cfg->vips[items[k].v], l1, sizeof(l1));
+			xlb_vip_label(vy, l2, sizeof(l2));
+			xlb_diag_add(d, XLB_SEV_ERROR, vy->backends[items[j].b].pos,
+				     "backend %s is in VIP '%s' (%s) and VIP '%s' (%s): a backend must be reached one way",
+				     xlb_addr_str(&items[j].addr, a, sizeof(a)), l1,
+				     cfg->vips[items[k].v].encap ? "encap" : "dsr", l2,
+				     vy->encap ? "encap" : "dsr");
 		}
+	}
+	free(items);
 }
 
 int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
@@ -1107,6 +1306,7 @@ int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 	if (!cfg->ifname[0])
 		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "no interface: add 'interface: { name: eth0, mode: native }'");
+	check_duplicate_vips(d, cfg);
 	for (i = 0; i < cfg->nr_vips; i++) {
 		check_vip(d, cfg, i);
 		backends += cfg->vips[i].nr_backends;
@@ -1123,6 +1323,133 @@ int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "%zu backends do not fit maps backends %u", backends, cfg->max_backends);
 	return d->errors > errors ? -EINVAL : 0;
+}
+
+/* ---- limits, before libyaml builds a document --------------------------- */
+
+struct anchor {
+	char *name;
+	size_t nodes;		/* of its subtree, its own aliases expanded */
+};
+
+struct limits {
+	struct anchor anchors[XLB_CFG_MAX_ANCHORS];
+	size_t nr_anchors, nodes;
+	struct { size_t start; char *anchor; } open[XLB_CFG_MAX_DEPTH];
+	int depth;
+};
+
+static int add_anchor(struct limits *l, const unsigned char *name, size_t nodes,
+		      yaml_mark_t mark, struct xlb_diags *d)
+{
+	if (l->nr_anchors == XLB_CFG_MAX_ANCHORS) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ mark.line + 1, mark.column + 1 },
+			     "more than %d anchors (&name): the limit", XLB_CFG_MAX_ANCHORS);
+		return -E2BIG;
+	}
+	l->anchors[l->nr_anchors].name = strdup((const char *)name);
+	l->anchors[l->nr_anchors++].nodes = nodes;
+	return 0;
+}
+
+/* The latest anchor of that name (YAML lets a name be defined again). */
+static size_t alias_nodes(const struct limits *l, const unsigned char *name)
+{
+	size_t i;
+
+	for (i = l->nr_anchors; i-- > 0;)
+		if (l->anchors[i].name && !strcmp(l->anchors[i].name, (const char *)name))
+			return l->anchors[i].nodes;
+	return 0;
+}
+
+static int one_event(struct limits *l, yaml_event_t *ev, struct xlb_diags *d)
+{
+	struct xlb_pos pos = { ev->start_mark.line + 1, ev->start_mark.column + 1 };
+	const unsigned char *anchor = NULL;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		l->nodes++;
+		if (ev->data.scalar.anchor)
+			return add_anchor(l, ev->data.scalar.anchor, 1, ev->start_mark, d);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		anchor = ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor :
+								   ev->data.mapping_start.anchor;
+		if (l->depth == XLB_CFG_MAX_DEPTH) {
+			xlb_diag_add(d, XLB_SEV_ERROR, pos,
+				     "lists and mappings nested deeper than %d levels: the limit",
+				     XLB_CFG_MAX_DEPTH);
+			return -E2BIG;
+		}
+		l->open[l->depth].start = l->nodes++;
+		l->open[l->depth++].anchor = anchor ? strdup((const char *)anchor) : NULL;
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT: {
+		char *name;
+		int err = 0;
+
+		if (!l->depth)
+			break;
+		name = l->open[--l->depth].anchor;
+		if (name)
+			err = add_anchor(l, (const unsigned char *)name,
+					 l->nodes - l->open[l->depth].start, ev->start_mark, d);
+		free(name);
+		return err;
+	}
+	case YAML_ALIAS_EVENT:
+		l->nodes += alias_nodes(l, ev->data.alias.anchor);
+		break;
+	default:
+		break;
+	}
+	if (l->nodes > XLB_CFG_MAX_NODES) {
+		xlb_diag_add(d, XLB_SEV_ERROR, pos,
+			     "more than %d values, lists and mappings once aliases (*name) are expanded: the limit",
+			     XLB_CFG_MAX_NODES);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the file's events: nesting depth, anchors, and the nodes a
+ * walk would visit once every alias is expanded. A file past a limit is
+ * refused before a document is built from it, so an alias bomb or a
+ * hundred thousand brackets cost milliseconds. Syntax errors are left to
+ * the loader, which reports them with their position.
+ */
+static int check_limits(const char *buf, size_t len, struct xlb_diags *d)
+{
+	struct limits *l = calloc(1, sizeof(*l));
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int err = 0;
+	size_t i;
+
+	if (!l)
+		return -ENOMEM;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!err && yaml_parser_parse(&parser, &ev)) {
+		bool end = ev.type == YAML_STREAM_END_EVENT;
+
+		err = one_event(l, &ev, d);
+		yaml_event_delete(&ev);
+		if (end)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	for (i = 0; i < l->nr_anchors; i++)
+		free(l->anchors[i].name);
+	while (l->depth)
+		free(l->open[--l->depth].anchor);
+	free(l);
+	return err;
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -1163,6 +1490,17 @@ int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 	if (!cfg)
 		return -ENOMEM;
 	cfg_defaults(cfg);
+	if (len > XLB_CFG_MAX_BYTES) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "the config is %zu bytes, over the limit of %u MiB: nothing of it was read",
+			     len, XLB_CFG_MAX_BYTES >> 20);
+		xlb_cfg_free(cfg);
+		return -EFBIG;
+	}
+	if (check_limits(buf, len, d)) {
+		xlb_cfg_free(cfg);
+		return -EINVAL;
+	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
@@ -1197,33 +1535,49 @@ int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *d)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL;
+	char *buf = NULL, *more;
 	size_t len = 0, cap = 0, n;
+	struct stat st;
 	int err;
 
 	*out = NULL;
-	if (!f) {
-		err = -errno;
-		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 0, 0 },
-			     "couldn't open config: %s", strerror(errno));
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		err = f && !S_ISREG(st.st_mode) ? -EISDIR : -errno;
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 0, 0 }, "couldn't open config: %s",
+			     err == -EISDIR ? "not a regular file" : strerror(-err));
+		if (f)
+			fclose(f);
 		return err;
 	}
+	/* Read whole, or refused: never a prefix of the file. */
 	do {
 		if (len == cap) {
-			char *more = realloc(buf, cap = cap ? 2 * cap : 4096);
-
-			if (!more) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
+			cap = cap ? 2 * cap : 4096;
+			more = len <= XLB_CFG_MAX_BYTES ? realloc(buf, cap) : NULL;
+			if (!more)
+				break;
 			buf = more;
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
-	} while (n > 0 && len < (1u << 24));
+	} while (n > 0);
+	err = ferror(f) ? -EIO : 0;
 	fclose(f);
-	err = xlb_cfg_load_buf(path, buf, len, out, d);
+	if (len > XLB_CFG_MAX_BYTES || (int64_t)len < st.st_size) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "the config is %lld bytes, over the limit of %u MiB: nothing of it was read",
+			     (long long)(len > (size_t)st.st_size ? len : (size_t)st.st_size),
+			     XLB_CFG_MAX_BYTES >> 20);
+		free(buf);
+		return -EFBIG;
+	}
+	if (err) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){}, "couldn't read config: %s",
+			     strerror(EIO));
+		free(buf);
+		return err;
+	}
+	err = xlb_cfg_load_buf(path, buf ? buf : "", len, out, d);
 	free(buf);
 	return err;
 }

@@ -20,6 +20,16 @@
 #define XLB_MAX_WEIGHT		65535
 #define XLB_PATH_MAX		256
 
+/*
+ * What a config may cost to read. Past each, the file is refused with an
+ * error naming the limit: no check is slower than n log n in what is left.
+ */
+#define XLB_CFG_MAX_BYTES	(16u << 20)	/* the file, read whole or refused */
+#define XLB_CFG_MAX_DEPTH	32		/* nested lists and mappings */
+#define XLB_CFG_MAX_NODES	500000		/* values, lists and mappings, aliases expanded */
+#define XLB_CFG_MAX_ANCHORS	1000		/* &anchors in one file */
+#define XLB_DIAGS_MAX		100		/* problems listed; the rest are counted */
+
 enum xlb_admin_state {
 	XLB_ADMIN_UP = 0,
 	XLB_ADMIN_DRAIN,	/* keeps existing flows, no new ones */
@@ -124,9 +134,10 @@ struct xlb_diag {
 
 struct xlb_diags {
 	const char *file;		/* as named to the user */
-	struct xlb_diag *items;
+	struct xlb_diag *items;		/* the first XLB_DIAGS_MAX */
 	size_t nr, cap;
-	size_t errors, warnings;
+	size_t errors, warnings;	/* all of them */
+	size_t unlisted;		/* past XLB_DIAGS_MAX: counted only */
 };
 
 /* Parses and checks; returns 0 and a config when there is no error. */

@@ -354,7 +354,7 @@ int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir)
 	return 0;
 }
 
-int xlb_dp_unpin(const char *dir)
+int xlb_dp_unpin(const char *dir, bool keep_dir)
 {
 	char path[PATH_MAX];
 	size_t i;
@@ -365,6 +365,8 @@ int xlb_dp_unpin(const char *dir)
 	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
 		if (!pin_path(path, sizeof(path), dir, map_names[i]))
 			unlink(path);
+	if (keep_dir)
+		return 0;
 	return rmdir(dir) && errno != ENOENT ? -errno : 0;
 }
 

@@ -42,7 +42,7 @@ bool xlb_dp_pinned(const char *dir);
  */
 int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir);
 /* Detaches and removes everything pinned under dir: forwarding stops. */
-int xlb_dp_unpin(const char *dir);
+int xlb_dp_unpin(const char *dir, bool keep_dir);
 
 int xlb_dp_prog_fd(const struct xlb_dp *dp);
 __u32 xlb_dp_max_vips(const struct xlb_dp *dp);

@@ -99,26 +99,44 @@ void xlb_journal_close(struct xlb_journal *j)
 
 static void rotate_if_full(struct xlb_journal *j)
 {
-	char old[sizeof(j->path) + 2];
+	char from[sizeof(j->path) + 4], to[sizeof(j->path) + 4];
 	struct stat st;
+	int i;
 
-	if (fstat(j->fd, &st) || (size_t)st.st_size < j->max_bytes)
+	if (j->fd < 0 || fstat(j->fd, &st) || (size_t)st.st_size < j->max_bytes)
 		return;
-	snprintf(old, sizeof(old), "%s.1", j->path);
+	for (i = XLB_JOURNAL_KEEP; i > 1; i--) {
+		snprintf(from, sizeof(from), "%s.%d", j->path, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", j->path, i);
+		rename(from, to);
+	}
+	snprintf(to, sizeof(to), "%s.1", j->path);
 	close(j->fd);
-	rename(j->path, old);
+	rename(j->path, to);
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	j->broken_line = false;
 	if (j->fd >= 0)
 		share(j);
+}
+
+static void write_failed(struct xlb_journal *j, int err)
+{
+	/* The first failure, then every 100th: a full disk must not flood the log too. */
+	if (j->write_errors++ % 100 == 0)
+		pr_warn("Couldn't write to the event journal '%s': %s (%llu events lost so far)\n",
+			j->path, strerror(err), j->write_errors);
+	j->last_error = err;
 }
 
 int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields)
 {
 	char ts[32], *line;
 	json_t *ev = json_object();
+	struct stat st;
+	off_t before;
 	size_t len;
 	ssize_t n;
-	int err = 0;
+	int err;
 
 	xlb_time_format(time(NULL), ts, sizeof(ts));
 	json_object_set_new(ev, "time", json_string(ts));
@@ -128,19 +146,47 @@ int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields)
 	json_decref(fields);
 	line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(ev);
-	if (!line || j->fd < 0) {
+	/* Too large for one line: its type and size are kept, not its history-eating bulk. */
+	if (line && strlen(line) > XLB_JOURNAL_EVENT_MAX) {
+		size_t bytes = strlen(line);
+
 		free(line);
-		return -EIO;
+		ev = json_pack("{s:s, s:s, s:b, s:I}", "time", ts, "type", type, "truncated", 1,
+			       "bytes", (json_int_t)bytes);
+		line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(ev);
+		j->truncated++;
+	}
+	if (!line)
+		return -ENOMEM;
+	rotate_if_full(j);
+	if (j->fd < 0) {
+		free(line);
+		write_failed(j, EBADF);
+		return -EBADF;
 	}
 	len = strlen(line);
 	line[len++] = '\n';	/* json_dumps leaves room: its NUL */
-	rotate_if_full(j);
+	before = fstat(j->fd, &st) ? -1 : st.st_size;
+	/* After a cut line the next event starts on a line of its own. */
+	if (j->broken_line && write(j->fd, "\n", 1) != 1) {
+		err = errno ? errno : EIO;
+		write_failed(j, err);
+		free(line);
+		return -err;
+	}
+	j->broken_line = false;
 	/* One write per event: O_APPEND keeps lines whole. */
 	n = write(j->fd, line, len);
-	if (n != (ssize_t)len)
-		err = n < 0 ? -errno : -EIO;
+	err = n < 0 ? errno : ENOSPC;
 	free(line);
-	return err;
+	if (n == (ssize_t)len)
+		return 0;
+	/* A cut event is taken back whole; failing that, the next starts a line. */
+	if (n > 0 && (before < 0 || ftruncate(j->fd, before)))
+		j->broken_line = true;
+	write_failed(j, err);
+	return -err;
 }
 
 static void read_file(const char *path, time_t since, time_t until, json_t *out)
@@ -172,9 +218,12 @@ json_t *xlb_journal_read(const char *path, time_t since, time_t until)
 {
 	char old[512];
 	json_t *out = json_array();
+	int i;
 
-	snprintf(old, sizeof(old), "%s.1", path);
-	read_file(old, since, until, out);
+	for (i = XLB_JOURNAL_KEEP; i >= 1; i--) {
+		snprintf(old, sizeof(old), "%s.%d", path, i);
+		read_file(old, since, until, out);
+	}
 	read_file(path, since, until, out);
 	return out;
 }

@@ -5,7 +5,10 @@
  * CLI actions, health transitions, skew raised and cleared, daemon start
  * and stop, and periodic per-backend samples for incident reports. It
  * survives restarts and bounds its size: past max_bytes the file moves to
- * FILE.1 (the one before is dropped) and a new one starts.
+ * FILE.1 (FILE.1 to FILE.2, and so on; past FILE.3 the oldest is dropped)
+ * and a new one starts. An event is at most XLB_JOURNAL_EVENT_MAX bytes.
+ * Write failures are counted; an event cut by a full disk is taken back,
+ * so the file holds whole events only.
  */
 #ifndef XLB_JOURNAL_H
 #define XLB_JOURNAL_H
@@ -17,12 +20,17 @@
 
 #define XLB_DEFAULT_JOURNAL		"/var/lib/xlb/journal.jsonl"
 #define XLB_DEFAULT_JOURNAL_MAX		(64u << 20)
+#define XLB_JOURNAL_KEEP		3		/* rotated files: FILE.1 .. FILE.3 */
+#define XLB_JOURNAL_EVENT_MAX		(64u << 10)	/* one line; larger ones are summarised */
 
 struct xlb_journal {
 	char path[256];
 	size_t max_bytes;
 	int fd;
 	gid_t gid;		/* the read group's, or -1 */
+	bool broken_line;	/* the last write was cut: start the next on a new line */
+	unsigned long long write_errors, truncated;
+	int last_error;		/* errno of the last failed write */
 };
 
 /*
@@ -35,7 +43,7 @@ void xlb_journal_close(struct xlb_journal *j);
 /* Appends {"time": ..., "type": type, ...fields}; fields is consumed. */
 int xlb_journal_add(struct xlb_journal *j, const char *type, json_t *fields);
 
-/* Events in [since, until] (0: open end), oldest first, from FILE.1 and FILE. */
+/* Events in [since, until] (0: open end), oldest first, from FILE.3 .. FILE. */
 json_t *xlb_journal_read(const char *path, time_t since, time_t until);
 
 /* "2026-11-21T09:40:00Z", a Unix time, or an age like "90s", "15m", "2h", "1d". */

@@ -159,16 +159,31 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 {
 	json_error_t jerr;
 	json_t *root;
+	struct stat st;
 	size_t bad = 0;
 	int err;
 
 	memset(ov, 0, sizeof(*ov));
-	if (access(path, F_OK) && errno == ENOENT)
+	if (stat(path, &st) && errno == ENOENT)
 		return 0;
-	root = json_load_file(path, 0, &jerr);
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		pr_err("Couldn't read state file '%s': it is a directory; --state takes a file's path\n",
+		       path);
+		return -EISDIR;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		pr_err("Couldn't read state file '%s': %s at line %d\n", path, jerr.text, jerr.line);
 		pr_err("hint: fix or move the file away; it holds the runtime changes made with xlbctl\n");
+		return -EINVAL;
+	}
+	/* The right shape, or refused: never runtime changes silently dropped. */
+	if (!json_is_object(root) || !json_is_array(json_object_get(root, "overrides"))) {
+		pr_err("Couldn't read state file '%s': expected an object with an \"overrides\" list, found %s\n",
+		       path, !json_is_object(root) ? "something else at the top" :
+		       !json_object_get(root, "overrides") ? "no \"overrides\"" :
+		       "\"overrides\" that is not a list");
+		json_decref(root);
 		return -EINVAL;
 	}
 	err = xlb_overrides_from_json(json_object_get(root, "overrides"), ov, &bad);
@@ -182,9 +197,19 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 /* Written to a temporary file, synced, then renamed over: never half a file. */
 int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 {
-	json_t *root = json_object();
+	json_t *root;
 	char tmp[XLB_PATH_MAX + 8], dir[XLB_PATH_MAX];
 	int fd, err = 0;
+
+	/* No changes left: the file goes. That needs no space, so a reset works on a full disk. */
+	if (!ov->nr) {
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			pr_err("Couldn't remove state file '%s': %s\n", path, strerror(errno));
+		}
+		return err;
+	}
+	root = json_object();
 
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "overrides", xlb_overrides_to_json(ov));

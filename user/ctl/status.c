@@ -48,6 +48,10 @@ int status_main(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(p, "started")),
 		       json_real_value(json_object_get(p, "late_ms_mean")),
 		       (long long)json_integer_value(json_object_get(p, "late_ms_max")));
+		if (json_integer_value(json_object_get(r, "journal_write_errors")))
+			printf("event journal %s: %lld events could not be written (disk full or unwritable?)\n",
+			       json_string_value(json_object_get(r, "journal")),
+			       (long long)json_integer_value(json_object_get(r, "journal_write_errors")));
 		printf("data path pinned under %s%s\n",
 		       json_string_value(json_object_get(r, "pin_dir")),
 		       json_is_true(json_object_get(r, "adopted")) ? ", adopted from an earlier run" : "");

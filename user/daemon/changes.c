@@ -8,6 +8,9 @@
 #include "addr.h"
 #include "xlbd.h"
 
+/* Changes listed one by one in the journal and the log; the rest are counted. */
+#define MAX_CHANGES	50
+
 static void add(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add(json_t *list, const char *fmt, ...)
@@ -69,5 +72,13 @@ json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new)
 	for (i = 0; old && i < old->nr_vips; i++)
 		if (!xlb_cfg_find_vip(new, old->vips[i].name))
 			add(list, "VIP %s removed", old->vips[i].name);
+	/* Ten thousand changes are a summary, not ten thousand lines. */
+	if (json_array_size(list) > MAX_CHANGES) {
+		size_t more = json_array_size(list) - MAX_CHANGES;
+
+		while (json_array_size(list) > MAX_CHANGES)
+			json_array_remove(list, json_array_size(list) - 1);
+		add(list, "and %zu more changes", more);
+	}
 	return list;
 }

@@ -206,6 +206,17 @@ void xlb_children_sweep(void)
 	}
 }
 
+void xlb_children_fini(void)
+{
+	while (children) {
+		struct xlb_child *c = children;
+
+		if (!c->exited)
+			kill(-c->pid, SIGKILL);
+		destroy(c);
+	}
+}
+
 size_t xlb_children_running(void)
 {
 	return nr_children;

@@ -41,6 +41,8 @@ pid_t xlb_child_pid(const struct xlb_child *c);
 
 /* Makes xlbd the subreaper of what it runs. */
 int xlb_children_init(void);
+/* At exit: every command still running is killed with its group. */
+void xlb_children_fini(void);
 /* Kills and reaps children of xlbd that no owner knows. */
 void xlb_children_sweep(void);
 /* How many commands run now; how many orphans the sweep took. */

@@ -64,8 +64,8 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
 	(void)req, (void)err, (void)err_len;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:s, s:i,"
-			 " s:o, s:o, s:{s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:s, s:I,"
+			 " s:i, s:o, s:o, s:{s:I, s:I, s:I}}",
 			 "version", XLB_VERSION, "config", x->config_path,
 			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
 			 "pin_dir", x->pin_dir, "adopted", x->adopted,
@@ -74,6 +74,7 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "backends", (int)nr_backends(x->effective),
 			 "overrides", (int)x->ov.nr, "probes", probe_stats(x),
 			 "journal", x->mon.journal.path,
+			 "journal_write_errors", (json_int_t)x->mon.journal.write_errors,
 			 "sample_interval_ms", (int)x->base->sample_interval_ms,
 			 "control", control_stats(x->ctl), "metrics", metrics_stats(x->metrics),
 			 "loop", "stalls", (json_int_t)x->stall.stalls,
@@ -376,6 +377,19 @@ static int overrides_copy(const struct xlb_overrides *from, struct xlb_overrides
 	return 0;
 }
 
+/* A weight is a whole number: say so, rather than misreport its range. */
+static int check_weight_arg(const struct ctl_request *req, char *err, size_t err_len)
+{
+	json_t *w = json_object_get(req->args, "weight");
+
+	if (w && !json_is_integer(w)) {
+		snprintf(err, err_len, "weight must be a whole number from 0 to %u, not %s",
+			 XLB_MAX_WEIGHT, json_is_string(w) ? "a string" : "that");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 		       char *err, size_t err_len)
 {
@@ -386,6 +400,8 @@ static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 	union xlb_addr addr;
 
 	if (find_target(x, req, &vip, &addr, true, err, err_len))
+		return NULL;
+	if (check_weight_arg(req, err, err_len))
 		return NULL;
 	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "state", &state);
 	if (weight > XLB_MAX_WEIGHT || (weight < 0 && !state)) {
@@ -427,6 +443,8 @@ static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "VIP '%s' already has that backend", vip);
 		return NULL;
 	}
+	if (check_weight_arg(req, err, err_len))
+		return NULL;
 	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "mac", &mac);
 	if (weight < 0 || weight > XLB_MAX_WEIGHT) {
 		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);

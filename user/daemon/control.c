@@ -437,6 +437,7 @@ int control_open(struct control **out, sd_event *e, const char *path, ctl_run_fn
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)];
 	struct control *c;
+	struct stat st;
 	mode_t old_mask;
 	int fd, err;
 
@@ -456,6 +457,15 @@ int control_open(struct control **out, sd_event *e, const char *path, ctl_run_fn
 	strcpy(sa.sun_path, path);
 	strcpy(dir, path);
 	mkdir(dirname(dir), 0755);
+	/* Another user who can write there could swap the socket for a link. */
+	if (!stat(dir, &st) && ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid) ||
+				(st.st_uid && st.st_uid != geteuid()))) {
+		pr_err("Couldn't use control socket '%s': its directory '%s' can be written by other users (mode %04o, owner %u:%u)\n",
+		       path, dir, st.st_mode & 07777, st.st_uid, st.st_gid);
+		pr_err("hint: put the socket in a directory only root can write, such as /run/xlb\n");
+		free(c);
+		return -EPERM;
+	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {

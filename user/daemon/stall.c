@@ -17,7 +17,6 @@ static int beat(sd_event_source *s, uint64_t usec, void *userdata)
 	struct stall_watch *sw = userdata;
 	__u64 now = monotonic_ms(), late = now - usec / 1000;
 
-	(void)usec;
 	if (late > XLB_STALL_MS - XLB_STALL_BEAT_MS) {
 		sw->start_ms = sw->last_beat_ms;
 		sw->end_ms = now;

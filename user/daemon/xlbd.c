@@ -15,10 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "addr.h"
 #include "log.h"
 #include "reconcile.h"
 #include "child.h"
@@ -37,6 +43,7 @@ static void usage(FILE *f)
 		"  --journal FILE      event journal (default: the config's journal path)\n"
 		"  --reset             start afresh: drop pinned state, flows are lost\n"
 		"  --unload            detach xlb and remove its pinned state, then exit\n"
+		"  --discard-runtime-changes  drop the state file's runtime changes, then exit\n"
 		"  -v, --verbose       debug logging, libbpf's included\n",
 		XLB_DEFAULT_CONFIG, XLB_DEFAULT_STATE, XLBD_DEFAULT_PIN, XLBD_DEFAULT_SOCKET);
 }
@@ -167,12 +174,87 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	return prober_sync(&x->pr, eff);
 }
 
+/* What the config asks of this host: the interface exists, and its MTU fits. */
+static int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	if (!if_nametoindex(cfg->ifname)) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "interface '%s' does not exist on this host ('ip link' lists them)",
+			     cfg->ifname);
+		return -ENODEV;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr) && cfg->dp.mtu > ifr.ifr_mtu) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "mtu %u is more than interface %s's MTU %d: packets in between would be counted as forwarded and lost on the link; set mtu: %d, or raise the interface's MTU",
+			     cfg->dp.mtu, cfg->ifname, ifr.ifr_mtu, ifr.ifr_mtu);
+		err = -EINVAL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/*
+ * What a reload cannot change in a running xlbd. Refused, never shown as
+ * in force while the old value still is.
+ */
+static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, struct xlb_diags *d)
+{
+	char a[XLB_ADDR_STRLEN], b[XLB_ADDR_STRLEN];
+	size_t errors = d->errors;
+
+#define RESTART(cond, how, fmt, ...)							\
+	do {										\
+		if (cond)								\
+			xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},		\
+				     fmt " needs a restart of xlbd (%s); nothing was applied",	\
+				     __VA_ARGS__, how);					\
+	} while (0)
+	const char *keep = "'systemctl restart xlbd': flows are kept";
+	const char *reset = "'xlbd --reset': the maps are made anew and flows are lost";
+
+	RESTART(strcmp(run->ifname, cfg->ifname), keep, "interface %s -> %s", run->ifname,
+		cfg->ifname);
+	RESTART(strcmp(run->xdp_mode, cfg->xdp_mode), keep, "interface mode %s -> %s",
+		run->xdp_mode, cfg->xdp_mode);
+	RESTART(run->udp_idle_ms != cfg->udp_idle_ms, keep, "udp_idle_timeout %ums -> %ums",
+		run->udp_idle_ms, cfg->udp_idle_ms);
+	RESTART(run->max_vips != cfg->max_vips, reset, "maps vips %u -> %u", run->max_vips,
+		cfg->max_vips);
+	RESTART(run->max_backends != cfg->max_backends, reset, "maps backends %u -> %u",
+		run->max_backends, cfg->max_backends);
+	RESTART(run->lru_entries != cfg->lru_entries, reset, "maps lru_entries %u -> %u",
+		run->lru_entries, cfg->lru_entries);
+	RESTART(run->metrics_port != cfg->metrics_port ||
+		xlb_addr_cmp(&run->metrics_address, &cfg->metrics_address), keep,
+		"metrics %s port %u -> %s port %u", xlb_addr_str(&run->metrics_address, a, sizeof(a)),
+		run->metrics_port, xlb_addr_str(&cfg->metrics_address, b, sizeof(b)),
+		cfg->metrics_port);
+	RESTART(strcmp(run->journal_path, cfg->journal_path) ||
+		run->journal_max_mb != cfg->journal_max_mb, keep, "journal %s (%u MB) -> %s (%u MB)",
+		run->journal_path, run->journal_max_mb, cfg->journal_path, cfg->journal_max_mb);
+#undef RESTART
+	return d->errors > errors ? -EINVAL : 0;
+}
+
 int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
 {
 	struct xlb_cfg *cfg;
 	int err;
 
 	err = xlb_cfg_load_file(x->config_path, &cfg, d);
+	if (!err) {
+		err = needs_restart(x->base, cfg, d);
+		if (!err)
+			err = check_system(cfg, d);
+		if (err)
+			xlb_cfg_free(cfg);
+	}
 	if (!err) {
 		err = xlbd_apply(x, cfg, d);
 		if (err)
@@ -287,6 +369,75 @@ static int setup_process(struct xlbd *x)
 	return err < 0 ? err : 0;
 }
 
+/*
+ * One owner of the data path: the pin directory is locked for xlbd's
+ * life, so a second xlbd with another socket stops before touching it.
+ */
+static int lock_pin_dir(struct xlbd *x)
+{
+	if (mkdir(x->pin_dir, 0700) && errno != EEXIST) {
+		pr_err("Couldn't create pin directory '%s': %s\n", x->pin_dir, strerror(errno));
+		pr_err("hint: is bpffs mounted? 'mount -t bpf bpf /sys/fs/bpf'\n");
+		return -errno;
+	}
+	x->pin_lock = open(x->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->pin_lock < 0) {
+		pr_err("Couldn't open pin directory '%s': %s\n", x->pin_dir, strerror(errno));
+		return -errno;
+	}
+	if (flock(x->pin_lock, LOCK_EX | LOCK_NB)) {
+		pr_err("Couldn't start: another xlbd owns the data path pinned under '%s'\n",
+		       x->pin_dir);
+		pr_err("hint: stop it first, or give this one its own --pin directory\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int unload_data_path(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0 && errno == ENOENT) {
+		pr_info("Nothing is pinned under %s: nothing to detach\n", dir);
+		return 0;
+	}
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		pr_err("Couldn't unload: a running xlbd owns the data path pinned under '%s'\n", dir);
+		pr_err("hint: stop it first ('systemctl stop xlbd'), then unload\n");
+		close(fd);
+		return 1;
+	}
+	if (!xlb_dp_pinned(dir)) {
+		xlb_dp_unpin(dir, false);
+		pr_info("Nothing is pinned under %s: nothing to detach\n", dir);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	err = xlb_dp_unpin(dir, false);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		pr_err("Couldn't remove pinned state under '%s': %s\n", dir, strerror(-err));
+		return 1;
+	}
+	pr_info("Detached xlb and removed its pinned state under %s\n", dir);
+	return 0;
+}
+
+/* Offline, for when xlbd cannot start: 'xlbctl reset' needs a running xlbd. */
+static int discard_runtime_changes(const char *state)
+{
+	if (unlink(state) && errno != ENOENT) {
+		pr_err("Couldn't remove state file '%s': %s\n", state, strerror(errno));
+		return 1;
+	}
+	pr_info("Dropped the runtime changes in '%s': the next start applies the config alone\n",
+		state);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -298,6 +449,7 @@ int main(int argc, char **argv)
 		{ "journal", required_argument, NULL, 'J' },
 		{ "reset", no_argument, NULL, 'R' },
 		{ "unload", no_argument, NULL, 'U' },
+		{ "discard-runtime-changes", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -308,8 +460,9 @@ int main(int argc, char **argv)
 		.pin_dir = XLBD_DEFAULT_PIN,
 		.socket_path = XLBD_DEFAULT_SOCKET,
 		.acting_uid = -1,
+		.pin_lock = -1,
 	};
-	bool check_only = false, reset = false;
+	bool check_only = false, reset = false, unload = false, discard = false;
 	struct xlb_diags d;
 	int opt, err;
 
@@ -322,14 +475,8 @@ int main(int argc, char **argv)
 		case 'S': x.socket_path = optarg; break;
 		case 'J': x.journal_path = optarg; break;
 		case 'R': reset = true; break;
-		case 'U':
-			if (xlb_dp_unpin(x.pin_dir)) {
-				pr_err("Couldn't remove pinned state under '%s': %s\n", x.pin_dir,
-				       strerror(errno));
-				return 1;
-			}
-			pr_info("Detached xlb and removed its pinned state under %s\n", x.pin_dir);
-			return 0;
+		case 'U': unload = true; break;
+		case 'D': discard = true; break;
 		case 'v': xlb_log_set_level(XLB_LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -340,6 +487,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	xlb_log_hook_libbpf();
+	/* Every option is known before anything is done: --unload --pin DIR in any order. */
+	if (unload)
+		return unload_data_path(x.pin_dir);
+	if (discard)
+		return discard_runtime_changes(x.state_path);
 
 	if (check_only) {
 		xlb_diags_init(&d, x.config_path);
@@ -355,20 +507,40 @@ int main(int argc, char **argv)
 		pr_err("xlbd not started: fix the config above ('xlbctl check %s')\n", x.config_path);
 		return 1;
 	}
-	if (xlb_overrides_load(x.state_path, &x.ov))
+	if (xlb_overrides_load(x.state_path, &x.ov)) {
+		pr_err("xlbd not started: fix or move the state file, or drop its runtime changes with 'xlbd --discard-runtime-changes --state %s'\n",
+		       x.state_path);
+		xlb_cfg_free(x.base);
 		return 1;
+	}
 	x.started = time(NULL);
 
-	/* The socket first: a second xlbd must stop before it touches anything. */
+	/*
+	 * Everything that can fail is opened and checked before the first write
+	 * to the data path, so a refused start leaves it as it was: the socket
+	 * (a second xlbd answers there), the pin directory's lock (a second
+	 * owner with another socket), the journal, the metrics port, and the
+	 * interface the config names.
+	 */
 	err = setup_process(&x);
 	if (!err)
 		err = control_open(&x.ctl, x.event, x.socket_path, command_run, &x);
 	if (!err)
+		err = lock_pin_dir(&x);
+	if (!err)
 		err = prober_init(&x.pr, x.event, &x.stall, health_changed, &x);
 	if (!err)
 		err = monitor_open_journal(&x);
+	if (!err)
+		err = metrics_start(&x.metrics, &x);
+	if (!err) {
+		xlb_diags_init(&d, x.config_path);
+		err = check_system(x.base, &d);
+		xlb_diags_print(&d, stderr);
+		xlb_diags_free(&d);
+	}
 	if (!err && reset)
-		xlb_dp_unpin(x.pin_dir);
+		xlb_dp_unpin(x.pin_dir, true);
 	if (!err)
 		err = start_data_path(&x);
 	if (!err)
@@ -379,11 +551,9 @@ int main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
-	if (!err) {
+	if (!err)
 		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
 			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
-		err = metrics_start(&x.metrics, &x);
-	}
 	if (!err) {
 		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
 			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
@@ -404,9 +574,12 @@ int main(int argc, char **argv)
 	metrics_stop(x.metrics);
 	monitor_fini(&x);
 	prober_fini(&x.pr);
+	xlb_children_fini();
 	control_close(x.ctl);
 	stall_watch_stop(&x.stall);
 	sd_event_unref(x.event);
+	if (x.pin_lock >= 0)
+		close(x.pin_lock);
 	xlb_dp_destroy(x.dp);
 	if (x.effective)
 		plans_free(x.plans, x.effective->nr_vips);
