@@ -107,7 +107,7 @@ $(1)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS)
 
 $(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl -lmicrohttpd
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl -lmicrohttpd -lmnl
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)

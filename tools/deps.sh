@@ -8,6 +8,7 @@ PACKAGES=(
 	make gcc clang llvm
 	libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 	libcmocka-dev libyaml-dev libjansson-dev libsystemd-dev libcurl4-openssl-dev libclang-rt-dev
+	libmnl-dev
 	iproute2 ethtool curl openssl nftables
 	python3 python3-scapy
 	prometheus libmicrohttpd-dev

@@ -159,6 +159,17 @@ tb_wait_http() {
 	return 1
 }
 
+# tb_lb_link: the load balancer's link to the router's bridge (again, after
+# a test deleted it).
+tb_lb_link() {
+	tb_link lb eth0 router rlb "$TB_LB_MAC"
+	tb_exec router ip link set rlb master br0
+	tb_addr lb eth0 198.18.1.2/24
+	tb_addr lb eth0 2001:db8:1::2/64
+	# XDP_TX frames from the lb's veth reach the bridge only if its peer runs XDP.
+	tb_enter router "$TB_LOADER" xdp --dev rlb --obj "$TB_BUILD/xdp_pass.bpf.o"
+}
+
 # tb_setup N: builds the testbed with N backends.
 tb_setup() {
 	local i
@@ -188,13 +199,7 @@ tb_setup() {
 	tb_exec router ip link set br0 up
 	tb_addr router br0 198.18.1.1/24
 	tb_addr router br0 2001:db8:1::1/64
-	tb_link lb eth0 router rlb "$TB_LB_MAC"
-	tb_exec router ip link set rlb master br0
-	tb_addr lb eth0 198.18.1.2/24
-	tb_addr lb eth0 2001:db8:1::2/64
-	# XDP_TX frames from the lb's veth reach the bridge only if its peer runs XDP.
-	tb_enter router "$TB_LOADER" xdp --dev rlb \
-		--obj "$TB_BUILD/xdp_pass.bpf.o" || return 1
+	tb_lb_link || return 1
 	tb_exec router ip route add "$TB_VIP4/32" via 198.18.1.2
 	tb_exec router ip -6 route add "$TB_VIP6/128" via 2001:db8:1::2
 

@@ -283,8 +283,28 @@ int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode)
 			       ifname);
 		return err;
 	}
+	if (dp->link_fd >= 0)
+		close(dp->link_fd);
 	dp->link_fd = fd;
 	pr_info("Attached XDP program to '%s' (%s mode)\n", ifname, mode ? mode : "native");
+	return 0;
+}
+
+int xlb_dp_repin_link(struct xlb_dp *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = pin_path(path, sizeof(path), dir, "link");
+	if (err)
+		return err;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	if (dp->link_fd >= 0 && bpf_obj_pin(dp->link_fd, path)) {
+		err = -errno;
+		pr_err("Couldn't pin XDP link '%s': %s\n", path, strerror(-err));
+		return err;
+	}
 	return 0;
 }
 

@@ -41,6 +41,8 @@ bool xlb_dp_pinned(const char *dir);
  * program in one step (bpf_link_update), with no moment without XDP.
  */
 int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir);
+/* Pins this data path's link in place of the one pinned (a new attachment). */
+int xlb_dp_repin_link(struct xlb_dp *dp, const char *dir);
 /* Detaches and removes everything pinned under dir: forwarding stops. */
 int xlb_dp_unpin(const char *dir, bool keep_dir);
 

@@ -65,6 +65,10 @@ void xlb_event_line(json_t *ev, char *buf, size_t len)
 		for (i = 0; i < json_array_size(list) && n < len; i++)
 			n += snprintf(buf + n, len - n, "%s%s", i ? "; " : "",
 				      json_string_value(json_array_get(list, i)));
+	} else if (!strcmp(type, "interface")) {
+		snprintf(buf, len, !strcmp(S(ev, "state"), "lost") ?
+			 "interface %s is gone: xlb is not attached, its traffic is not balanced" :
+			 "interface %s is back: xlb is attached again, flows kept", S(ev, "interface"));
 	} else if (!strcmp(type, "daemon_stop")) {
 		snprintf(buf, len, "xlbd stopped: %s", S(ev, "reason"));
 	} else {
@@ -83,12 +87,14 @@ static time_t event_time(json_t *ev)
 static bool is_problem(const char *type, json_t *ev)
 {
 	return !strcmp(type, "skew_raised") || !strcmp(type, "config_refused") ||
+	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "lost")) ||
 	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "down"));
 }
 
 static bool is_recovery(const char *type, json_t *ev)
 {
 	return !strcmp(type, "skew_cleared") ||
+	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "attached")) ||
 	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "up"));
 }
 

@@ -15,7 +15,8 @@ source "$(dirname "$0")/lib.sh"
 ALL_TESTS="test_refused_starts_change_nothing test_second_owner_refused
 	   test_reload_needing_restart_refused test_mtu_over_link_refused
 	   test_state_file_shape test_journal_full_disk test_reset_on_full_disk
-	   test_socket_dir_others_can_write test_request_types test_unload_either_order"
+	   test_socket_dir_others_can_write test_request_types test_interface_lost_and_back
+	   test_restart_after_severed_link test_unload_either_order"
 
 CONFIG=
 MAPS="vips backends maglev_tables config conns"
@@ -222,6 +223,60 @@ test_request_types() {
 	out=$(raw_request '{"cmd": "status"')
 	[[ $out == *"malformed request: not JSON"* ]] || fail "cut request: $out" || return 1
 	echo "  string weight, duplicate keys and a cut request each named"
+}
+
+attached() { [[ $(tb_xlbctl -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["attached"])') == "$1" ]]; }
+
+# wait_for LIMIT_MS CMD...: polls CMD until it succeeds.
+wait_for() {
+	local end=$(( $(date +%s%3N) + $1 ))
+	shift
+	until "$@"; do
+		(( $(date +%s%3N) > end )) && return 1
+		sleep 0.1
+	done
+}
+
+# The lb's interface deleted and made again under a transfer: seen, told,
+# attached again with the pinned maps, and the transfer completes.
+test_interface_lost_and_back() {
+	local i transfer size out
+	for i in 1 2 3; do head -c 400000 /dev/zero >"$TB_STATE/be$i/big"; done
+	tb_exec client curl -s -m 30 --limit-rate 100k -o "$TB_STATE/big.out" "http://$TB_VIP4/big" &
+	transfer=$!
+	sleep 1
+	tb_exec lb ip link del eth0
+	wait_for 2000 attached False || fail "status still says attached after the interface went" || return 1
+	tb_enter lb curl -s -m 5 http://127.0.0.1:9742/metrics | grep -q '^xlb_interface_attached{interface="eth0"} 0' ||
+		fail "/metrics does not say detached" || return 1
+	out=$(tb_xlbctl status)
+	[[ $out == *"NOT ATTACHED"* ]] || fail "xlbctl status: $out" || return 1
+	grep -q "Interface 'eth0' is gone" "$TB_STATE/xlbd.log" || fail "not logged" || return 1
+	sleep 0.5
+	tb_lb_link || fail "couldn't make the interface again" || return 1
+	wait_for 3000 attached True || fail "not attached again after the interface came back" || return 1
+	grep -q "Interface 'eth0' is back" "$TB_STATE/xlbd.log" || fail "return not logged" || return 1
+	wait "$transfer" || fail "the transfer across the loss broke (curl exit $?)" || return 1
+	size=$(stat -c %s "$TB_STATE/big.out")
+	[[ $size == 400000 ]] || fail "the transfer got $size of 400000 bytes" || return 1
+	out=$(connect_many 4 31000 10)
+	[[ $(awk '$1 == "failed" { print $2 }' <<<"$out") == 0 ]] || fail "new connections fail: $out" || return 1
+	tb_xlbctl events | grep -q "interface eth0 is back" || fail "not in the journal" || return 1
+	echo "  interface deleted and made again mid-transfer: detached seen, re-attached, 400000 of 400000 bytes, 10 new connections"
+}
+
+# Deleted and made again while xlbd was down: it starts without --reset.
+test_restart_after_severed_link() {
+	local out
+	tb_stop_xlbd TERM || return 1
+	tb_exec lb ip link del eth0
+	tb_lb_link || return 1
+	tb_start_xlbd "$CONFIG" || fail "xlbd did not start after its link was severed" || return 1
+	grep -q "The pinned XDP link was severed from its interface" "$TB_STATE/xlbd.log" ||
+		fail "the recovery is not logged" || return 1
+	out=$(connect_many 4 32000 10)
+	[[ $(awk '$1 == "failed" { print $2 }' <<<"$out") == 0 ]] || fail "connections fail: $out" || return 1
+	echo "  restarted over a severed link: attached again, flows' maps kept, 10 connections"
 }
 
 test_unload_either_order() {

@@ -35,6 +35,9 @@ int status_main(int argc, char **argv)
 		       json_string_value(json_object_get(r, "interface")),
 		       json_string_value(json_object_get(r, "xdp_mode")),
 		       (long long)vips, vips == 1 ? "" : "s", (long long)bes, bes == 1 ? "" : "s");
+		if (!json_is_true(json_object_get(r, "attached")))
+			print_time("NOT ATTACHED: the interface is gone; xlb's traffic is not balanced since",
+				   json_integer_value(json_object_get(r, "interface_lost_at")));
 		printf("config %s, %lld runtime change%s%s\n",
 		       json_string_value(json_object_get(r, "config")), (long long)ov,
 		       ov == 1 ? "" : "s", ov ? " ('xlbctl diff' shows them)" : "");

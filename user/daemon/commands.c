@@ -64,8 +64,8 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
 	(void)req, (void)err, (void)err_len;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:s, s:I,"
-			 " s:i, s:o, s:o, s:{s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:b, s:I,"
+			 " s:s, s:I, s:i, s:o, s:o, s:{s:I, s:I, s:I}}",
 			 "version", XLB_VERSION, "config", x->config_path,
 			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
 			 "pin_dir", x->pin_dir, "adopted", x->adopted,
@@ -73,6 +73,8 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "vips", (int)x->effective->nr_vips,
 			 "backends", (int)nr_backends(x->effective),
 			 "overrides", (int)x->ov.nr, "probes", probe_stats(x),
+			 "attached", link_watch_attached(x->link),
+			 "interface_lost_at", (json_int_t)link_watch_lost_at(x->link),
 			 "journal", x->mon.journal.path,
 			 "journal_write_errors", (json_int_t)x->mon.journal.write_errors,
 			 "sample_interval_ms", (int)x->base->sample_interval_ms,

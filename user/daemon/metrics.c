@@ -230,6 +230,10 @@ static char *render(struct xlbd *x, size_t *len)
 	family(f, "xlb_runtime_changes", "gauge",
 	       "Runtime changes laid over the config (xlbctl diff lists them).");
 	fprintf(f, "xlb_runtime_changes %zu\n", x->ov.nr);
+	family(f, "xlb_interface_attached", "gauge",
+	       "1 while xlb's XDP program is attached to the configured interface.");
+	fprintf(f, "xlb_interface_attached{interface=\"%s\"} %d\n", x->base->ifname,
+		link_watch_attached(x->link));
 	family(f, "xlb_daemon_stalls_total", "counter",
 	       "Times xlbd itself did not run for longer than its stall bound.");
 	fprintf(f, "xlb_daemon_stalls_total %llu\n", (unsigned long long)x->stall.stalls);

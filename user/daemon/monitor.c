@@ -264,6 +264,7 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	sd_event_source_set_time(s, (now + TICK_MS) * 1000);
 	xlb_children_sweep();
 	expire_hooks(mon);
+	link_watch_check(x->link);
 	if (!x->effective)
 		return 0;
 	if (x->health_retry)

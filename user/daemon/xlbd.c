@@ -279,6 +279,36 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
 	return 0;
 }
 
+static void on_link_gone(void *ctx)
+{
+	struct xlbd *x = ctx;
+
+	pr_warn("Interface '%s' is gone, and xlb's XDP program with it: its traffic is not balanced. xlbd attaches again when an interface of that name returns\n",
+		x->base->ifname);
+	journal_event(x, "interface", json_pack("{s:s, s:s}", "interface", x->base->ifname,
+						"state", "lost"));
+}
+
+static int on_link_back(void *ctx, unsigned int ifindex)
+{
+	struct xlbd *x = ctx;
+	int err;
+
+	err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
+	if (!err)
+		err = xlb_dp_repin_link(x->dp, x->pin_dir);
+	if (err) {
+		pr_err("Couldn't attach to interface '%s' (index %u) again: %s; xlbd tries again every second\n",
+		       x->base->ifname, ifindex, strerror(-err));
+		return err;
+	}
+	pr_info("Interface '%s' is back (index %u): xlb is attached again, with its maps and flows\n",
+		x->base->ifname, ifindex);
+	journal_event(x, "interface", json_pack("{s:s, s:s, s:i}", "interface", x->base->ifname,
+						"state", "attached", "ifindex", (int)ifindex));
+	return 0;
+}
+
 /* Loads the program, adopting pinned maps and link when there are some. */
 static int start_data_path(struct xlbd *x)
 {
@@ -295,6 +325,17 @@ static int start_data_path(struct xlbd *x)
 		err = xlb_dp_load(&x->dp, &opts);
 		if (!err)
 			err = xlb_dp_adopt_link(x->dp, x->pin_dir);
+		/*
+		 * The pinned link lost its interface (deleted and made again while
+		 * xlbd was down): attach afresh, keeping the pinned maps and flows.
+		 */
+		if (err == -ENOLINK) {
+			pr_warn("The pinned XDP link was severed from its interface: attaching to '%s' again, with the pinned maps and flows\n",
+				x->base->ifname);
+			err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
+			if (!err)
+				err = xlb_dp_repin_link(x->dp, x->pin_dir);
+		}
 		if (err)
 			return err;
 		x->adopted = true;
@@ -552,6 +593,8 @@ int main(int argc, char **argv)
 		xlb_diags_free(&d);
 	}
 	if (!err)
+		err = link_watch_start(&x.link, x.event, x.base->ifname, on_link_gone, on_link_back, &x);
+	if (!err)
 		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
 			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
 	if (!err) {
@@ -572,6 +615,7 @@ int main(int argc, char **argv)
 		journal_event(&x, "daemon_stop", json_pack("{s:s}", "reason",
 			      err ? strerror(-err) : "signal; forwarding goes on"));
 	metrics_stop(x.metrics);
+	link_watch_stop(x.link);
 	monitor_fini(&x);
 	prober_fini(&x.pr);
 	xlb_children_fini();

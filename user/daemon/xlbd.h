@@ -12,6 +12,7 @@
 #include "config.h"
 #include "control.h"
 #include "dataplane.h"
+#include "link.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "overrides.h"
@@ -42,6 +43,7 @@ struct xlbd {
 	struct prober pr;
 	struct monitor mon;
 	struct metrics *metrics;
+	struct link_watch *link;	/* the interface: attached, lost, back */
 };
 
 /*
