@@ -31,6 +31,11 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo
 	build/maglev_bench
 
+	section "Checking a config"
+	echo "Command: \`tools/bench/config_check.sh\`. Whole \`xlbctl check\` runs (process start included)."
+	echo
+	bash tools/bench/config_check.sh
+
 	section "Control plane"
 	echo "Command: \`tools/bench/control.sh\`."
 	echo

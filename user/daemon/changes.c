@@ -2,6 +2,7 @@
 /* What an applied config changed, in words, for the event journal. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -24,13 +25,41 @@ static void add(json_t *list, const char *fmt, ...)
 	json_array_append_new(list, json_string(buf));
 }
 
+static int by_addr(const void *a, const void *b)
+{
+	return xlb_addr_cmp(&(*(struct xlb_cfg_backend *const *)a)->addr,
+			    &(*(struct xlb_cfg_backend *const *)b)->addr);
+}
+
+/* The backends of vip sorted by address, for lookups in log n. */
+static struct xlb_cfg_backend **sorted(struct xlb_cfg_vip *vip)
+{
+	struct xlb_cfg_backend **s = calloc(vip->nr_backends + 1, sizeof(*s));
+	size_t i;
+
+	for (i = 0; s && i < vip->nr_backends; i++)
+		s[i] = &vip->backends[i];
+	if (s)
+		qsort(s, vip->nr_backends, sizeof(*s), by_addr);
+	return s;
+}
+
+static struct xlb_cfg_backend *find(struct xlb_cfg_backend **s, size_t n,
+				    const struct xlb_cfg_backend *key)
+{
+	struct xlb_cfg_backend **hit = s ? bsearch(&key, s, n, sizeof(*s), by_addr) : NULL;
+
+	return hit ? *hit : NULL;
+}
+
 static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_vip *n)
 {
+	struct xlb_cfg_backend **os = sorted(o), **ns = sorted(n);
 	char a[XLB_ADDR_STRLEN];
 	size_t i;
 
 	for (i = 0; i < n->nr_backends; i++) {
-		struct xlb_cfg_backend *nb = &n->backends[i], *ob = xlb_cfg_find_backend(o, &nb->addr);
+		struct xlb_cfg_backend *nb = &n->backends[i], *ob = find(os, o->nr_backends, nb);
 
 		xlb_addr_str(&nb->addr, a, sizeof(a));
 		if (!ob) {
@@ -44,9 +73,11 @@ static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_
 			    xlb_admin_state_name(ob->admin), xlb_admin_state_name(nb->admin));
 	}
 	for (i = 0; i < o->nr_backends; i++)
-		if (!xlb_cfg_find_backend(n, &o->backends[i].addr))
+		if (!find(ns, n->nr_backends, &o->backends[i]))
 			add(list, "%s: backend %s removed", n->name,
 			    xlb_addr_str(&o->backends[i].addr, a, sizeof(a)));
+	free(os);
+	free(ns);
 }
 
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new)
