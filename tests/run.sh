@@ -53,7 +53,7 @@ cmocka_suite() {
 	return "${PIPESTATUS[0]}"
 }
 
-for t in "$SAN_BUILD"/test_maglev "$SAN_BUILD"/test_addr "$SAN_BUILD"/test_health "$SAN_BUILD"/test_skew "$SAN_BUILD"/test_plan; do
+for t in "$SAN_BUILD"/test_maglev "$SAN_BUILD"/test_addr "$SAN_BUILD"/test_health "$SAN_BUILD"/test_skew "$SAN_BUILD"/test_plan "$SAN_BUILD"/test_journal; do
 	run_suite "unit/$(basename "$t")" cmocka_suite "$t"
 done
 

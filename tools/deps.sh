@@ -12,7 +12,7 @@ PACKAGES=(
 	iproute2 ethtool curl openssl nftables
 	python3 python3-scapy
 	prometheus libmicrohttpd-dev
-	tcpdump
+	tcpdump strace
 )
 
 missing=()

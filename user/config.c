@@ -1454,6 +1454,24 @@ static int check_limits(const char *buf, size_t len, struct xlb_diags *d)
 
 /* ---- entry points ------------------------------------------------------ */
 
+/* Not UTF-8: libyaml knows the byte, so say where it is. */
+static void bad_encoding(const char *buf, size_t len, size_t offset, struct xlb_diags *d)
+{
+	struct xlb_pos pos = { 1, 1 };
+	size_t i;
+
+	for (i = 0; i < offset && i < len; i++) {
+		if (buf[i] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			pos.col++;
+		}
+	}
+	xlb_diag_add(d, XLB_SEV_ERROR, pos, "not UTF-8: byte 0x%02x here; the config must be UTF-8 text",
+		     offset < len ? (unsigned char)buf[offset] : 0);
+}
+
 static void cfg_defaults(struct xlb_cfg *cfg)
 {
 	strcpy(cfg->xdp_mode, "native");
@@ -1504,11 +1522,15 @@ int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		xlb_diag_add(d, XLB_SEV_ERROR,
-			     (struct xlb_pos){ parser.problem_mark.line + 1,
-					       parser.problem_mark.column + 1 },
-			     "YAML syntax: %s%s%s", parser.problem ? parser.problem : "unreadable",
-			     parser.context ? " " : "", parser.context ? parser.context : "");
+		if (parser.error == YAML_READER_ERROR)
+			bad_encoding(buf, len, parser.problem_offset, d);
+		else
+			xlb_diag_add(d, XLB_SEV_ERROR,
+				     (struct xlb_pos){ parser.problem_mark.line + 1,
+						       parser.problem_mark.column + 1 },
+				     "YAML syntax: %s%s%s",
+				     parser.problem ? parser.problem : "unreadable",
+				     parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		xlb_cfg_free(cfg);
 		return -EINVAL;

@@ -37,14 +37,7 @@ expect() {
 }
 
 # One anchored backend aliased 2999 times: 2999 duplicates, 100 listed.
-{
-	head_yaml
-	echo "vips:"
-	echo "  - { name: web, address: 198.18.100.10, port: 80, protocol: tcp, mode: encap,"
-	echo "      table_size: 1000003, backends: [&b { address: 198.18.1.11 }"
-	for ((i = 0; i < 2999; i++)); do echo "      , *b"; done
-	echo "  ]}"
-} >"$dir/alias_bomb.yaml"
+bash tools/bench/config_gen.sh alias-bomb >"$dir/alias_bomb.yaml"
 expect alias_bomb "$dir/alias_bomb.yaml" 1 "and 2899 more problems (only the first 100 are listed)"
 
 # 100 aliases of one VIP with 1000 backends.
@@ -72,7 +65,7 @@ expect aliased_vips "$dir/aliased_vips.yaml" 1 "duplicate VIP 'web': same addres
 expect billion_laughs "$dir/billion_laughs.yaml" 1 "more than 500000 values, lists and mappings once aliases (*name) are expanded: the limit"
 
 # A hundred thousand open brackets.
-{ head_yaml; printf 'vips: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$dir/brackets.yaml"
+bash tools/bench/config_gen.sh brackets >"$dir/brackets.yaml"
 expect brackets "$dir/brackets.yaml" 1 "lists and mappings nested deeper than 32 levels: the limit"
 
 # Over 16 MiB, with a VIP past the mark: refused whole, not cut.
@@ -84,5 +77,5 @@ expect brackets "$dir/brackets.yaml" 1 "lists and mappings nested deeper than 32
 expect too_big "$dir/big.yaml" 1 "over the limit of 16 MiB: nothing of it was read"
 
 # 10,000 backends in 10 VIPs: valid, and checked.
-bash tools/bench/config_gen.sh 10000 >"$dir/ten_thousand.yaml"
+bash tools/bench/config_gen.sh backends 10000 >"$dir/ten_thousand.yaml"
 expect ten_thousand_backends "$dir/ten_thousand.yaml" 0 "0 errors"

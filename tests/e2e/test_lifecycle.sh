@@ -15,7 +15,8 @@ source "$(dirname "$0")/lib.sh"
 ALL_TESTS="test_refused_starts_change_nothing test_second_owner_refused
 	   test_reload_needing_restart_refused test_mtu_over_link_refused
 	   test_state_file_shape test_journal_full_disk test_reset_on_full_disk
-	   test_socket_dir_others_can_write test_request_types test_interface_lost_and_back
+	   test_socket_never_chmoded test_socket_dir_others_can_write test_request_types
+	   test_interface_lost_and_back
 	   test_restart_after_severed_link test_unload_either_order"
 
 CONFIG=
@@ -198,6 +199,19 @@ test_reset_on_full_disk() {
 	rc=$?
 	back_to_normal
 	return $rc
+}
+
+# The socket's mode is set at bind (umask), never by a chmod of its path,
+# which a symlink swapped in between would redirect.
+test_socket_never_chmoded() {
+	local trace=$TB_STATE/chmod.trace
+	command -v strace >/dev/null || { echo "  strace missing: not checked"; return 0; }
+	# A second owner: it opens its socket, then stops at the pin lock.
+	nsenter --net="/run/netns/$(tb_ns lb)" strace -f -e trace=chmod,fchmod,fchmodat -o "$trace" \
+		"$TB_XLBD" -c "$CONFIG" --pin "$TB_PIN" --socket "$TB_STATE/other.sock" \
+		--state "$TB_STATE/state.json" --journal "$TB_STATE/journal.jsonl" >/dev/null 2>&1
+	! grep -q 'chmod' "$trace" || fail "xlbd changed a mode by path: $(grep chmod "$trace" | head -n 2)" || return 1
+	[[ $(stat -c %a "$TB_SOCKET") == 666 ]] || fail "socket mode $(stat -c %a "$TB_SOCKET"), want 666"
 }
 
 test_socket_dir_others_can_write() {

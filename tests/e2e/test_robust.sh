@@ -130,7 +130,7 @@ test_probe_children_crash() {
 # A command that backgrounds a child, one that ignores SIGTERM, one that
 # escapes its process group with setsid: all gone at the timeout.
 test_exec_probe_cleanup() {
-	local cmd n max=0 i
+	local cmd n max=0 i reaped
 	for cmd in 'sleep 31 & wait' "trap '' TERM; sleep 31" 'setsid sleep 31 & wait'; do
 		write_config "$CONFIG" "{ type: exec, command: \"$cmd\", interval: 300ms, timeout: 200ms, fall: 100 }"
 		tb_xlbctl reload >/dev/null || fail "reload refused for '$cmd'" || return 1
@@ -143,6 +143,9 @@ test_exec_probe_cleanup() {
 		(( max <= 2 )) || fail "'$cmd': $max 'sleep 31' processes at once: orphans pile up" || return 1
 		echo "  '$cmd': at most $max 'sleep 31' at once over 4 s of 200 ms timeouts"
 	done
+	reaped=$(status_field probes.orphans_reaped)
+	echo "  orphans that escaped with setsid, reaped by xlbd: $reaped"
+	[[ $reaped -gt 0 ]] || fail "the setsid orphans were not reaped" || return 1
 	# Stopped while a command runs: it goes with xlbd, and nothing leaks.
 	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
 	wait_until 2000 none_left 'sleep 31' || fail "'sleep 31' outlived xlbd" || return 1
@@ -151,9 +154,7 @@ test_exec_probe_cleanup() {
 	write_config "$CONFIG"
 	tb_xlbctl reload >/dev/null || return 1
 	wait_until 2500 none_left 'sleep 31' ||
-		fail "'sleep 31' left after the probes stopped: $(count_procs 'sleep 31')" || return 1
-	echo "  orphans that escaped with setsid, reaped by xlbd: $(status_field probes.orphans_reaped)"
-	[[ $(status_field probes.orphans_reaped) -gt 0 ]] || fail "the setsid orphans were not reaped"
+		fail "'sleep 31' left after the probes stopped: $(count_procs 'sleep 31')"
 }
 
 # drip UID: six connections as nobody, a byte every 2 s for 12 s, while root's

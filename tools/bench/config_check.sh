@@ -9,19 +9,10 @@ cd "$(dirname "$0")/../.."
 XLBCTL=${XLBCTL:-build/xlbctl}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-bash tools/bench/config_gen.sh 1000 >"$dir/b1000.yaml"
-bash tools/bench/config_gen.sh 10000 >"$dir/b10000.yaml"
-{
-	echo "interface: { name: eth0 }"
-	echo "nexthop_mac: 02:00:c6:12:01:01"
-	echo "tunnel_source: { ipv4: 198.18.255.0/24 }"
-	echo "vips:"
-	echo "  - { name: web, address: 198.18.100.10, port: 80, protocol: tcp, mode: encap,"
-	echo "      table_size: 1000003, backends: [&b { address: 198.18.1.11 }"
-	for ((i = 0; i < 2999; i++)); do echo "      , *b"; done
-	echo "  ]}"
-} >"$dir/alias_bomb.yaml"
-{ echo "interface: { name: eth0 }"; printf 'vips: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$dir/brackets.yaml"
+bash tools/bench/config_gen.sh backends 1000 >"$dir/b1000.yaml"
+bash tools/bench/config_gen.sh backends 10000 >"$dir/b10000.yaml"
+bash tools/bench/config_gen.sh alias-bomb >"$dir/alias_bomb.yaml"
+bash tools/bench/config_gen.sh brackets >"$dir/brackets.yaml"
 
 once_us() {
 	local t0=${EPOCHREALTIME/./} t1

@@ -11,6 +11,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -206,14 +207,53 @@ void xlb_children_sweep(void)
 	}
 }
 
+/* Every process xlbd is the parent of, SIGKILLed; how many there were. */
+static int kill_all_children(void)
+{
+	char path[64], buf[4096], *p, *end;
+	int fd, n = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		kill(pid, SIGKILL);
+		n++;
+	}
+	return n;
+}
+
 void xlb_children_fini(void)
 {
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	int rounds;
+
 	while (children) {
 		struct xlb_child *c = children;
 
 		if (!c->exited)
 			kill(-c->pid, SIGKILL);
 		destroy(c);
+	}
+	/*
+	 * A command's own escapees (setsid) come to xlbd as its shell dies: wait
+	 * for that, for a second at most, so that none outlives xlbd.
+	 */
+	for (rounds = 0; rounds < 100; rounds++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (!kill_all_children())
+			break;
+		nanosleep(&pause, NULL);
 	}
 }
 
