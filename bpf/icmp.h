@@ -103,17 +103,25 @@ static __always_inline int handle_echo(struct xdp_md *ctx, struct pkt *p,
 static __always_inline int follow_quoted_flow(void *data, void *data_end,
 					      struct pkt *p, __u32 *reason)
 {
-	__u32 off = p->l4_off + 8, l4;
+	/* Every read stays inside the IP packet, not merely the frame. */
+	__u32 off = p->l4_off + 8, l3_end = p->l2_len + p->l3_len, l4;
+	union xlb_addr outer_dst = p->flow.dst;
 	__be16 *ports;
 	__u8 proto;
 
+	/* Addressed elsewhere, it is not ours whatever it quotes. */
+	if (!lookup_addr_entry(&p->flow.dst)) {
+		*reason = XLB_R_PASS_NOT_VIP;
+		return XDP_PASS;
+	}
 	if (off > XLB_L4_OFF_MAX)
 		return drop_if_vip_addr(p, XLB_R_DROP_MALFORMED, reason);
 
 	if (p->is_v4) {
 		struct iphdr *in = data + off;
 
-		if ((void *)(in + 1) > data_end || in->version != 4 || in->ihl < 5)
+		if ((void *)(in + 1) > data_end || off + sizeof(*in) > l3_end ||
+		    in->version != 4 || in->ihl < 5)
 			return drop_if_vip_addr(p, XLB_R_DROP_MALFORMED, reason);
 		proto = in->protocol;
 		l4 = off + in->ihl * 4;
@@ -122,7 +130,8 @@ static __always_inline int follow_quoted_flow(void *data, void *data_end,
 	} else {
 		struct ipv6hdr *in = data + off;
 
-		if ((void *)(in + 1) > data_end || in->version != 6)
+		if ((void *)(in + 1) > data_end || off + sizeof(*in) > l3_end ||
+		    in->version != 6)
 			return drop_if_vip_addr(p, XLB_R_DROP_MALFORMED, reason);
 		proto = in->nexthdr;
 		l4 = off + sizeof(*in);
@@ -130,10 +139,16 @@ static __always_inline int follow_quoted_flow(void *data, void *data_end,
 		__builtin_memcpy(&p->flow.dst, &in->saddr, 16);
 	}
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
-		*reason = XLB_R_PASS_NOT_VIP;
+		*reason = XLB_R_PASS_ICMP;
 		return XDP_PASS;
 	}
-	if (l4 > XLB_L4_OFF_MAX)
+	/* The quoted packet came from the address the error is sent to. */
+	if (p->flow.dst.w[0] != outer_dst.w[0] || p->flow.dst.w[1] != outer_dst.w[1] ||
+	    p->flow.dst.w[2] != outer_dst.w[2] || p->flow.dst.w[3] != outer_dst.w[3]) {
+		*reason = XLB_R_DROP_MALFORMED;
+		return XDP_DROP;
+	}
+	if (l4 > XLB_L4_OFF_MAX || l4 + 4 > l3_end)
 		return drop_if_vip_addr(p, XLB_R_DROP_MALFORMED, reason);
 	ports = data + l4;
 	if ((void *)(ports + 2) > data_end)

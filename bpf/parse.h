@@ -18,7 +18,8 @@
 #define XLB_MAX_VLANS		2
 /* Ethernet + two VLAN tags: the largest L2 header the programs handle. */
 #define XLB_L2_MAX		(ETH_HLEN + XLB_MAX_VLANS * 4)
-#define XLB_IP6_MAX_EXT		4
+/* IPv6 extension headers walked; a longer chain to a VIP is dropped and counted. */
+#define XLB_IP6_EXT_WALKED	8
 /* Extension headers beyond this offset are not walked (and not forwarded). */
 #define XLB_L4_OFF_MAX		512
 
@@ -35,7 +36,19 @@ enum parse_result {
 	PARSE_NOT_IP,		/* ARP, LLDP, ...: not ours */
 	PARSE_MALFORMED,	/* truncated or invalid L2/L3 header */
 	PARSE_TRUNCATED_L4,	/* L3 fine, L4 cut short or unparsable */
+	PARSE_NOT_OURS,		/* IP, but never a VIP's (IPv4-mapped IPv6) */
+	PARSE_EXT_HEADERS,	/* more IPv6 extension headers than walked */
 };
+
+/*
+ * ::ffff:a.b.c.d. IPv4 keys are stored in this form, so an IPv6 packet to
+ * such an address would match an IPv4 VIP; it is never ours (RFC 4291
+ * keeps these off the wire).
+ */
+static __always_inline int is_v4_mapped(const __be32 *w)
+{
+	return !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
+}
 
 struct vlan_tag {
 	__be16 tci;

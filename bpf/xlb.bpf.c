@@ -91,10 +91,12 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XLB_R_MAX);
+	__uint(max_entries, XLB_R_SLOTS);
 	__type(key, __u32);
 	__type(value, struct xlb_counter);
 } reason_stats SEC(".maps");
+
+_Static_assert(XLB_R_MAX <= XLB_R_SLOTS, "more counters than the map has slots");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -222,11 +224,13 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 		p->df = 1; /* IPv6 routers never fragment */
 		__builtin_memcpy(&p->flow.src, &ip6h->saddr, 16);
 		__builtin_memcpy(&p->flow.dst, &ip6h->daddr, 16);
+		if (is_v4_mapped(p->flow.dst.w))
+			return PARSE_NOT_OURS;
 		nexthdr = ip6h->nexthdr;
 		off += sizeof(*ip6h);
 
 #pragma unroll
-		for (i = 0; i < XLB_IP6_MAX_EXT; i++) {
+		for (i = 0; i < XLB_IP6_EXT_WALKED; i++) {
 			__u8 *ext = data + off;
 
 			if (!ipv6_is_ext_hdr(nexthdr))
@@ -243,7 +247,7 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 				return PARSE_TRUNCATED_L4;
 		}
 		if (ipv6_is_ext_hdr(nexthdr) && !p->is_frag)
-			return PARSE_TRUNCATED_L4;
+			return PARSE_EXT_HEADERS;
 		p->l4_off = off;
 		p->l4_proto = nexthdr;
 	}
@@ -417,6 +421,15 @@ static __always_inline int decrement_ttl(void *data, void *data_end, struct pkt 
 	return 0;
 }
 
+static __always_inline int trim_to_ip(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u32 frame = ctx->data_end - ctx->data, want = p->l2_len + p->l3_len;
+
+	if (frame <= want)
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, -(int)(frame - want));
+}
+
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 				   const struct xlb_vip *vip, __u64 bytes,
 				   __u32 *reason)
@@ -448,6 +461,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 	if (is_new && vs)
 		vs->new_flows++;
 
+	/* Bytes past the IP packet (padding, garbage) are not the backend's. */
+	if (trim_to_ip(ctx, p)) {
+		*reason = XLB_R_DROP_ENCAP;
+		return XDP_DROP;
+	}
 	if (vip->flags & XLB_VIP_F_ENCAP) {
 		cfg = bpf_map_lookup_elem(&config, &zero);
 		if (!cfg) {
@@ -508,6 +526,12 @@ static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason
 		*reason = XLB_R_DROP_MALFORMED;
 		return XDP_DROP;
 	}
+	if (rc == PARSE_NOT_OURS) {
+		*reason = XLB_R_PASS_NOT_VIP;
+		return XDP_PASS;
+	}
+	if (rc == PARSE_EXT_HEADERS)
+		return drop_if_vip_addr(&p, XLB_R_DROP_EXT_HEADERS, reason);
 	if (rc == PARSE_TRUNCATED_L4)
 		return drop_if_vip_addr(&p, XLB_R_DROP_MALFORMED, reason);
 	if (p.is_frag)

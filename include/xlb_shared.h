@@ -119,6 +119,7 @@ enum xlb_reason {
 	XLB_R_TX_ICMP_ERROR,	/* ICMP error sent after its flow's backend */
 	XLB_R_TX_ECHO_REPLY,	/* echo request to a VIP answered */
 	XLB_R_PASS_ICMP,	/* other ICMP to a VIP address */
+	XLB_R_DROP_EXT_HEADERS,	/* to a VIP address, more IPv6 extension headers than walked */
 	XLB_R_VERDICT_MAX,
 	/* Event counters; not verdicts, a packet may move several. */
 	XLB_R_LRU_HIT = XLB_R_VERDICT_MAX,
@@ -126,6 +127,8 @@ enum xlb_reason {
 	XLB_R_LRU_STALE,	/* hit on a down/removed backend or expired UDP */
 	XLB_R_LRU_UPDATE_FAIL,
 	XLB_R_MAX,
+	/* The counters map's size: room for reasons to come, so it keeps its shape. */
+	XLB_R_SLOTS = 32,
 };
 
 struct xlb_counter {

@@ -69,7 +69,28 @@ static __u32 or_default(__u32 v, __u32 def)
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name);
 
-static int reuse_pinned_maps(struct xlb *skel, const char *dir)
+/*
+ * The per-reason counters are the one map whose shape a new build may
+ * change (a reason added). Such a pinned map is not reused: its counters
+ * start again in a fresh map, pinned in its place after load. Flows and
+ * tables are always reused.
+ */
+static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (strcmp(bpf_map__name(map), "reason_stats") || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	if (info.max_entries == bpf_map__max_entries(map) &&
+	    info.value_size == bpf_map__value_size(map))
+		return false;
+	pr_warn("The pinned counters map '%s' has another shape in this build: its counters start again\n",
+		path);
+	return true;
+}
+
+static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool *repin)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -84,6 +105,11 @@ static int reuse_pinned_maps(struct xlb *skel, const char *dir)
 			err = err ? err : -errno;
 			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(-err));
 			return err;
+		}
+		if (counters_reshaped(map, fd, path)) {
+			close(fd);
+			*repin = true;
+			continue;
 		}
 		err = bpf_map__reuse_fd(map, fd);
 		close(fd);
@@ -101,6 +127,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	struct xlb_dp *dp = dp_alloc();
 	struct xlb *skel;
 	struct xlb_config cfg = { .mtu = XLB_DEFAULT_MTU };
+	bool repin = false;
 	int err;
 	size_t i;
 
@@ -128,7 +155,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
 	if (o.reuse_dir) {
-		err = reuse_pinned_maps(skel, o.reuse_dir);
+		err = reuse_pinned_maps(skel, o.reuse_dir, &repin);
 		if (err) {
 			xlb__destroy(skel);
 			free(dp);
@@ -162,6 +189,14 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		};
 		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
+	}
+	/* A counters map made afresh takes the old one's place under the pins. */
+	if (repin) {
+		char path[PATH_MAX];
+
+		err = pin_path(path, sizeof(path), o.reuse_dir, "reason_stats");
+		if (!err && (unlink(path) || bpf_obj_pin(dp->reason_stats_fd, path)))
+			pr_warn("Couldn't pin the new counters map '%s': %s\n", path, strerror(errno));
 	}
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_config(dp, &cfg);
@@ -676,6 +711,7 @@ const char *xlb_reason_name(__u32 reason)
 		[XLB_R_TX_ICMP_ERROR] = "tx_icmp_error",
 		[XLB_R_TX_ECHO_REPLY] = "tx_echo_reply",
 		[XLB_R_PASS_ICMP] = "pass_icmp",
+		[XLB_R_DROP_EXT_HEADERS] = "drop_ext_headers",
 		[XLB_R_LRU_HIT] = "lru_hit",
 		[XLB_R_LRU_MISS] = "lru_miss",
 		[XLB_R_LRU_STALE] = "lru_stale",

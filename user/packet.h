@@ -50,6 +50,11 @@ static inline void put_be32(__u8 *p, __u32 v)
 	put_be16(p + 2, v & 0xffff);
 }
 
+static inline __u16 get_be16(const __u8 *p)
+{
+	return (p[0] << 8) | p[1];
+}
+
 static inline __u32 get_be32(const __u8 *p)
 {
 	return ((__u32)p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];

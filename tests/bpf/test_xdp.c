@@ -642,8 +642,8 @@ static void test_udp_entries_expire(struct fixture *f)
 }
 
 /* An ICMP error from a router on the return path, quoting the VIP's reply. */
-static size_t build_icmp_error(const struct pkt_spec *flow, __u8 *buf,
-			       __u8 type, __u8 code, __u32 word)
+static size_t build_icmp_error_to(const struct pkt_spec *flow, const char *outer_dst,
+				  __u8 *buf, __u8 type, __u8 code, __u32 word)
 {
 	struct pkt_spec reply = {
 		.src = flow->dst, .dst = flow->src, .proto = flow->proto,
@@ -654,7 +654,7 @@ static size_t build_icmp_error(const struct pkt_spec *flow, __u8 *buf,
 	size_t ilen = pkt_build(&reply, inner, sizeof(inner)), l3 = pkt_l3_off(inner);
 	struct pkt_spec err = {
 		.src = v6 ? "2001:db8:ee::1" : "198.18.238.1",
-		.dst = flow->dst,
+		.dst = outer_dst ? outer_dst : flow->dst,
 		.proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP,
 		.icmp_type = type, .icmp_code = code, .icmp_word = word,
 		.payload = inner + l3,
@@ -662,6 +662,12 @@ static size_t build_icmp_error(const struct pkt_spec *flow, __u8 *buf,
 	};
 
 	return pkt_build(&err, buf, PKT_MAX);
+}
+
+static size_t build_icmp_error(const struct pkt_spec *flow, __u8 *buf,
+			       __u8 type, __u8 code, __u32 word)
+{
+	return build_icmp_error_to(flow, NULL, buf, type, code, word);
 }
 
 static void test_icmp_errors_follow_their_flow(struct fixture *f)
@@ -710,6 +716,136 @@ static void test_icmp_errors_follow_their_flow(struct fixture *f)
 			    "ICMP error for an unseen flow follows the Maglev answer");
 	}
 	ASSERT_TRUE(reason_count(f, XLB_R_TX_ICMP_ERROR) == 8, "counted as ICMP errors forwarded");
+}
+
+
+/* ---- the forwarding contract, as fuzzing broke it (issue 11) ------------ */
+
+/* An ICMP error quoting a VIP flow but addressed elsewhere is not ours. */
+static void test_icmp_error_to_other_address_passes(struct fixture *f)
+{
+	struct pkt_spec s4 = to_vip(V4_TCP_ENCAP, 20, 51000), s6 = to_vip(V6_TCP_ENCAP, 20, 51001);
+	__u8 in[PKT_MAX];
+	size_t len;
+
+	len = build_icmp_error_to(&s4, "198.18.0.5", in, 3, 4, 1400);
+	expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP,
+			 "frag-needed to a non-VIP address quoting a VIP flow passed");
+	len = build_icmp_error_to(&s6, "2001:db8::5", in, 2, 0, 1400);
+	expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP,
+			 "packet-too-big to a non-VIP address quoting a VIP flow passed");
+}
+
+/* Rewrites an IPv6 frame's destination to the IPv4-mapped form of v4. */
+static void set_mapped_dst(__u8 *frame, const char *v4)
+{
+	union xlb_addr a;
+
+	xlb_addr_parse(v4, &a);
+	memcpy(frame + pkt_l3_off(frame) + 24, a.b, 16);
+}
+
+/* IPv6 to ::ffff:a.b.c.d must never be taken for IPv4 to a.b.c.d. */
+static void test_mapped_ipv6_is_not_ipv4(struct fixture *f)
+{
+	struct pkt_spec tcp = to_vip(V6_TCP_ENCAP, 21, 51100);
+	struct pkt_spec echo = { .src = "2001:db8::7", .dst = "2001:db8:100::10",
+				 .proto = IPPROTO_ICMPV6, .icmp_type = 128, .sport = 7,
+				 .payload_len = 56 };
+	struct pkt_spec frag = tcp;
+	__u8 in[PKT_MAX];
+	size_t len;
+
+	len = pkt_build(&tcp, in, sizeof(in));
+	set_mapped_dst(in, vip_defs[V4_TCP_ENCAP].addr);
+	expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP,
+			 "TCP over IPv6 to the IPv4-mapped VIP address passed");
+	len = pkt_build(&echo, in, sizeof(in));
+	set_mapped_dst(in, vip_defs[V4_TCP_ENCAP].addr);
+	expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP,
+			 "ICMPv6 echo to the IPv4-mapped VIP address not answered");
+	frag.ipv6_frag_hdr = true;
+	len = pkt_build(&frag, in, sizeof(in));
+	set_mapped_dst(in, vip_defs[V4_TCP_ENCAP].addr);
+	expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP,
+			 "IPv6 fragment to the IPv4-mapped VIP address not dropped as ours");
+}
+
+/* The quoted ports lie in the frame's padding, past the IP total length. */
+static void test_icmp_quote_bounded_by_ip_length(struct fixture *f)
+{
+	struct pkt_spec s = to_vip(V4_TCP_ENCAP, 22, 51200);
+	__u8 in[PKT_MAX];
+	size_t len, l3;
+
+	len = build_icmp_error(&s, in, 3, 4, 1400);
+	l3 = pkt_l3_off(in);
+	/* IP 20 + ICMP 8 + the quoted IP header 20: the ports are not in the packet. */
+	put_be16(in + l3 + 2, 48);
+	expect_untouched(f, in, len, XDP_DROP, XLB_R_DROP_MALFORMED,
+			 "ICMP error whose quoted ports are past the IP length dropped");
+}
+
+/* Bytes past the IP total length (padding, garbage) stay out of the tunnel. */
+static void test_trailing_bytes_not_tunnelled(struct fixture *f)
+{
+	struct pkt_spec s = to_vip(V4_TCP_ENCAP, 23, 51300), s6 = to_vip(V6_UDP_ENCAP, 23, 51301);
+	struct pkt_spec *specs[] = { &s, &s6 };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		__u8 in[PKT_MAX];
+		size_t len = pkt_build(specs[i], in, sizeof(in)), l3 = pkt_l3_off(in);
+		size_t ip_len = len - l3, outer = pkt_is_v6(specs[i]) ? 40 : 20;
+		struct run r;
+
+		memset(in + len, 0xa5, 200);
+		ASSERT_EQ(run_prog(f, in, len + 200, &r), 0, "BPF_PROG_TEST_RUN");
+		ASSERT_EQ(r.retval, XDP_TX, "forwarded");
+		ASSERT_EQ(r.out_len, l3 + outer + ip_len, "no trailing bytes in the tunnel");
+	}
+}
+
+/*
+ * Inserts n 8-byte destination-options headers between the IPv6 header and
+ * its payload.
+ */
+static size_t add_ext_headers(__u8 *frame, size_t len, int n)
+{
+	size_t l3 = pkt_l3_off(frame), i;
+	__u8 next = frame[l3 + 6];
+
+	memmove(frame + l3 + 40 + 8 * n, frame + l3 + 40, len - l3 - 40);
+	for (i = 0; i < (size_t)n; i++) {
+		__u8 *h = frame + l3 + 40 + 8 * i;
+
+		memset(h, 0, 8);
+		h[0] = i + 1 < (size_t)n ? IPPROTO_DSTOPTS : next;
+		h[2] = 1;	/* PadN */
+		h[3] = 4;
+	}
+	frame[l3 + 6] = IPPROTO_DSTOPTS;
+	put_be16(frame + l3 + 4, get_be16(frame + l3 + 4) + 8 * n);
+	return len + 8 * n;
+}
+
+/* The data path walks this many IPv6 extension headers (bpf/parse.h). */
+#define EXT_HEADERS_WALKED	8
+
+/* A realistic chain of extension headers is walked; a longer one is counted apart. */
+static void test_ipv6_extension_header_chain(struct fixture *f)
+{
+	struct pkt_spec s = to_vip(V6_TCP_ENCAP, 24, 51400);
+	__u8 in[PKT_MAX];
+	size_t len;
+	struct run r;
+
+	len = add_ext_headers(in, pkt_build(&s, in, sizeof(in)), EXT_HEADERS_WALKED);
+	ASSERT_EQ(run_prog(f, in, len, &r), 0, "BPF_PROG_TEST_RUN");
+	ASSERT_EQ(r.retval, XDP_TX, "8 extension headers walked and forwarded");
+	len = add_ext_headers(in, pkt_build(&s, in, sizeof(in)), EXT_HEADERS_WALKED + 1);
+	expect_untouched(f, in, len, XDP_DROP, XLB_R_DROP_EXT_HEADERS,
+			 "9 extension headers dropped and counted apart");
 }
 
 static void test_echo_requests_answered(struct fixture *f)
@@ -1110,6 +1246,11 @@ static const struct test all_tests[] = {
 	TEST(test_source_port_left_out),
 	TEST(test_counters_exact),
 	TEST(test_decap_round_trip),
+	TEST(test_icmp_error_to_other_address_passes),
+	TEST(test_mapped_ipv6_is_not_ipv4),
+	TEST(test_icmp_quote_bounded_by_ip_length),
+	TEST(test_trailing_bytes_not_tunnelled),
+	TEST(test_ipv6_extension_header_chain),
 };
 
 int main(int argc, char **argv)
