@@ -4,6 +4,8 @@
 # make         BPF objects, skeletons, userspace
 # make test    every test suite, userspace built with ASan + UBSan
 # make demo    the namespace testbed with real traffic (DEMO_ARGS=--keep ...)
+# make fuzz    10 million mutated packets through the data path, the config
+#              parser for 5 minutes
 # make V=1     show the commands
 #
 # Userspace is built twice from the same sources: plain into build/ and with
@@ -51,7 +53,7 @@ BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
 
-.PHONY: all deps test demo bench install clean
+.PHONY: all deps test demo bench fuzz install clean
 all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/xlb-loadgen \
      $(BUILD)/maglev_bench $(BUILD)/xdp_bench
 
@@ -147,6 +149,13 @@ $(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c us
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lyaml -lm
+
+# Long fuzzing: 10 million mutated packets through the data path (seed
+# FUZZ_SEED), and the config parser for FUZZ_SECONDS (default 300).
+FUZZ_SEED	?= 1
+fuzz: all $(SAN_BUILD)/test_xdp $(FUZZ_BUILD)/fuzz_config
+	$(Q)$(SAN_BUILD)/test_xdp --fuzz 10000000 $(FUZZ_SEED)
+	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run_fuzzers.sh
 
 TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)) \
 	     $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))

@@ -88,7 +88,9 @@ static __always_inline int handle_echo(struct xdp_md *ctx, struct pkt *p,
 		*reason = XLB_R_PASS_ICMP;
 		return XDP_PASS;
 	}
-	if (echo_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, p)) {
+	/* Bytes past the IP packet stay out of the answer too (headers first). */
+	if (echo_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, p) ||
+	    trim_to_ip(ctx, p)) {
 		*reason = XLB_R_DROP_MALFORMED;
 		return XDP_DROP;
 	}

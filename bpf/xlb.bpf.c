@@ -123,6 +123,7 @@ struct pkt {
 	__u8 tos;		/* IPv4 TOS / IPv6 traffic class */
 	__u8 df;
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
+	__u8 has_addrs;		/* the IP addresses were read */
 	struct xlb_flow flow;	/* as the VIP sees it */
 };
 
@@ -194,6 +195,10 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 
 		if ((void *)(iph + 1) > data_end)
 			return PARSE_MALFORMED;
+		/* Addresses first: a bad header to another host is not ours to drop. */
+		set_v4_mapped(&p->flow.src, iph->saddr);
+		set_v4_mapped(&p->flow.dst, iph->daddr);
+		p->has_addrs = 1;
 		if (iph->version != 4 || iph->ihl < 5)
 			return PARSE_MALFORMED;
 		hlen = iph->ihl * 4;
@@ -206,8 +211,6 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 		p->tos = iph->tos;
 		p->df = !!(iph->frag_off & bpf_htons(IP_DF));
 		p->is_frag = !!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET));
-		set_v4_mapped(&p->flow.src, iph->saddr);
-		set_v4_mapped(&p->flow.dst, iph->daddr);
 	} else {
 		struct ipv6hdr *ip6h = data + off;
 		__u8 nexthdr;
@@ -215,6 +218,11 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 
 		if ((void *)(ip6h + 1) > data_end)
 			return PARSE_MALFORMED;
+		__builtin_memcpy(&p->flow.src, &ip6h->saddr, 16);
+		__builtin_memcpy(&p->flow.dst, &ip6h->daddr, 16);
+		if (is_v4_mapped(p->flow.dst.w))
+			return PARSE_NOT_OURS;
+		p->has_addrs = 1;
 		if (ip6h->version != 6)
 			return PARSE_MALFORMED;
 		p->l3_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
@@ -222,10 +230,6 @@ static __always_inline int parse_l3(void *data, void *data_end, struct pkt *p)
 			return PARSE_MALFORMED;
 		p->tos = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & 0xff;
 		p->df = 1; /* IPv6 routers never fragment */
-		__builtin_memcpy(&p->flow.src, &ip6h->saddr, 16);
-		__builtin_memcpy(&p->flow.dst, &ip6h->daddr, 16);
-		if (is_v4_mapped(p->flow.dst.w))
-			return PARSE_NOT_OURS;
 		nexthdr = ip6h->nexthdr;
 		off += sizeof(*ip6h);
 
@@ -293,6 +297,15 @@ static __always_inline int drop_if_vip_addr(struct pkt *p, __u32 drop_reason,
 	}
 	*reason = XLB_R_PASS_NOT_VIP;
 	return XDP_PASS;
+}
+
+static __always_inline int trim_to_ip(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u32 frame = ctx->data_end - ctx->data, want = p->l2_len + p->l3_len;
+
+	if (frame <= want)
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, -(int)(frame - want));
 }
 
 #include "icmp.h"
@@ -421,15 +434,6 @@ static __always_inline int decrement_ttl(void *data, void *data_end, struct pkt 
 	return 0;
 }
 
-static __always_inline int trim_to_ip(struct xdp_md *ctx, const struct pkt *p)
-{
-	__u32 frame = ctx->data_end - ctx->data, want = p->l2_len + p->l3_len;
-
-	if (frame <= want)
-		return 0;
-	return bpf_xdp_adjust_tail(ctx, -(int)(frame - want));
-}
-
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 				   const struct xlb_vip *vip, __u64 bytes,
 				   __u32 *reason)
@@ -522,7 +526,10 @@ static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason
 	p.is_v4 = eth_proto == bpf_htons(ETH_P_IP);
 
 	rc = parse_l3(data, data_end, &p);
+	if (rc == PARSE_MALFORMED && p.has_addrs)
+		return drop_if_vip_addr(&p, XLB_R_DROP_MALFORMED, reason);
 	if (rc == PARSE_MALFORMED) {
+		/* Cut before its addresses: nobody's, and no use to anyone. */
 		*reason = XLB_R_DROP_MALFORMED;
 		return XDP_DROP;
 	}

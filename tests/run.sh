@@ -62,6 +62,8 @@ run_suite "config/limits" bash tests/config/test_limits.sh
 run_suite "config/fuzz" bash tests/fuzz/run_fuzzers.sh
 
 run_suite "bpf/test_xdp" "$SAN_BUILD"/test_xdp
+# The packet fuzzer, briefly (make fuzz runs 10 million).
+run_suite "bpf/fuzz_xdp" "$SAN_BUILD"/test_xdp --fuzz 200000 "${FUZZ_SEED:-1}"
 
 for t in tests/e2e/test_*.sh; do
 	[[ -e $t ]] || continue

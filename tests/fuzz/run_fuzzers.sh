@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs each parser fuzzer over its seed corpus and then for a bounded time
-# (FUZZ_SECONDS, default 20) on new inputs. Longer runs: make fuzz-long.
+# (FUZZ_SECONDS, default 20) on new inputs. Longer runs: make fuzz.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FUZZ_BUILD=${FUZZ_BUILD:-${BUILD:-build}/fuzz}
