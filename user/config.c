@@ -105,6 +105,22 @@ void xlb_diags_print(const struct xlb_diags *d, FILE *f)
 	free(sorted);
 }
 
+char *xlb_diags_text(const struct xlb_diags *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	xlb_diags_print(d, f);
+	fclose(f);
+	/* Without the last newline: it ends a message, not a list. */
+	if (len && text[len - 1] == '\n')
+		text[len - 1] = '\0';
+	return text;
+}
+
 const char *xlb_admin_state_name(enum xlb_admin_state s)
 {
 	switch (s) {

@@ -154,6 +154,8 @@ void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* "file:line:col: error: msg" lines, in file order. */
 void xlb_diags_print(const struct xlb_diags *d, FILE *f);
+/* The same lines as one string (caller frees), for an error reply. */
+char *xlb_diags_text(const struct xlb_diags *d);
 
 const char *xlb_admin_state_name(enum xlb_admin_state s);
 int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out);

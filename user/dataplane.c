@@ -546,6 +546,20 @@ out:
 	return err;
 }
 
+__u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
+{
+	__u32 *counts = calloc(dp->max_backends ? dp->max_backends : 1, sizeof(*counts));
+	__u32 *table = NULL, i;
+
+	if (xlb_dp_get_table(dp, vip_id, &table, m))
+		*m = 0;
+	for (i = 0; counts && i < *m; i++)
+		if (table[i] < dp->max_backends)
+			counts[table[i]]++;
+	free(table);
+	return counts;
+}
+
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 {
 	__u32 inner_id, zero = 0, size, count, *keys = NULL, *vals = NULL, i;

@@ -65,6 +65,12 @@ int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id);
 /* Reads the live table into a new array of *m backend ids (free() it). */
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
+/*
+ * The slots each backend id holds in a VIP's live table (indexed by id,
+ * xlb_dp_max_backends entries; caller frees), and the table size in *m
+ * (0 when the VIP has no table). NULL when out of memory.
+ */
+__u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m);
 
 /*
  * Runs a packet through a trace instance of the program: same code, same

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "diags_json.h"
 #include "diff.h"
 #include "ipc.h"
 #include "overrides.h"
@@ -117,23 +118,6 @@ static int live_table(const char *name, struct xlb_addr_table *t)
 		fprintf(stderr, "Couldn't read the live table of VIP '%s': xlbd's answer is malformed\n",
 			name);
 	return err;
-}
-
-static json_t *diags_list(const struct xlb_diags *d)
-{
-	json_t *list = json_array();
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return list;
-	xlb_diags_print(d, f);
-	fclose(f);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		json_array_append_new(list, json_string(line));
-	free(text);
-	return list;
 }
 
 /* Every VIP of after and of the live config: rows, moves, status. */
@@ -263,7 +247,7 @@ int diff_main(int argc, char **argv)
 		json_array_append_new(drift, json_string(line));
 	}
 	r = json_pack("{s:o, s:o, s:o}", "drift", drift, "vips", json_array(),
-		      "warnings", diags_list(&d));
+		      "warnings", xlb_diags_json(&d));
 	if (diff_vips(after, plan, json_object_get(r, "vips")))
 		goto out;
 	if (json_output)

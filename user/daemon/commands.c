@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "diags_json.h"
 #include "diff.h"
 #include "log.h"
 #include "packet.h"
@@ -84,22 +85,6 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
 }
 
-/* Slots each backend id holds in the VIP's live table. */
-static __u32 *live_slot_counts(struct xlbd *x, const struct xlb_cfg_vip *vip, __u32 *m)
-{
-	__u32 max_be = xlb_dp_max_backends(x->dp), *table, *counts, i;
-
-	counts = calloc(max_be, sizeof(*counts));
-	if (xlb_dp_get_table(x->dp, vip->id, &table, m))
-		*m = 0;
-	if (counts)
-		for (i = 0; i < *m; i++)
-			if (table[i] < max_be)
-				counts[table[i]]++;
-	free(table);
-	return counts;
-}
-
 static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		       const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p, json_t *j)
 {
@@ -173,7 +158,7 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	char addr[XLB_ADDR_STRLEN];
 	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
 	json_t *list = json_array();
-	__u32 m, *slots = live_slot_counts(x, vip, &m);
+	__u32 m, *slots = xlb_dp_slot_counts(x->dp, vip->id, &m);
 	size_t i;
 
 	for (i = 0; i < vip->nr_backends; i++)
@@ -232,37 +217,10 @@ static json_t *cmd_counters(struct xlbd *x, const struct ctl_request *req,
 /* Diagnostics as one message, for an error reply. */
 static void diags_text(const struct xlb_diags *d, char *buf, size_t len)
 {
-	size_t i, n = 0;
+	char *text = xlb_diags_text(d);
 
-	buf[0] = '\0';
-	for (i = 0; i < d->nr && n < len; i++) {
-		const struct xlb_diag *it = &d->items[i];
-
-		if (it->pos.line)
-			n += snprintf(buf + n, len - n, "%s%s:%d:%d: %s: %s", i ? "\n" : "",
-				      d->file, it->pos.line, it->pos.col,
-				      it->sev == XLB_SEV_ERROR ? "error" : "warning", it->msg);
-		else
-			n += snprintf(buf + n, len - n, "%s%s: %s", i ? "\n" : "",
-				      it->sev == XLB_SEV_ERROR ? "error" : "warning", it->msg);
-	}
-}
-
-static json_t *diags_json(const struct xlb_diags *d)
-{
-	json_t *list = json_array();
-	char one[512];
-	size_t i;
-
-	for (i = 0; i < d->nr; i++) {
-		struct xlb_diags single = *d;
-
-		single.items = &d->items[i];
-		single.nr = 1;
-		diags_text(&single, one, sizeof(one));
-		json_array_append_new(list, json_string(one));
-	}
-	return list;
+	snprintf(buf, len, "%s", text ? text : "");
+	free(text);
 }
 
 static json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
@@ -281,7 +239,7 @@ static json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 	} else {
 		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
 		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
-			      "vips", (int)x->effective->nr_vips, "warnings", diags_json(&d));
+			      "vips", (int)x->effective->nr_vips, "warnings", xlb_diags_json(&d));
 	}
 	xlb_diags_free(&d);
 	return r;

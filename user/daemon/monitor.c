@@ -32,33 +32,24 @@ static void vip_monitor_free(struct vip_monitor *vm)
 	free(vm->table_share);
 }
 
-/* Each backend's share of its VIP's live table: one pass over each table. */
+/* Each backend's share of its VIP's live table. */
 static void refresh_tables(struct xlbd *x)
 {
-	__u32 max_be = xlb_dp_max_backends(x->dp), *slots = calloc(max_be, sizeof(*slots));
 	size_t v, b;
 
-	for (v = 0; slots && v < x->mon.nr; v++) {
+	for (v = 0; v < x->mon.nr; v++) {
 		struct vip_monitor *vm = &x->mon.vips[v];
 		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
-		__u32 *table, m, i;
+		__u32 m, *slots = vip ? xlb_dp_slot_counts(x->dp, vip->id, &m) : NULL;
 
-		if (!vip || xlb_dp_get_table(x->dp, vip->id, &table, &m))
-			continue;
-		for (i = 0; i < m; i++)
-			if (table[i] < max_be)
-				slots[table[i]]++;
-		for (b = 0; b < vm->nr; b++) {
+		for (b = 0; slots && b < vm->nr; b++) {
 			struct xlb_cfg_backend *be = xlb_cfg_find_backend(vip, &vm->addrs[b]);
 
-			vm->table_share[b] = m && be && be->id < max_be ? (double)slots[be->id] / m : 0;
+			vm->table_share[b] = m && be && be->id < xlb_dp_max_backends(x->dp) ?
+					     (double)slots[be->id] / m : 0;
 		}
-		for (i = 0; i < m; i++)
-			if (table[i] < max_be)
-				slots[table[i]] = 0;
-		free(table);
+		free(slots);
 	}
-	free(slots);
 }
 
 void monitor_sync(struct xlbd *x)
