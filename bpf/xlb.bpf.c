@@ -61,6 +61,14 @@ struct {
 	__type(value, struct xlb_conn);
 } conns SEC(".maps");
 
+/* Flows whose backend is not the table's choice; see xlb_shared.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_DEFAULT_MOVED_FLOWS);
+	__type(key, struct xlb_flow);
+	__type(value, struct xlb_conn);
+} moved SEC(".maps");
+
 /*
  * Per-VIP Maglev tables. Slot 0 holds the table size M, slots 1..M the
  * backend ids. Userspace builds a new inner map and swaps it in with one
@@ -140,6 +148,8 @@ static __always_inline void count_reason(__u32 reason, __u64 bytes)
 			trace_out.lru = XLB_TRACE_LRU_MISS;
 		else if (reason == XLB_R_LRU_STALE)
 			trace_out.lru = XLB_TRACE_LRU_STALE;
+		else if (reason == XLB_R_MOVED_HIT)
+			trace_out.lru = XLB_TRACE_LRU_MOVED;
 		return;
 	}
 	c = bpf_map_lookup_elem(&reason_stats, &reason);
@@ -340,40 +350,63 @@ static __always_inline __u32 table_pick(__u32 vip_id, __u32 hash)
 }
 
 /*
+ * A flow's entry (LRU or moved table) while its backend may still take it:
+ * not gone, not down, and for UDP not idle past the timeout. Refreshes the
+ * time at most once a second: writes bounce cache lines between CPUs.
+ */
+static __always_inline struct xlb_backend *
+entry_backend(struct xlb_conn *conn, const struct pkt *p, __u32 vip_id, __u32 *be_id)
+{
+	struct xlb_backend *be;
+	__u32 id = conn->backend_id;
+	__u64 now = 0;
+
+	if (p->flow.proto == IPPROTO_UDP || conn->atime_ns) {
+		now = bpf_ktime_get_ns();
+		if (p->flow.proto == IPPROTO_UDP && now - conn->atime_ns > udp_idle_ns)
+			return NULL;
+	}
+	be = bpf_map_lookup_elem(&backends, &id);
+	if (!be || !backend_takes_flows(be, vip_id))
+		return NULL;
+	if (!trace_mode && now && now - conn->atime_ns > 1000000000ull)
+		conn->atime_ns = now;
+	*be_id = id;
+	return be;
+}
+
+/*
  * The backend for this flow: the LRU entry while its backend may still take
- * the flow, else the Maglev table. New entries are made only for real flows,
- * not for the ICMP errors that quote them.
+ * the flow, else the moved-flow table's (if the VIP has any), else the
+ * Maglev table. New entries are made only for real flows, not for the ICMP
+ * errors that quote them.
  */
 static __always_inline struct xlb_backend *
 pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 {
 	struct xlb_backend *be;
 	struct xlb_conn *conn, fresh = {};
-	__u64 now = 0;
 	__u32 hash;
 
+	*is_new = 0;
 	conn = bpf_map_lookup_elem(&conns, &p->flow);
 	if (conn) {
-		__u32 id = conn->backend_id;
-		int expired = 0;
-
-		if (p->flow.proto == IPPROTO_UDP) {
-			now = bpf_ktime_get_ns();
-			expired = now - conn->atime_ns > udp_idle_ns;
-		}
-		be = bpf_map_lookup_elem(&backends, &id);
-		if (be && !expired && backend_takes_flows(be, vip->id)) {
+		be = entry_backend(conn, p, vip->id, be_id);
+		if (be) {
 			count_reason(XLB_R_LRU_HIT, 0);
-			/* Refresh at most once a second: writes bounce cache lines. */
-			if (!trace_mode && now && now - conn->atime_ns > 1000000000ull)
-				conn->atime_ns = now;
-			*be_id = id;
-			*is_new = 0;
 			return be;
 		}
 		count_reason(XLB_R_LRU_STALE, 0);
 	} else {
 		count_reason(XLB_R_LRU_MISS, 0);
+	}
+	if (vip->flags & XLB_VIP_F_MOVED) {
+		conn = bpf_map_lookup_elem(&moved, &p->flow);
+		be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
+		if (be) {
+			count_reason(XLB_R_MOVED_HIT, 0);
+			return be;
+		}
 	}
 
 	hash = xlb_flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT,
@@ -386,7 +419,9 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 	*is_new = !p->is_icmp_err;
 	if (*is_new && !trace_mode) {
 		fresh.backend_id = *be_id;
-		fresh.atime_ns = now ? now : bpf_ktime_get_ns();
+		/* Only UDP entries age by time; TCP ones leave by LRU. */
+		if (p->flow.proto == IPPROTO_UDP)
+			fresh.atime_ns = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&conns, &p->flow, &fresh, BPF_ANY))
 			count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
 	}

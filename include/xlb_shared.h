@@ -16,6 +16,9 @@
 #define XLB_DEFAULT_MAX_VIPS		64
 #define XLB_DEFAULT_MAX_BACKENDS	4096
 #define XLB_DEFAULT_LRU_ENTRIES		(1u << 20)
+#define XLB_DEFAULT_MOVED_FLOWS		65536
+/* A held TCP flow not seen for this long (and gone from the LRU) is let go. */
+#define XLB_MOVED_IDLE_SEC		3600
 #define XLB_DEFAULT_TABLE_SIZE		65537
 #define XLB_MAX_TABLE_SIZE		16777213 /* largest prime < 2^24 */
 #define XLB_DEFAULT_UDP_IDLE_SEC	30
@@ -50,6 +53,7 @@ enum xlb_vip_flags {
 	XLB_VIP_F_HASH_NO_SPORT	= 1u << 1, /* leave the source port out of the hash */
 	XLB_VIP_F_ADDR_ENTRY	= 1u << 2, /* address entry (proto 0), not a service */
 	XLB_VIP_F_ECHO_REPLY	= 1u << 3, /* address entry: answer echo requests */
+	XLB_VIP_F_MOVED		= 1u << 4, /* some of its flows are held in the moved table */
 };
 
 struct xlb_vip {
@@ -89,6 +93,17 @@ struct xlb_conn {
 	__u64 atime_ns;		/* last use; UDP entries expire on it */
 };
 
+/*
+ * The moved-flow table ("moved") holds the flows whose backend is no longer
+ * the one the VIP's table picks: flows on a draining backend, and flows
+ * whose table slot moved to another backend. Only xlbd writes it, when it
+ * swaps a table in; the data path reads it after an LRU miss, and only for
+ * VIPs flagged XLB_VIP_F_MOVED. So a flood of new flows, which churns the
+ * LRU, cannot push these flows out: every other flow's backend is the
+ * table's choice, and losing its LRU entry costs nothing. Key struct
+ * xlb_flow, value struct xlb_conn.
+ */
+
 /* Runtime settings, one entry in the config array map. */
 struct xlb_config {
 	__u8 nexthop_mac[6];	/* encapsulation: outer destination MAC */
@@ -126,6 +141,7 @@ enum xlb_reason {
 	XLB_R_LRU_MISS,
 	XLB_R_LRU_STALE,	/* hit on a down/removed backend or expired UDP */
 	XLB_R_LRU_UPDATE_FAIL,
+	XLB_R_MOVED_HIT,	/* LRU miss, found in the moved-flow table */
 	XLB_R_MAX,
 	/* The counters map's size: room for reasons to come, so it keeps its shape. */
 	XLB_R_SLOTS = 32,
@@ -158,6 +174,7 @@ enum xlb_trace_lru {
 	XLB_TRACE_LRU_HIT,
 	XLB_TRACE_LRU_MISS,
 	XLB_TRACE_LRU_STALE,	/* entry found, backend no longer takes it */
+	XLB_TRACE_LRU_MOVED,	/* not in the LRU, held in the moved-flow table */
 };
 
 struct xlb_trace {

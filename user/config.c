@@ -871,13 +871,19 @@ static void maps_lru(struct walker *w, yaml_node_t *v, void *obj)
 	parse_number(w, v, "maps lru_entries", 1024, 1 << 28, &((struct xlb_cfg *)obj)->lru_entries);
 }
 
+static void maps_moved(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_number(w, v, "maps moved_flows", 1024, 1 << 24, &((struct xlb_cfg *)obj)->moved_flows);
+}
+
 static const struct field map_fields[] = {
 	{ "vips", maps_vips }, { "backends", maps_backends }, { "lru_entries", maps_lru },
+	{ "moved_flows", maps_moved },
 };
 
 static void top_maps(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "maps", map_fields, 3, obj);
+	walk_mapping(w, v, "maps", map_fields, sizeof(map_fields) / sizeof(map_fields[0]), obj);
 }
 
 static void top_udp_idle(struct walker *w, yaml_node_t *v, void *obj)
@@ -1495,6 +1501,7 @@ static void cfg_defaults(struct xlb_cfg *cfg)
 	cfg->max_vips = XLB_DEFAULT_MAX_VIPS;
 	cfg->max_backends = XLB_DEFAULT_MAX_BACKENDS;
 	cfg->lru_entries = XLB_DEFAULT_LRU_ENTRIES;
+	cfg->moved_flows = XLB_DEFAULT_MOVED_FLOWS;
 	cfg->udp_idle_ms = XLB_DEFAULT_UDP_IDLE_SEC * 1000;
 	xlb_addr_parse("127.0.0.1", &cfg->metrics_address);
 	cfg->metrics_port = 9742;

@@ -23,22 +23,25 @@ struct xlb_dp {
 	__u32 udp_idle_ms;
 	int link_fd;		/* XDP link; -1 when not attached here */
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
-	int reason_stats_fd, vip_stats_fd, backend_stats_fd;
-	__u32 max_vips, max_backends, hash_seed;
+	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd;
+	__u32 max_vips, max_backends, hash_seed, moved_capacity;
+	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
 };
 
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
-	"reason_stats", "vip_stats", "backend_stats",
+	"reason_stats", "vip_stats", "backend_stats", "moved",
 };
+
+#define XLB_DP_NR_MAPS	(sizeof(map_names) / sizeof(map_names[0]))
 
 static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 {
 	int *slots[] = {
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
-		&dp->backend_stats_fd,
+		&dp->backend_stats_fd, &dp->moved_fd,
 	};
 
 	return slots[i];
@@ -51,7 +54,7 @@ static struct xlb_dp *dp_alloc(void)
 
 	if (!dp)
 		return NULL;
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+	for (i = 0; i < XLB_DP_NR_MAPS; i++)
 		*map_fd_slot(dp, i) = -1;
 	dp->link_fd = -1;
 	dp->nr_cpus = libbpf_num_possible_cpus();
@@ -69,11 +72,20 @@ static __u32 or_default(__u32 v, __u32 def)
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name);
 
+static __u32 map_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 /*
  * The per-reason counters are the one map whose shape a new build may
  * change (a reason added). Such a pinned map is not reused: its counters
  * start again in a fresh map, pinned in its place after load. Flows and
- * tables are always reused.
+ * tables are always reused; a moved-flow table missing from pins of an
+ * older build is made afresh (it is empty until the next table change).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
@@ -90,17 +102,26 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 	return true;
 }
 
-static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool *repin)
+static bool made_afresh_if_missing(const char *name)
+{
+	return !strcmp(name, "moved");
+}
+
+static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_DP_NR_MAPS])
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
 	size_t i;
 	int fd, err;
 
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
 		map = bpf_object__find_map_by_name(skel->obj, map_names[i]);
 		err = map ? pin_path(path, sizeof(path), dir, map_names[i]) : -ENOENT;
 		fd = err ? err : bpf_obj_get(path);
+		if (fd < 0 && !err && errno == ENOENT && made_afresh_if_missing(map_names[i])) {
+			repin[i] = true;
+			continue;
+		}
 		if (fd < 0) {
 			err = err ? err : -errno;
 			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(-err));
@@ -108,7 +129,7 @@ static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool *repin)
 		}
 		if (counters_reshaped(map, fd, path)) {
 			close(fd);
-			*repin = true;
+			repin[i] = true;
 			continue;
 		}
 		err = bpf_map__reuse_fd(map, fd);
@@ -127,7 +148,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	struct xlb_dp *dp = dp_alloc();
 	struct xlb *skel;
 	struct xlb_config cfg = { .mtu = XLB_DEFAULT_MTU };
-	bool repin = false;
+	bool repin[XLB_DP_NR_MAPS] = {};
 	int err;
 	size_t i;
 
@@ -136,6 +157,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	o.max_vips = or_default(o.max_vips, XLB_DEFAULT_MAX_VIPS);
 	o.max_backends = or_default(o.max_backends, XLB_DEFAULT_MAX_BACKENDS);
 	o.lru_entries = or_default(o.lru_entries, XLB_DEFAULT_LRU_ENTRIES);
+	o.moved_flows = or_default(o.moved_flows, XLB_DEFAULT_MOVED_FLOWS);
 	o.udp_idle_ms = or_default(o.udp_idle_ms, XLB_DEFAULT_UDP_IDLE_SEC * 1000);
 	o.hash_seed = or_default(o.hash_seed, XLB_HASH_SEED_DEFAULT);
 
@@ -154,8 +176,9 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.backends, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
+	bpf_map__set_max_entries(skel->maps.moved, o.moved_flows);
 	if (o.reuse_dir) {
-		err = reuse_pinned_maps(skel, o.reuse_dir, &repin);
+		err = reuse_pinned_maps(skel, o.reuse_dir, repin);
 		if (err) {
 			xlb__destroy(skel);
 			free(dp);
@@ -185,18 +208,21 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.vips, skel->maps.backends, skel->maps.conns,
 			skel->maps.maglev_tables, skel->maps.config,
 			skel->maps.reason_stats, skel->maps.vip_stats,
-			skel->maps.backend_stats,
+			skel->maps.backend_stats, skel->maps.moved,
 		};
 		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
 	}
-	/* A counters map made afresh takes the old one's place under the pins. */
-	if (repin) {
+	/* A map made afresh takes the old one's place (if any) under the pins. */
+	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
 		char path[PATH_MAX];
 
-		err = pin_path(path, sizeof(path), o.reuse_dir, "reason_stats");
-		if (!err && (unlink(path) || bpf_obj_pin(dp->reason_stats_fd, path)))
-			pr_warn("Couldn't pin the new counters map '%s': %s\n", path, strerror(errno));
+		if (!repin[i])
+			continue;
+		err = pin_path(path, sizeof(path), o.reuse_dir, map_names[i]);
+		if (!err && ((unlink(path) && errno != ENOENT) ||
+			     bpf_obj_pin(*map_fd_slot(dp, i), path)))
+			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
 	}
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_config(dp, &cfg);
@@ -215,6 +241,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
 			dp->max_backends = info.max_entries;
 	}
+	dp->moved_capacity = map_capacity(dp->moved_fd);
 	*out = dp;
 	return 0;
 }
@@ -237,7 +264,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 
 	if (!dp)
 		return -ENOMEM;
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
 		err = pin_path(path, sizeof(path), dir, map_names[i]);
 		fd = err ? err : bpf_obj_get(path);
 		if (fd < 0) {
@@ -258,6 +285,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 	if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
 		dp->max_backends = info.max_entries;
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
+	dp->moved_capacity = map_capacity(dp->moved_fd);
 	*out = dp;
 	return 0;
 }
@@ -274,7 +302,7 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
 	} else {
-		for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+		for (i = 0; i < XLB_DP_NR_MAPS; i++)
 			if (*map_fd_slot(dp, i) >= 0)
 				close(*map_fd_slot(dp, i));
 	}
@@ -355,7 +383,7 @@ int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 		return err;
 	}
 	/* The named maps only: a program's read-only data is its own. */
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+	for (size_t i = 0; i < XLB_DP_NR_MAPS; i++) {
 		err = pin_path(path, sizeof(path), dir, map_names[i]);
 		if (!err && bpf_obj_pin(*map_fd_slot(dp, i), path) && errno != EEXIST)
 			err = -errno;
@@ -417,7 +445,7 @@ int xlb_dp_unpin(const char *dir, bool keep_dir)
 	/* Unpinning the link detaches the program once no one holds it. */
 	if (!pin_path(path, sizeof(path), dir, "link"))
 		unlink(path);
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+	for (i = 0; i < XLB_DP_NR_MAPS; i++)
 		if (!pin_path(path, sizeof(path), dir, map_names[i]))
 			unlink(path);
 	if (keep_dir)
@@ -618,7 +646,7 @@ static int load_trace_instance(struct xlb_dp *dp)
 	t->rodata->trace_mode = 1;
 	t->rodata->hash_seed = dp->hash_seed;
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]) && !err; i++) {
+	for (i = 0; i < XLB_DP_NR_MAPS && !err; i++) {
 		map = bpf_object__find_map_by_name(t->obj, map_names[i]);
 		err = map ? bpf_map__reuse_fd(map, *map_fd_slot(dp, i)) : -ENOENT;
 	}
@@ -657,6 +685,90 @@ int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace
 	return 0;
 }
 
+int xlb_dp_hold_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c)
+{
+	if (!bpf_map_update_elem(dp->moved_fd, f, c, BPF_NOEXIST)) {
+		dp->moved.held++;
+		return 0;
+	}
+	if (errno == E2BIG || errno == ENOSPC) {
+		dp->moved.refused++;
+		return -E2BIG;
+	}
+	return -errno;
+}
+
+int xlb_dp_refresh_held(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c)
+{
+	return bpf_map_update_elem(dp->moved_fd, f, c, BPF_EXIST) ? -errno : 0;
+}
+
+int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f)
+{
+	if (bpf_map_delete_elem(dp->moved_fd, f))
+		return errno == ENOENT ? 0 : -errno;
+	if (dp->moved.held)
+		dp->moved.held--;
+	return 0;
+}
+
+bool xlb_dp_flow_in_lru(struct xlb_dp *dp, const struct xlb_flow *f)
+{
+	struct xlb_conn c;
+
+	/* A syscall lookup does not mark the entry used: LRU order is kept. */
+	return !bpf_map_lookup_elem(dp->conns_fd, f, &c);
+}
+
+void xlb_dp_moved_stats(struct xlb_dp *dp, struct xlb_dp_moved_stats *out)
+{
+	*out = dp->moved;
+	out->capacity = dp->moved_capacity;
+}
+
+void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held)
+{
+	dp->moved.held = held;
+}
+
+#define WALK_BATCH	4096
+
+int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *arg)
+{
+	int fd = moved ? dp->moved_fd : dp->conns_fd;
+	struct xlb_flow *keys;
+	struct xlb_conn *vals;
+	__u8 token[sizeof(struct xlb_flow)];
+	bool first = true, done = false;
+	int err = 0;
+
+	keys = calloc(WALK_BATCH, sizeof(*keys));
+	vals = calloc(WALK_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	while (!done && !err) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 n = WALK_BATCH, i;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : token, token, keys, vals, &n, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			done = true;
+		}
+		first = false;
+		for (i = 0; i < n && !err; i++)
+			err = fn(&keys[i], &vals[i], arg);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
 	struct xlb_flow key, next;
@@ -668,7 +780,8 @@ int xlb_dp_flush_flows(struct xlb_dp *dp)
 		if (bpf_map_delete_elem(dp->conns_fd, &key))
 			return -errno;
 	}
-	return err == -1 && errno == ENOENT ? 0 : -errno;
+	/* libbpf returns -1 or -errno, depending on its mode; errno is set either way. */
+	return errno == ENOENT ? 0 : -errno;
 }
 
 /* Per-CPU values of u64 fields, summed field by field into out. */
@@ -730,6 +843,7 @@ const char *xlb_reason_name(__u32 reason)
 		[XLB_R_LRU_MISS] = "lru_miss",
 		[XLB_R_LRU_STALE] = "lru_stale",
 		[XLB_R_LRU_UPDATE_FAIL] = "lru_update_failed",
+		[XLB_R_MOVED_HIT] = "moved_hit",
 	};
 
 	return reason < XLB_R_MAX && names[reason] ? names[reason] : "unknown";

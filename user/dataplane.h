@@ -17,6 +17,7 @@ struct xlb_dp_opts {
 	__u32 max_vips;		/* 0: XLB_DEFAULT_MAX_VIPS */
 	__u32 max_backends;
 	__u32 lru_entries;
+	__u32 moved_flows;	/* moved-flow table; 0: XLB_DEFAULT_MOVED_FLOWS */
 	__u32 udp_idle_ms;	/* 0: XLB_DEFAULT_UDP_IDLE_SEC */
 	__u32 hash_seed;	/* 0: XLB_HASH_SEED_DEFAULT */
 	/*
@@ -79,6 +80,33 @@ __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m);
  */
 int xlb_dp_trace(struct xlb_dp *dp, const void *pkt, __u32 len, struct xlb_trace *tr,
 		 __u32 *verdict, void *out, __u32 *out_len);
+
+/*
+ * The moved-flow table (see xlb_shared.h). hold adds an entry if the flow
+ * has none (-E2BIG when the table is full, counted in refused); release
+ * removes it. held counts the entries as this process knows them; a full
+ * walk sets it exactly with xlb_dp_moved_count.
+ */
+struct xlb_dp_moved_stats {
+	__u32 held;
+	__u32 capacity;
+	__u64 refused;		/* flows that found the table full */
+};
+
+int xlb_dp_hold_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
+int xlb_dp_refresh_held(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
+int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f);
+bool xlb_dp_flow_in_lru(struct xlb_dp *dp, const struct xlb_flow *f);
+void xlb_dp_moved_stats(struct xlb_dp *dp, struct xlb_dp_moved_stats *out);
+void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held);
+
+/*
+ * Calls fn for every entry of the connection table (moved false) or the
+ * moved-flow table, in batches; stops at fn's first non-zero return. fn
+ * must not delete from the map being walked.
+ */
+typedef int (*xlb_dp_flow_fn)(const struct xlb_flow *f, const struct xlb_conn *c, void *arg);
+int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *arg);
 
 /* Forgets every flow in the connection table (benchmarks, --reset). */
 int xlb_dp_flush_flows(struct xlb_dp *dp);

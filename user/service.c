@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "log.h"
 #include "maglev.h"
+#include "moved.h"
 #include "service.h"
 
 __u8 xlb_backend_effective_state(const struct xlb_backend_spec *be)
@@ -67,9 +68,10 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 			 (vip->echo_reply ? XLB_VIP_F_ECHO_REPLY : 0),
 	};
 	struct xlb_vip v = { .id = vip->id, .flags = vip->flags };
+	struct xlb_moved_result moved;
 	char buf[XLB_ADDR_STRLEN];
+	__u32 *table, *old = NULL, old_m = 0;
 	const char *why;
-	__u32 *table;
 	int err;
 
 	err = maglev_check_size(vip->table_size, vip->nr_backends, &why);
@@ -85,12 +87,25 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	err = xlb_service_build_table(vip, table);
 	if (!err)
 		err = apply_backends(dp, vip);
+	/* Flows the new table takes elsewhere are held before it goes live. */
+	if (!err && xlb_dp_get_table(dp, vip->id, &old, &old_m))
+		old = NULL;
+	if (!err)
+		err = xlb_moved_on_table_change(dp, vip, old, old_m, table, vip->table_size,
+						&moved);
+	if (!err && (moved.held || moved.released))
+		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table entries looked at)\n",
+			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held, moved.released,
+			moved.vip_held, moved.walked);
+	if (!err && moved.vip_held)
+		v.flags |= XLB_VIP_F_MOVED;
 	if (!err)
 		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
 	if (!err)
 		err = xlb_dp_set_vip(dp, &vip->key, &v);
 	if (!err)
 		err = xlb_dp_set_vip(dp, &addr_key, &addr_entry);
+	free(old);
 	free(table);
 	return err;
 }

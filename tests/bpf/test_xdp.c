@@ -597,6 +597,44 @@ static void test_drain_keeps_flows_takes_no_new(struct fixture *f)
 	}
 }
 
+/*
+ * A flow on a draining backend survives the loss of its LRU entry (a flood
+ * evicts it): the drain held it in the moved-flow table. Putting the
+ * backend back lets it go, and the table sends the flow home.
+ */
+static void test_drained_flow_survives_lru_loss(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP;
+	__u32 victim = f->vips[vip].backends[2].id;
+	int c = client_for_backend(f, vip, victim);
+	struct pkt_spec s = to_vip(vip, c, 47000);
+	struct pkt_spec other = to_vip(vip, c, 47001);
+	struct xlb_dp_moved_stats st;
+	__u64 hits;
+	struct run r;
+
+	if (!ASSERT_TRUE(c >= 0, "found a flow on the victim"))
+		return;
+	ASSERT_EQ(backend_id_for(f, vip, &s, &r), victim, "flow lands on victim");
+	set_state(f, vip, 2, XLB_BE_UP, 0); /* weight 0: draining */
+	xlb_dp_moved_stats(f->dp, &st);
+	ASSERT_TRUE(st.held >= 1, "the drain held the flow");
+	ASSERT_EQ(xlb_dp_flush_flows(f->dp), 0, "LRU emptied, as a flood would");
+	hits = reason_count(f, XLB_R_MOVED_HIT);
+	ASSERT_EQ(backend_id_for(f, vip, &s, &r), victim, "held flow still reaches its backend");
+	ASSERT_EQ(reason_count(f, XLB_R_MOVED_HIT) - hits, 1, "moved-flow hit counted");
+	ASSERT_TRUE(backend_id_for(f, vip, &other, &r) != victim,
+		    "a flow never seen is not held: table's choice");
+
+	set_state(f, vip, 2, XLB_BE_UP, 1);
+	xlb_dp_moved_stats(f->dp, &st);
+	ASSERT_EQ(st.held, 0, "back in the table: nothing held");
+	ASSERT_EQ(xlb_dp_flush_flows(f->dp), 0, "LRU emptied again");
+	hits = reason_count(f, XLB_R_MOVED_HIT);
+	ASSERT_EQ(backend_id_for(f, vip, &s, &r), victim, "the table sends the flow home");
+	ASSERT_EQ(reason_count(f, XLB_R_MOVED_HIT) - hits, 0, "without the moved-flow table");
+}
+
 static void test_down_loses_flows(struct fixture *f)
 {
 	const int vip = V4_UDP_ENCAP;
@@ -1568,6 +1606,7 @@ static const struct test all_tests[] = {
 	TEST(test_not_for_a_vip_passes_untouched),
 	TEST(test_sticky_when_table_changes),
 	TEST(test_drain_keeps_flows_takes_no_new),
+	TEST(test_drained_flow_survives_lru_loss),
 	TEST(test_down_loses_flows),
 	TEST(test_udp_entries_expire),
 	TEST(test_icmp_errors_follow_their_flow),

@@ -559,7 +559,7 @@ static const char *vip_name_by_id(struct xlbd *x, __u32 id)
 	return "?";
 }
 
-static const char *const lru_names[] = { "none", "hit", "miss", "stale" };
+static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved" };
 static const char *const verdict_names[] = { "aborted", "drop", "pass", "tx", "redirect" };
 
 static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_addr,
@@ -575,6 +575,9 @@ static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_a
 	}
 	if (tr->lru == XLB_TRACE_LRU_HIT)
 		snprintf(buf, len, "VIP %s: the flow is in the connection table: backend %s (%s)",
+			 vip, be_addr, xlb_reason_name(tr->reason));
+	else if (tr->lru == XLB_TRACE_LRU_MOVED)
+		snprintf(buf, len, "VIP %s: the flow is held in the moved-flow table (its backend is no longer the table's choice): backend %s (%s)",
 			 vip, be_addr, xlb_reason_name(tr->reason));
 	else if (tr->reason == XLB_R_DROP_NO_BACKEND)
 		snprintf(buf, len, "VIP %s: no backend takes new flows: dropped (%s)", vip,
@@ -626,7 +629,7 @@ static json_t *cmd_trace(struct xlbd *x, const struct ctl_request *req,
 	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:i, s:i, s:i, s:s, s:s}",
 			 "verdict", verdict < 5 ? verdict_names[verdict] : "?",
 			 "reason", xlb_reason_name(tr.reason),
-			 "lru", tr.lru < 4 ? lru_names[tr.lru] : "?",
+			 "lru", tr.lru < sizeof(lru_names) / sizeof(lru_names[0]) ? lru_names[tr.lru] : "?",
 			 "vip", tr.vip_found ? vip_name_by_id(x, tr.vip_id) : NULL,
 			 "hash", hash,
 			 "slot", (int)tr.slot, "table_size", (int)tr.table_size,

@@ -215,6 +215,21 @@ static void reason_metrics(struct xlbd *x, FILE *f)
 				(unsigned long long)c.bytes);
 }
 
+static void moved_metrics(struct xlbd *x, FILE *f)
+{
+	struct xlb_dp_moved_stats st;
+
+	xlb_dp_moved_stats(x->dp, &st);
+	family(f, "xlb_moved_flows", "gauge",
+	       "Flows held apart from the connection table because their backend is no longer the table's choice (draining, or their slot moved); a flood cannot evict them.");
+	fprintf(f, "xlb_moved_flows %u\n", st.held);
+	family(f, "xlb_moved_flows_capacity", "gauge", "Entries the moved-flow table has room for.");
+	fprintf(f, "xlb_moved_flows_capacity %u\n", st.capacity);
+	family(f, "xlb_moved_flows_refused_total", "counter",
+	       "Flows that should have been held but found the moved-flow table full.");
+	fprintf(f, "xlb_moved_flows_refused_total %llu\n", (unsigned long long)st.refused);
+}
+
 static char *render(struct xlbd *x, size_t *len)
 {
 	char *buf = NULL;
@@ -244,6 +259,7 @@ static char *render(struct xlbd *x, size_t *len)
 	family(f, "xlb_probes_unknown_total", "counter",
 	       "Probes xlbd could not run (its own problem, not the backends').");
 	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)x->pr.unknown);
+	moved_metrics(x, f);
 	reason_metrics(x, f);
 	vip_metrics(x, f);
 	backend_metrics(x, f);

@@ -9,9 +9,11 @@
 #include "health.h"
 #include "log.h"
 #include "monitor.h"
+#include "moved.h"
 #include "xlbd.h"
 
 #define TABLE_REFRESH_TICKS	10
+#define MOVED_SWEEP_TICKS	10
 #define HOOK_TIMEOUT_MS		30000
 #define TICK_MS			1000
 
@@ -243,6 +245,17 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 				   ev[b] == XLB_SKEW_RAISED);
 }
 
+/* Idle and orphaned held flows go; VIP flags follow what is held. */
+static void sweep_moved(struct xlbd *x)
+{
+	int n = xlb_moved_sweep(x->dp, (__u64)x->base->udp_idle_ms * 1000000ull);
+
+	if (n < 0)
+		pr_warn("Couldn't sweep the moved-flow table: %s\n", strerror(-n));
+	else if (n > 0)
+		pr_info("Moved-flow table: let go of %d flows (idle, or their backend is gone)\n", n);
+}
+
 static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct xlbd *x = userdata;
@@ -260,6 +273,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 		return 0;
 	if (x->health_retry)
 		health_retry(x);
+	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
+		sweep_moved(x);
 	if (++mon->ticks % TABLE_REFRESH_TICKS == 0 || mon->refresh_pending) {
 		refresh_tables(x);
 		mon->refresh_pending = false;

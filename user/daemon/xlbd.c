@@ -230,6 +230,8 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 		run->max_backends, cfg->max_backends);
 	RESTART(run->lru_entries != cfg->lru_entries, reset, "maps lru_entries %u -> %u",
 		run->lru_entries, cfg->lru_entries);
+	RESTART(run->moved_flows != cfg->moved_flows, reset, "maps moved_flows %u -> %u",
+		run->moved_flows, cfg->moved_flows);
 	RESTART(run->metrics_port != cfg->metrics_port ||
 		xlb_addr_cmp(&run->metrics_address, &cfg->metrics_address), keep,
 		"metrics %s port %u -> %s port %u", xlb_addr_str(&run->metrics_address, a, sizeof(a)),
@@ -316,6 +318,7 @@ static int start_data_path(struct xlbd *x)
 		.max_vips = x->base->max_vips,
 		.max_backends = x->base->max_backends,
 		.lru_entries = x->base->lru_entries,
+		.moved_flows = x->base->moved_flows,
 		.udp_idle_ms = x->base->udp_idle_ms,
 	};
 	int err;
