@@ -37,7 +37,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS	:= xlb xlb_decap xdp_pass bench_swap
+BPF_PROGS	:= xlb xlb_decap xdp_pass bench_swap bench_gen bench_sink
 BPF_OBJS	:= $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS		:= $(BUILD)/xlb.skel.h $(BUILD)/xlb_decap.skel.h
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
@@ -55,7 +55,7 @@ DEPS_STAMP	:= $(BUILD)/.deps
 
 .PHONY: all deps test demo bench fuzz install clean
 all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/xlb-loadgen \
-     $(BUILD)/maglev_bench $(BUILD)/xdp_bench
+     $(BUILD)/maglev_bench $(BUILD)/xdp_bench $(BUILD)/xdp-gen
 
 deps: | $(BUILD)
 	$(Q)bash tools/deps.sh
@@ -131,6 +131,10 @@ $(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/libxlb.a
 $(BUILD)/xlb-loadgen: tools/loadgen.c user/ctl/ipc.c $(BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/ctl -o $@ $^ $(LDLIBS)
+
+$(BUILD)/xdp-gen: tools/bench/xdp_gen.c $(BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%_bench: tools/bench/%_bench.c $(BUILD)/libxlb.a
 	$(call msg,LINK,$@)

@@ -50,13 +50,16 @@ struct {
 } backends SEC(".maps");
 
 /*
- * One LRU list per CPU (no lock shared between CPUs on the hot path) over a
- * single hash, so a flow that moves to another CPU is still found.
+ * One hash with the common LRU (per-CPU free lists, one shared list for
+ * rotation). The per-CPU LRU (BPF_F_NO_COMMON_LRU) was dearer on new flows
+ * on this 2-core VM, most of all once deletions had scattered its free
+ * nodes (BENCHMARKS.md: aged table); its gain, no shared lock when the
+ * lists rotate, matters on hosts with many cores and was not measurable
+ * here. A flow that moves CPU is found either way.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XLB_DEFAULT_LRU_ENTRIES);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct xlb_flow);
 	__type(value, struct xlb_conn);
 } conns SEC(".maps");
@@ -132,6 +135,8 @@ struct pkt {
 	__u8 df;
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
 	__u8 has_addrs;		/* the IP addresses were read */
+	__u8 syn;		/* TCP SYN without ACK: a connection's first packet */
+	__u32 outer_hash;	/* xlb_flow_hash with the source port; 0: not yet known */
 	struct xlb_flow flow;	/* as the VIP sees it */
 };
 
@@ -286,6 +291,7 @@ static __always_inline int parse_ports(void *data, void *data_end, struct pkt *p
 			return PARSE_TRUNCATED_L4;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
+		p->syn = th->syn && !th->ack;
 	} else {
 		struct udphdr *uh = data + off;
 
@@ -375,25 +381,66 @@ entry_backend(struct xlb_conn *conn, const struct pkt *p, __u32 vip_id, __u32 *b
 	return be;
 }
 
+/* A new flow's backend from the VIP's Maglev table; NULL when none is up. */
+static __always_inline struct xlb_backend *
+table_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
+{
+	struct xlb_backend *be;
+	__u32 hash;
+
+	hash = xlb_flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT, hash_seed);
+	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
+		p->outer_hash = hash;
+	*be_id = table_pick(vip->id, hash);
+	be = bpf_map_lookup_elem(&backends, be_id);
+	if (!be || be->vip_id != vip->id || be->state != XLB_BE_UP)
+		return NULL;
+	return be;
+}
+
+static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
+{
+	struct xlb_conn fresh = { .backend_id = be_id, .outer_hash = p->outer_hash };
+
+	/* Only UDP entries age by time; TCP ones leave by LRU order. */
+	if (p->flow.proto == IPPROTO_UDP)
+		fresh.atime_ns = bpf_ktime_get_ns();
+	return bpf_map_update_elem(&conns, &p->flow, &fresh, flags);
+}
+
 /*
  * The backend for this flow: the LRU entry while its backend may still take
  * the flow, else the moved-flow table's (if the VIP has any), else the
  * Maglev table. New entries are made only for real flows, not for the ICMP
  * errors that quote them.
+ *
+ * A SYN is almost always a new flow: it is inserted without a lookup first
+ * (one bucket walk, not two). BPF_NOEXIST keeps an existing entry (a
+ * retransmitted SYN, a spoofed one); such a SYN then takes the usual path.
+ * Not while the VIP holds moved flows: those are looked up first.
  */
 static __always_inline struct xlb_backend *
 pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 {
 	struct xlb_backend *be;
-	struct xlb_conn *conn, fresh = {};
-	__u32 hash;
+	struct xlb_conn *conn;
 
 	*is_new = 0;
+	if (p->syn && !trace_mode && !p->is_icmp_err && !(vip->flags & XLB_VIP_F_MOVED)) {
+		be = table_backend(p, vip, be_id);
+		if (be && !remember(p, *be_id, BPF_NOEXIST)) {
+			count_reason(XLB_R_LRU_MISS, 0);
+			*is_new = 1;
+			return be;
+		}
+	}
+
 	conn = bpf_map_lookup_elem(&conns, &p->flow);
 	if (conn) {
 		be = entry_backend(conn, p, vip->id, be_id);
 		if (be) {
 			count_reason(XLB_R_LRU_HIT, 0);
+			p->outer_hash = conn->outer_hash;
 			return be;
 		}
 		count_reason(XLB_R_LRU_STALE, 0);
@@ -405,26 +452,17 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 		be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
 		if (be) {
 			count_reason(XLB_R_MOVED_HIT, 0);
+			p->outer_hash = conn->outer_hash;
 			return be;
 		}
 	}
 
-	hash = xlb_flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT,
-			     hash_seed);
-	*be_id = table_pick(vip->id, hash);
-	be = bpf_map_lookup_elem(&backends, be_id);
-	if (!be || be->vip_id != vip->id || be->state != XLB_BE_UP)
+	be = table_backend(p, vip, be_id);
+	if (!be)
 		return NULL;
-
 	*is_new = !p->is_icmp_err;
-	if (*is_new && !trace_mode) {
-		fresh.backend_id = *be_id;
-		/* Only UDP entries age by time; TCP ones leave by LRU. */
-		if (p->flow.proto == IPPROTO_UDP)
-			fresh.atime_ns = bpf_ktime_get_ns();
-		if (bpf_map_update_elem(&conns, &p->flow, &fresh, BPF_ANY))
-			count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
-	}
+	if (*is_new && !trace_mode && remember(p, *be_id, BPF_ANY))
+		count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
 	return be;
 }
 

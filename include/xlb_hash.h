@@ -13,12 +13,19 @@
 
 #define XLB_HASH_SEED_DEFAULT	0x5eed1e55u
 
-static inline __u32 xlb_rotl32(__u32 x, int r)
+/* In the XDP program, inline: a BPF-to-BPF call costs more than the hash. */
+#ifdef __bpf__
+#define XLB_HASH_INLINE	static inline __attribute__((always_inline))
+#else
+#define XLB_HASH_INLINE	static inline
+#endif
+
+XLB_HASH_INLINE __u32 xlb_rotl32(__u32 x, int r)
 {
 	return (x << r) | (x >> (32 - r));
 }
 
-static inline __u32 xlb_mix_word(__u32 h, __u32 k)
+XLB_HASH_INLINE __u32 xlb_mix_word(__u32 h, __u32 k)
 {
 	k *= 0xcc9e2d51u;
 	k = xlb_rotl32(k, 15);
@@ -28,7 +35,7 @@ static inline __u32 xlb_mix_word(__u32 h, __u32 k)
 	return h * 5 + 0xe6546b64u;
 }
 
-static inline __u32 xlb_hash_final(__u32 h, __u32 len_bytes)
+XLB_HASH_INLINE __u32 xlb_hash_final(__u32 h, __u32 len_bytes)
 {
 	h ^= len_bytes;
 	h ^= h >> 16;
@@ -39,7 +46,7 @@ static inline __u32 xlb_hash_final(__u32 h, __u32 len_bytes)
 	return h;
 }
 
-static inline __u32 xlb_hash_addr(const union xlb_addr *a, __u32 h)
+XLB_HASH_INLINE __u32 xlb_hash_addr(const union xlb_addr *a, __u32 h)
 {
 	h = xlb_mix_word(h, a->w[0]);
 	h = xlb_mix_word(h, a->w[1]);
@@ -52,7 +59,7 @@ static inline __u32 xlb_hash_addr(const union xlb_addr *a, __u32 h)
  * stored, so the result is the same on hosts of either endianness only if
  * they agree on byte order; all supported targets are little endian.
  */
-static inline __u32 xlb_flow_hash(const struct xlb_flow *f, int no_sport,
+XLB_HASH_INLINE __u32 xlb_flow_hash(const struct xlb_flow *f, int no_sport,
 				  __u32 seed)
 {
 	__u32 h = seed;

@@ -89,8 +89,8 @@ struct xlb_flow {
 
 struct xlb_conn {
 	__u32 backend_id;
-	__u32 pad;
-	__u64 atime_ns;		/* last use; UDP entries expire on it */
+	__u32 outer_hash;	/* flow hash with the source port: the tunnel's source; 0 unknown */
+	__u64 atime_ns;		/* last use; UDP entries (and held flows) expire on it */
 };
 
 /*

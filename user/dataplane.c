@@ -107,7 +107,50 @@ static bool made_afresh_if_missing(const char *name)
 	return !strcmp(name, "moved");
 }
 
-static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_DP_NR_MAPS])
+/*
+ * A flow table pinned by a build whose table has other flags (an older
+ * build's per-CPU LRU): its flows are copied into this build's table after
+ * load, so an upgrade loses none of them.
+ */
+static bool flows_reshaped(struct bpf_map *map, int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (strcmp(bpf_map__name(map), "conns") || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	return info.map_flags != bpf_map__map_flags(map) ||
+	       info.key_size != bpf_map__key_size(map) ||
+	       info.value_size != bpf_map__value_size(map);
+}
+
+static int copy_flows(int from, int to)
+{
+	struct xlb_flow key, next;
+	struct xlb_conn val;
+	__u32 copied = 0, failed = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(from, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(from, &key, &val))
+			continue;
+		if (bpf_map_update_elem(to, &key, &val, BPF_ANY))
+			failed++;
+		else
+			copied++;
+	}
+	pr_info("Flow table of an earlier build: %u flows copied into this build's table\n",
+		copied);
+	if (failed)
+		pr_warn("Couldn't copy %u flows into the new flow table: they are picked again\n",
+			failed);
+	return 0;
+}
+
+static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_DP_NR_MAPS],
+			     int *old_flows)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -132,6 +175,11 @@ static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_D
 			repin[i] = true;
 			continue;
 		}
+		if (flows_reshaped(map, fd)) {
+			*old_flows = fd;
+			repin[i] = true;
+			continue;
+		}
 		err = bpf_map__reuse_fd(map, fd);
 		close(fd);
 		if (err) {
@@ -149,6 +197,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	struct xlb *skel;
 	struct xlb_config cfg = { .mtu = XLB_DEFAULT_MTU };
 	bool repin[XLB_DP_NR_MAPS] = {};
+	int old_flows = -1;
 	int err;
 	size_t i;
 
@@ -178,8 +227,10 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
 	bpf_map__set_max_entries(skel->maps.moved, o.moved_flows);
 	if (o.reuse_dir) {
-		err = reuse_pinned_maps(skel, o.reuse_dir, repin);
+		err = reuse_pinned_maps(skel, o.reuse_dir, repin, &old_flows);
 		if (err) {
+			if (old_flows >= 0)
+				close(old_flows);
 			xlb__destroy(skel);
 			free(dp);
 			return err;
@@ -194,6 +245,8 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			       o.reuse_dir);
 		else
 			pr_err("hint: run as root on a kernel with BPF; -v shows the verifier log\n");
+		if (old_flows >= 0)
+			close(old_flows);
 		xlb__destroy(skel);
 		free(dp);
 		return err;
@@ -212,6 +265,10 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		};
 		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
+	}
+	if (old_flows >= 0) {
+		copy_flows(old_flows, dp->conns_fd);
+		close(old_flows);
 	}
 	/* A map made afresh takes the old one's place (if any) under the pins. */
 	for (i = 0; i < XLB_DP_NR_MAPS; i++) {

@@ -114,7 +114,7 @@ static void put_l4(const struct pkt_spec *s, __u8 *p)
 	if (s->proto == IPPROTO_TCP) {
 		put_be32(p + 4, 1000);
 		p[12] = 5 << 4;
-		p[13] = 0x02; /* SYN */
+		p[13] = s->tcp_flags ? s->tcp_flags : 0x02; /* SYN unless told */
 		put_be16(p + 14, 65535);
 	} else if (s->proto == IPPROTO_UDP) {
 		put_be16(p + 4, hl + s->payload_len);

@@ -17,6 +17,7 @@ struct pkt_spec {
 	const char *src, *dst;		/* both IPv4 or both IPv6 */
 	__u8 proto;			/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	__u16 sport, dport;		/* TCP/UDP; ICMP echo id for ICMP */
+	__u8 tcp_flags;			/* 0: SYN */
 	__u8 icmp_type, icmp_code;
 	__u32 icmp_word;		/* rest of the ICMP header (MTU, ...) */
 	const __u8 *payload;		/* NULL: zero-filled */

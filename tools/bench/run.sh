@@ -20,6 +20,13 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo "Command: \`build/xdp_bench\`."
 	echo
 	build/xdp_bench
+	echo
+	cat tools/bench/katran_reference.md
+
+	section "CPU per forwarded packet at over 1 M packets/s offered"
+	echo "Command: \`tools/bench/line_rate.sh\`."
+	echo
+	bash tools/bench/line_rate.sh
 
 	section "Forwarding rate through the veth testbed"
 	echo "Command: \`tools/bench/forwarding.sh\`."

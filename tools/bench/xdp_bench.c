@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-packet cost of the XDP program through BPF_PROG_TEST_RUN, path by
- * path, against a program that only swaps MACs and returns XDP_TX (the
- * floor), measured in the same run. Every call runs one fresh copy of its
- * packet (repeat = 1: XDP rewrites its input, so repeating one buffer would
- * measure another path after the first run); packets differ per call, so
- * a "new flow" is new every time; the verdict counters confirm that every
- * run took the path it claims. Prints a Markdown table.
+ * path, against a floor program that only swaps MACs and returns XDP_TX.
+ *
+ * Method (the same as the Katran comparison of issue 11):
+ * - repeat = 1 and a fresh copy of the packet per call: XDP rewrites its
+ *   input, so repeating one buffer would measure another path after the
+ *   first run;
+ * - rounds interleave every path and the floor, so noise hits all alike;
+ *   each figure is the median over rounds of (path - floor) in the same
+ *   round, next to the kernel's duration and the wall clock per call;
+ * - the data path has xlbd's default map sizes; "new flow" packets are
+ *   flows never seen before (no key is ever deleted between rounds); the
+ *   "aged" table is a second data path filled with 540,000 flows and
+ *   emptied once, so its free LRU nodes are no longer in creation order;
+ * - every call is checked to take the path it claims (verdict and event
+ *   counters); a mismatch is printed.
+ * Prints Markdown tables.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
@@ -23,68 +34,93 @@
 #include "packet.h"
 #include "service.h"
 
-#define FLOWS	20000
-#define ROUNDS	3
+#define BATCH		20000	/* packets per path per round */
+#define ROUNDS		11
+#define AGED_FILL	540000
+#define TCP_ACK		0x10
 
-struct scenario {
+enum kind { SAME_FLOW, MANY_HITS, NEW_SYN, NEW_ACK, NOT_VIP };
+
+struct path {
 	const char *name;
 	const char *vip;	/* NULL: not a VIP */
-	bool dsr;
-	__u32 reason;		/* every run must land here */
-	__u32 event;		/* and move this event counter (or XLB_R_MAX) */
-	bool warm;		/* flows seen before: LRU hits */
+	enum kind kind;
+	__u32 reason, event;	/* every call must move these (event XLB_R_MAX: none) */
+	double above[ROUNDS], kernel[ROUNDS], wall[ROUNDS];
+	__u64 checked, bad;
 };
 
-static struct xlb_dp *dp;
+struct dp_under_test {
+	struct xlb_dp *dp;
+	__u32 next_new;		/* flows numbered past every flow sent so far */
+};
+
 static int floor_fd;
 
-static void spec_for(const struct scenario *s, __u32 i, struct pkt_spec *p, char *src)
+static void spec_for(const char *vip, __u32 i, __u8 flags, struct pkt_spec *p, char *src)
 {
-	bool v6 = s->vip ? strchr(s->vip, ':') != NULL : false;
+	bool v6 = vip && strchr(vip, ':');
 
 	memset(p, 0, sizeof(*p));
 	if (v6)
-		snprintf(src, XLB_ADDR_STRLEN, "2001:db8:c::%x", 1 + i / 60000);
+		snprintf(src, XLB_ADDR_STRLEN, "2001:db8:c::%x:%x", i >> 16, i & 0xffff);
 	else
-		snprintf(src, XLB_ADDR_STRLEN, "198.19.%u.%u", (i / 60000) / 250, (i / 60000) % 250 + 1);
+		snprintf(src, XLB_ADDR_STRLEN, "198.19.%u.%u", (i >> 8) & 0xff, i & 0xff);
 	p->src = src;
-	p->dst = s->vip ? s->vip : "198.18.7.7";
+	p->dst = vip ? vip : "198.18.7.7";
 	p->proto = IPPROTO_TCP;
-	p->sport = 1024 + i % 60000;
+	p->sport = 1024 + (i >> 16);
 	p->dport = 80;
+	p->tcp_flags = flags;
 	p->df = true;
 	p->payload_len = 64;
 }
 
-/* Mean ns per packet over FLOWS packets, one call each. */
-static double run(int fd, const struct scenario *s, __u32 *bad)
+struct timing {
+	double kernel, wall;	/* ns per packet */
+};
+
+static double now_ns(void)
 {
-	__u8 in[PKT_MAX], out[PKT_MAX + 256];
-	char src[XLB_ADDR_STRLEN];
-	__u64 total = 0;
-	struct pkt_spec p;
-	__u32 i;
+	struct timespec ts;
 
-	*bad = 0;
-	for (i = 0; i < FLOWS; i++) {
-		size_t len;
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
-			    .repeat = 1);
-
-		spec_for(s, i, &p, src);
-		len = pkt_build(&p, in, sizeof(in));
-		o.data_in = in;
-		o.data_size_in = len;
-		if (bpf_prog_test_run_opts(fd, &o)) {
-			(*bad)++;
-			continue;
-		}
-		total += o.duration;
-	}
-	return (double)total / FLOWS;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static __u64 count(__u32 reason)
+/* Runs n packets, flows first .. first + n - 1 (all one flow if same). */
+static int run(int fd, const char *vip, __u32 first, __u32 n, bool same, __u8 flags,
+	       struct timing *t)
+{
+	static __u8 in[BATCH][256];
+	static size_t len[BATCH];
+	__u8 out[PKT_MAX + 256];
+	char src[XLB_ADDR_STRLEN];
+	__u64 kernel = 0;
+	struct pkt_spec p;
+	double start;
+	__u32 i;
+
+	/* Packets built beforehand: the wall clock measures the calls alone. */
+	for (i = 0; i < n; i++) {
+		spec_for(vip, same ? first : first + i, flags, &p, src);
+		len[i] = pkt_build(&p, in[i], sizeof(in[i]));
+	}
+	start = now_ns();
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in[i], .data_size_in = len[i],
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		kernel += o.duration;
+	}
+	t->wall = (now_ns() - start) / n;
+	t->kernel = (double)kernel / n;
+	return 0;
+}
+
+static __u64 count(struct xlb_dp *dp, __u32 reason)
 {
 	struct xlb_counter c = {};
 
@@ -92,25 +128,25 @@ static __u64 count(__u32 reason)
 	return c.packets;
 }
 
-static int setup(void)
+static int setup(struct dp_under_test *u)
 {
 	static const char *const vips[] = { "198.18.100.10", "2001:db8:100::10",
 					    "198.18.100.20", "2001:db8:100::20" };
-	struct xlb_dp_opts opts = { .lru_entries = 1 << 18 };
 	struct xlb_config cfg = { .mtu = 1500 };
 	struct xlb_backend_spec be[4][3];
 	struct xlb_vip_spec v;
-	struct bpf_object *obj;
 	char a[XLB_ADDR_STRLEN];
 	int i, b, err;
 
-	err = xlb_dp_load(&dp, &opts);
+	memset(u, 0, sizeof(*u));
+	err = xlb_dp_load(&u->dp, NULL);	/* xlbd's default sizes */
 	if (err)
 		return err;
 	inet_pton(AF_INET, "198.18.255.0", &cfg.src4_net);
 	cfg.src4_mask = htonl(0xffffff00);
 	xlb_addr_parse("2001:db8:ff::", &cfg.src6_net);
-	xlb_dp_set_config(dp, &cfg);
+	cfg.src6_mask = htonl(0xffffff00);
+	xlb_dp_set_config(u->dp, &cfg);
 	for (i = 0; i < 4; i++) {
 		memset(&v, 0, sizeof(v));
 		xlb_addr_parse(vips[i], &v.key.addr);
@@ -118,7 +154,7 @@ static int setup(void)
 		v.key.proto = IPPROTO_TCP;
 		v.id = i;
 		v.flags = i < 2 ? XLB_VIP_F_ENCAP : 0;
-		v.table_size = 65537;
+		v.table_size = XLB_DEFAULT_TABLE_SIZE;
 		v.backends = be[i];
 		v.nr_backends = 3;
 		for (b = 0; b < 3; b++) {
@@ -130,72 +166,180 @@ static int setup(void)
 			be[i][b].id = i * 3 + b;
 			be[i][b].mac[5] = b + 1;
 		}
-		err = xlb_service_apply(dp, &v);
+		err = xlb_service_apply(u->dp, &v);
 		if (err)
 			return err;
 	}
-	obj = bpf_object__open_file("build/bench_swap.bpf.o", NULL);
-	if (!obj || bpf_object__load(obj))
-		return -errno;
-	floor_fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
 	return 0;
 }
 
+/* Fills the LRU with n flows, then deletes them all: an aged table. */
+static int age(struct dp_under_test *u, __u32 n)
+{
+	struct timing t;
+	__u32 done;
+	int err;
+
+	for (done = 0; done < n; done += BATCH) {
+		err = run(xlb_dp_prog_fd(u->dp), "198.18.100.10", u->next_new, BATCH, false,
+			  0, &t);
+		if (err)
+			return err;
+		u->next_new += BATCH;
+	}
+	return xlb_dp_flush_flows(u->dp);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[ROUNDS];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), compare_double);
+	return s[n / 2];
+}
+
+/* One round of one path; warm paths were primed before the first round. */
+static int measure(struct dp_under_test *u, struct path *p, int r, const struct timing *fl)
+{
+	int fd = xlb_dp_prog_fd(u->dp);
+	__u64 v0 = count(u->dp, p->reason), e0 = p->event < XLB_R_MAX ? count(u->dp, p->event) : 0;
+	__u64 verdicts, events;
+	struct timing t;
+	int err;
+
+	switch (p->kind) {
+	case SAME_FLOW:
+		err = run(fd, p->vip, 1, BATCH, true, TCP_ACK, &t);
+		break;
+	case MANY_HITS:
+		err = run(fd, p->vip, 2, BATCH, false, TCP_ACK, &t);
+		break;
+	case NEW_SYN:
+	case NEW_ACK:
+		err = run(fd, p->vip, u->next_new, BATCH, false,
+			  p->kind == NEW_SYN ? 0 : TCP_ACK, &t);
+		u->next_new += BATCH;
+		break;
+	default:
+		err = run(fd, NULL, 1, BATCH, false, TCP_ACK, &t);
+	}
+	if (err)
+		return err;
+	verdicts = count(u->dp, p->reason) - v0;
+	events = p->event < XLB_R_MAX ? count(u->dp, p->event) - e0 : verdicts;
+	p->checked += BATCH;
+	p->bad += BATCH - (verdicts < events ? verdicts : events);
+	p->kernel[r] = t.kernel;
+	p->wall[r] = t.wall;
+	p->above[r] = t.kernel - fl->kernel;
+	return 0;
+}
+
+static int prime(struct dp_under_test *u, struct path *paths, int n)
+{
+	struct timing t;
+	int i, err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		if (paths[i].kind == SAME_FLOW || paths[i].kind == MANY_HITS)
+			err = run(xlb_dp_prog_fd(u->dp), paths[i].vip,
+				  paths[i].kind == SAME_FLOW ? 1 : 2, BATCH,
+				  paths[i].kind == SAME_FLOW, TCP_ACK, &t);
+	/* Hits and new flows must never share flow numbers. */
+	u->next_new = u->next_new > 2 + BATCH ? u->next_new : 2 + BATCH;
+	return err;
+}
+
+static int run_table(const char *title, struct dp_under_test *u, struct path *paths, int n)
+{
+	double floor_k[ROUNDS], floor_w[ROUNDS];
+	struct timing fl;
+	int r, i, err;
+
+	err = prime(u, paths, n);
+	for (r = 0; r < ROUNDS && !err; r++) {
+		err = run(floor_fd, NULL, 1, BATCH, false, TCP_ACK, &fl);
+		floor_k[r] = fl.kernel;
+		floor_w[r] = fl.wall;
+		for (i = 0; i < n && !err; i++)
+			err = measure(u, &paths[i], r, &fl);
+	}
+	if (err)
+		return err;
+	printf("\n### %s\n\n", title);
+	printf("| path | floor (ns) | xlb (ns) | xlb above floor (ns) | wall clock per call, floor / xlb (ns) | runs on that path |\n");
+	printf("|---|---|---|---|---|---|\n");
+	for (i = 0; i < n; i++) {
+		struct path *p = &paths[i];
+
+		printf("| %s | %.0f | %.0f | %.0f | %.0f / %.0f | %llu/%llu%s |\n", p->name,
+		       median(floor_k, ROUNDS), median(p->kernel, ROUNDS),
+		       median(p->above, ROUNDS), median(floor_w, ROUNDS),
+		       median(p->wall, ROUNDS),
+		       (unsigned long long)(p->checked - p->bad),
+		       (unsigned long long)p->checked, p->bad ? " (MISMATCH)" : "");
+	}
+	return 0;
+}
+
+#define P(n, v, k, r, e) { .name = n, .vip = v, .kind = k, .reason = r, .event = e }
+
 int main(void)
 {
-	static const struct scenario scenarios[] = {
-		{ "IPv4 encap, new flow", "198.18.100.10", false, XLB_R_TX_FORWARD, XLB_R_LRU_MISS, false },
-		{ "IPv4 encap, LRU hit", "198.18.100.10", false, XLB_R_TX_FORWARD, XLB_R_LRU_HIT, true },
-		{ "IPv6 encap, new flow", "2001:db8:100::10", false, XLB_R_TX_FORWARD, XLB_R_LRU_MISS, false },
-		{ "IPv6 encap, LRU hit", "2001:db8:100::10", false, XLB_R_TX_FORWARD, XLB_R_LRU_HIT, true },
-		{ "IPv4 DSR, new flow", "198.18.100.20", true, XLB_R_TX_FORWARD, XLB_R_LRU_MISS, false },
-		{ "IPv4 DSR, LRU hit", "198.18.100.20", true, XLB_R_TX_FORWARD, XLB_R_LRU_HIT, true },
-		{ "IPv6 DSR, new flow", "2001:db8:100::20", true, XLB_R_TX_FORWARD, XLB_R_LRU_MISS, false },
-		{ "IPv6 DSR, LRU hit", "2001:db8:100::20", true, XLB_R_TX_FORWARD, XLB_R_LRU_HIT, true },
-		{ "IPv4 not a VIP (XDP_PASS)", NULL, false, XLB_R_PASS_NOT_VIP, XLB_R_MAX, false },
+	struct path fresh[] = {
+		P("IPv4 TCP hit, same flow", "198.18.100.10", SAME_FLOW, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("IPv4 TCP hit, 20k established flows", "198.18.100.10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("IPv4 new flow, SYN", "198.18.100.10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("IPv4 new flow, non-SYN", "198.18.100.10", NEW_ACK, XLB_R_TX_FORWARD, XLB_R_LRU_MISS),
+		P("IPv6 hit, same flow", "2001:db8:100::10", SAME_FLOW, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("IPv6 hit, 20k flows", "2001:db8:100::10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("IPv6 new flow, SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("IPv4 DSR hit, 20k flows", "198.18.100.20", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("IPv4 DSR new flow, SYN", "198.18.100.20", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("non-VIP packet (XDP_PASS)", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
 	};
-	struct scenario floor_s = { "floor", NULL, false, 0, XLB_R_MAX, false };
-	double floor_ns = 1e9, ns;
-	__u32 bad, i, r;
+	struct path aged[] = {
+		P("v4 new SYN", "198.18.100.10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("v4 new non-SYN", "198.18.100.10", NEW_ACK, XLB_R_TX_FORWARD, XLB_R_LRU_MISS),
+		P("v6 new SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("20k-flow hits", "198.18.100.10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		P("non-VIP pass", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
+	};
+	struct dp_under_test u;
+	struct bpf_object *obj;
+	int err;
 
 	xlb_log_hook_libbpf();
 	xlb_log_set_level(XLB_LOG_WARN);
-	if (setup()) {
+	obj = bpf_object__open_file("build/bench_swap.bpf.o", NULL);
+	if (!obj || bpf_object__load(obj) || setup(&u)) {
 		fprintf(stderr, "xdp_bench: couldn't load the programs (root and BPF needed)\n");
 		return 1;
 	}
-	for (r = 0; r < ROUNDS; r++) {
-		ns = run(floor_fd, &floor_s, &bad);
-		floor_ns = ns < floor_ns ? ns : floor_ns;
-	}
-	printf("| path | ns/packet (best of %d x %d packets) | ratio to the floor | runs on that path |\n", ROUNDS, FLOWS);
-	printf("|---|---|---|---|\n");
-	printf("| floor: swap MACs, XDP_TX | %.1f | 1.00 | %d/%d |\n", floor_ns, FLOWS, FLOWS);
-	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		const struct scenario *s = &scenarios[i];
-		double best = 1e9;
-		__u64 verdicts = 0, events = 0;
-
-		for (r = 0; r < ROUNDS; r++) {
-			__u64 v0 = count(s->reason), e0 = s->event < XLB_R_MAX ? count(s->event) : 0;
-
-			/* New flows must be new: forget the ones of the round before. */
-			if (!s->warm) {
-				xlb_dp_flush_flows(dp);
-			} else if (r == 0) {
-				run(xlb_dp_prog_fd(dp), s, &bad);	/* warm the LRU */
-				v0 = count(s->reason);
-				e0 = s->event < XLB_R_MAX ? count(s->event) : 0;
-			}
-			ns = run(xlb_dp_prog_fd(dp), s, &bad);
-			best = ns < best ? ns : best;
-			verdicts = count(s->reason) - v0;
-			events = s->event < XLB_R_MAX ? count(s->event) - e0 : verdicts;
-		}
-		printf("| %s | %.1f | %.2f | %llu/%d%s |\n", s->name, best, best / floor_ns,
-		       (unsigned long long)(verdicts < events ? verdicts : events), FLOWS,
-		       verdicts == FLOWS && events == FLOWS ? "" : " (MISMATCH)");
-	}
-	xlb_dp_destroy(dp);
-	return 0;
+	floor_fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
+	printf("Medians of %d interleaved rounds of %d packets per path; xlbd's default map sizes (LRU %u entries).\n",
+	       ROUNDS, BATCH, XLB_DEFAULT_LRU_ENTRIES);
+	err = run_table("Fresh table", &u, fresh, sizeof(fresh) / sizeof(fresh[0]));
+	xlb_dp_destroy(u.dp);
+	/* A data path of its own: aged by one fill and one emptying. */
+	if (!err)
+		err = setup(&u);
+	if (!err)
+		err = age(&u, AGED_FILL);
+	if (!err)
+		err = run_table("Aged table (540,000 flows in, all deleted once)", &u, aged,
+				sizeof(aged) / sizeof(aged[0]));
+	xlb_dp_destroy(u.dp);
+	bpf_object__close(obj);
+	if (err)
+		fprintf(stderr, "xdp_bench: %s\n", strerror(-err));
+	return err ? 1 : 0;
 }
