@@ -56,23 +56,41 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo '```'
 	section "Reading these numbers: where xlb loses, and why"
 	cat <<'TEXT'
-- **Per packet**, xlb costs several times the MAC-swap floor, more for a
-  new flow than for a connection-table hit (the ratio column). The floor
-  itself, mostly the kernel's timer overhead, moves between machine
-  instances and kernel builds (124 ns and 49 ns on two instances of this
-  VM), and the ratios with it; compare within one run. The cost goes to:
-  - two hash-map lookups (the VIP, then the connection table's 40-byte key);
-  - three per-CPU counter updates and the config lookup;
-  - for encapsulation, `bpf_xdp_adjust_head`, the outer header and a second
-    flow hash for the outer source.
-
-  New flows also pay for the Maglev lookup (array-of-maps with
-  `BPF_F_INNER_MAP`, whose inner lookups the verifier cannot inline),
-  `bpf_ktime_get_ns` and the LRU insertion. Each call runs one packet
-  (`repeat = 1`, because XDP rewrites its input), so the kernel's timer
-  overhead is in every figure, the floor's included. Not optimised yet.
-  Candidates: one counter struct per packet instead of three, the flow hash
-  computed once, and no wildcard lookup for port-specific VIPs.
+- **Per packet** (xdp_bench, work above the MAC-swap floor). Against
+  Katran's figures from the separate reference run (their floor was 97 ns,
+  ours 50-60 ns, so only the above-floor columns compare, and loosely):
+  about even on a same-flow hit (203 vs 214 ns) and a new SYN (644 vs
+  660), ahead on a new non-SYN flow (608 vs 810) and on an aged table's new
+  flows (970 vs 1106 for a SYN), and behind on hits across 20k flows (503
+  vs 307 fresh, 723 vs 541 aged). The goal of issue 11, 0.75x Katran on
+  every path, is not reached. What changed this round: a SYN is inserted
+  without a lookup first (`BPF_NOEXIST`), TCP flows never read the clock,
+  the tunnel-source hash is kept in the flow entry (a hit hashes nothing),
+  the hash is inlined, and the flow table uses the common LRU (the per-CPU
+  LRU cost 1040-1263 ns on an aged table's new SYNs against 970-1016 for
+  the common one, in A/B runs on this VM). Where xlb still loses, and why:
+  - hits across many flows: the 1 M-entry table (xlbd's default; the old
+    bench used 256k) means a cache miss for the bucket and one for the
+    entry; Katran's per-CPU tables are smaller. Not changed yet:
+    per-CPU flow tables (safe now that moved flows live apart) and a
+    smaller default;
+  - still per packet: up to two VIP lookups (port, then port 0), four
+    counter updates (verdict, LRU event, VIP, backend), the Maglev
+    array-of-maps (whose inner lookup the verifier cannot inline; a flat
+    ring array would save 7-13 ns on new flows but changes a pinned map's
+    type, so it needs the upgrade path the flow table got).
+  Figures move 10-15 % between runs on this VM even with interleaving;
+  read the above-floor column within one run.
+- **CPU per forwarded packet** (line_rate.sh): xlb forwards a packet for
+  118 ns of CPU in DSR mode and 135 ns with encapsulation, against 622 ns
+  for the nftables DNAT balancer: 5.3x and 4.6x nftables' packets per
+  CPU-second (the issue's goal is 4x). The generator offers 5.5-6 M
+  packets/s to xlb. The stack's modes can only be fed one batch per
+  generator call (xdp_gen.c says why), so they are offered about 170 k
+  packets/s and their figure is what is left after subtracting a
+  generator cost of about 5.5 us a packet: read routing's 150 ns as
+  rough. xlb loses nothing here; on a real NIC the gap would widen, since
+  a veth makes an skb-free frame only by copying.
 - **Forwarding on veth**:
   - xlb in L2 DSR mode comes within a few percent of plain routing and
     beats the nftables balancer (the ratio columns).
