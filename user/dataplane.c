@@ -72,12 +72,27 @@ static __u32 or_default(__u32 v, __u32 def)
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name);
 
+static int map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len);
+}
+
 static __u32 map_capacity(int fd)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+	return map_info(fd, &info) ? 0 : info.max_entries;
+}
+
+/* Sizes as the maps have them: adopted or pinned maps keep their own. */
+static void read_sizes(struct xlb_dp *dp)
+{
+	dp->max_vips = map_capacity(dp->tables_fd) ?: dp->max_vips;
+	dp->max_backends = map_capacity(dp->backends_fd) ?: dp->max_backends;
+	dp->moved_capacity = map_capacity(dp->moved_fd);
 }
 
 /*
@@ -89,10 +104,9 @@ static __u32 map_capacity(int fd)
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 
-	if (strcmp(bpf_map__name(map), "reason_stats") || bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (strcmp(bpf_map__name(map), "reason_stats") || map_info(fd, &info))
 		return false;
 	if (info.max_entries == bpf_map__max_entries(map) &&
 	    info.value_size == bpf_map__value_size(map))
@@ -114,39 +128,46 @@ static bool made_afresh_if_missing(const char *name)
  */
 static bool flows_reshaped(struct bpf_map *map, int fd)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 
-	if (strcmp(bpf_map__name(map), "conns") || bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (strcmp(bpf_map__name(map), "conns") || map_info(fd, &info))
 		return false;
 	return info.map_flags != bpf_map__map_flags(map) ||
 	       info.key_size != bpf_map__key_size(map) ||
 	       info.value_size != bpf_map__value_size(map);
 }
 
-static int copy_flows(int from, int to)
-{
-	struct xlb_flow key, next;
-	struct xlb_conn val;
-	__u32 copied = 0, failed = 0;
-	void *prev = NULL;
+static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg);
 
-	while (!bpf_map_get_next_key(from, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(from, &key, &val))
-			continue;
-		if (bpf_map_update_elem(to, &key, &val, BPF_ANY))
-			failed++;
-		else
-			copied++;
-	}
-	pr_info("Flow table of an earlier build: %u flows copied into this build's table\n",
-		copied);
-	if (failed)
-		pr_warn("Couldn't copy %u flows into the new flow table: they are picked again\n",
-			failed);
+struct flow_copy {
+	int to;
+	__u32 copied, failed;
+};
+
+static int copy_one(const struct xlb_flow *f, const struct xlb_conn *c, void *arg)
+{
+	struct flow_copy *fc = arg;
+
+	if (bpf_map_update_elem(fc->to, f, c, BPF_ANY))
+		fc->failed++;
+	else
+		fc->copied++;
 	return 0;
+}
+
+static void copy_flows(int from, int to)
+{
+	struct flow_copy fc = { .to = to };
+	int err = walk_map(from, copy_one, &fc);
+
+	pr_info("Flow table of an earlier build: %u flows copied into this build's table\n",
+		fc.copied);
+	if (err)
+		pr_warn("Couldn't read the earlier flow table to the end: %s; flows not copied are picked again\n",
+			strerror(-err));
+	if (fc.failed)
+		pr_warn("Couldn't copy %u flows into the new flow table: they are picked again\n",
+			fc.failed);
 }
 
 static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_DP_NR_MAPS],
@@ -287,18 +308,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		xlb_dp_destroy(dp);
 		return err;
 	}
-	if (o.reuse_dir) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		if (!bpf_obj_get_info_by_fd(dp->tables_fd, &info, &len))
-			dp->max_vips = info.max_entries;
-		len = sizeof(info);
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
-			dp->max_backends = info.max_entries;
-	}
-	dp->moved_capacity = map_capacity(dp->moved_fd);
+	read_sizes(dp);
 	*out = dp;
 	return 0;
 }
@@ -313,9 +323,7 @@ static int pin_path(char *buf, size_t len, const char *dir, const char *name)
 int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 {
 	struct xlb_dp *dp = dp_alloc();
-	struct bpf_map_info info;
 	char path[PATH_MAX];
-	__u32 len;
 	size_t i;
 	int fd, err;
 
@@ -333,16 +341,8 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		}
 		*map_fd_slot(dp, i) = fd;
 	}
-	memset(&info, 0, sizeof(info));
-	len = sizeof(info);
-	if (!bpf_obj_get_info_by_fd(dp->tables_fd, &info, &len))
-		dp->max_vips = info.max_entries;
-	memset(&info, 0, sizeof(info));
-	len = sizeof(info);
-	if (!bpf_obj_get_info_by_fd(dp->backends_fd, &info, &len))
-		dp->max_backends = info.max_entries;
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
-	dp->moved_capacity = map_capacity(dp->moved_fd);
+	read_sizes(dp);
 	*out = dp;
 	return 0;
 }
@@ -792,7 +792,11 @@ void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held)
 
 int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *arg)
 {
-	int fd = moved ? dp->moved_fd : dp->conns_fd;
+	return walk_map(moved ? dp->moved_fd : dp->conns_fd, fn, arg);
+}
+
+static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
+{
 	struct xlb_flow *keys;
 	struct xlb_conn *vals;
 	__u8 token[sizeof(struct xlb_flow)];

@@ -4,8 +4,9 @@
 # Established flows survive a new-flow flood (issue 11, part 2). A small
 # connection table (4096 entries), 40 idle connections, one backend
 # drained, then 200,000 new flows of 2 packets each: every idle connection
-# must still reach its backend afterwards, the flood's new flows must follow
-# the weights, and the protection must show in the counters and /metrics.
+# must still reach its backend afterwards, new flows sent into the full
+# table right after the flood must follow the weights, and the protection
+# must show in the counters and /metrics.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 

@@ -45,12 +45,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_mac(const char *s, __u8 mac[6])
-{
-	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
-		      &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "Usage: xdp-gen --dev IF --dst-mac MAC --src ADDR --dst ADDR --dport PORT [--flows N] [--count N] [--cpu N] [--one-batch]\n");
@@ -81,7 +75,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dev = optarg; break;
-		case 'm': if (parse_mac(optarg, mac)) usage(); break;
+		case 'm': if (xlb_mac_parse(optarg, mac)) usage(); break;
 		case 's': src = optarg; break;
 		case 'a': dst = optarg; break;
 		case 'p': dport = strtoul(optarg, NULL, 0); break;
