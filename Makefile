@@ -48,7 +48,8 @@ XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
-UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_journal
+UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_journal \
+		   test_diagnosis
 BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
@@ -148,7 +149,7 @@ FUZZ_BUILD	:= $(BUILD)/fuzz
 FUZZERS		:= fuzz_config
 FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD)
 
-$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c user/skew.c \
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c user/stats.c user/diagnosis.c user/skew.c \
 			   user/maglev.c $(USER_HDRS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)

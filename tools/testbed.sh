@@ -118,6 +118,19 @@ tb_start_http() {
 	tb_wait_http "$1"
 }
 
+# tb_start_slow_http I BASE_MS K_MS: backend I's server replaced by one whose
+# latency grows with its load (base + k x requests in flight), plus the
+# milliseconds in $TB_STATE/shared_delay (all backends) and in
+# $TB_STATE/beI/delay (this one); see tests/e2e/helpers/slow_backend.py.
+tb_start_slow_http() {
+	tb_stop_http "$1"
+	ip netns exec "$(tb_ns "be$1")" /usr/bin/python3 \
+		"$TB_ROOT/tests/e2e/helpers/slow_backend.py" "be$1" "$2" "$3" \
+		"$TB_STATE/shared_delay" "$TB_STATE/be$1/delay" 3600 >>"$TB_STATE/be$1.log" 2>&1 &
+	echo $! >"$TB_STATE/be$1.pid"
+	tb_wait_http "$1"
+}
+
 # tb_stop_http I: stops backend I's server (whatever runs on its port 80).
 tb_stop_http() {
 	local pid

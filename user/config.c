@@ -17,7 +17,8 @@
 #include "addr.h"
 #include "config.h"
 #include "maglev.h"
-#include "skew.h"
+#include "latency.h"
+#include "stats.h"
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -517,6 +518,7 @@ PROBE_FIELD(host, { parse_name(w, v, "probe host", p->host, sizeof(p->host)); })
 PROBE_FIELD(command, { parse_name(w, v, "probe command", p->command, sizeof(p->command)); })
 PROBE_FIELD(expect_status, { parse_number(w, v, "probe expect_status", 100, 599, &p->expect_status); })
 PROBE_FIELD(interval, { parse_duration(w, v, "probe interval", 100, 3600000, &p->interval_ms); })
+PROBE_FIELD(latency_interval, { parse_duration(w, v, "probe latency_interval", 100, 3600000, &p->latency_interval_ms); })
 PROBE_FIELD(timeout, { parse_duration(w, v, "probe timeout", 10, 600000, &p->timeout_ms); })
 PROBE_FIELD(rise, { parse_number(w, v, "probe rise", 1, 100, &p->rise); })
 PROBE_FIELD(fall, { parse_number(w, v, "probe fall", 1, 100, &p->fall); })
@@ -527,6 +529,7 @@ static const struct field probe_fields[] = {
 	{ "host", probe_host }, { "command", probe_command },
 	{ "expect_status", probe_expect_status }, { "interval", probe_interval },
 	{ "timeout", probe_timeout }, { "rise", probe_rise }, { "fall", probe_fall },
+	{ "latency_interval", probe_latency_interval },
 };
 
 static void parse_probe(struct walker *w, yaml_node_t *v, struct xlb_cfg_probe *p)
@@ -998,6 +1001,32 @@ static const struct field skew_fields[] = {
 	{ "clear_after", skew_clear_after }, { "hook", skew_hook },
 };
 
+#define DIAG_FIELD(fname, body)						\
+static void diag_##fname(struct walker *w, yaml_node_t *v, void *obj)	\
+{									\
+	struct xlb_diag_cfg *c = &((struct xlb_cfg *)obj)->diagnosis;	\
+	body;								\
+}
+
+DIAG_FIELD(window, { parse_duration(w, v, "diagnosis window", 2000, 120000, &c->window_ms); })
+DIAG_FIELD(slow_ratio, { parse_decimal(w, v, "diagnosis slow_ratio", 1.1, 100, &c->slow_ratio); })
+DIAG_FIELD(min_delta, { __u32 ms; if (parse_duration(w, v, "diagnosis min_delta", 0, 60000, &ms)) c->min_delta_us = ms * 1000; })
+DIAG_FIELD(z, { parse_decimal(w, v, "diagnosis z", 1, 50, &c->z); })
+DIAG_FIELD(min_samples, { parse_number(w, v, "diagnosis min_samples", 3, XLB_LAT_SAMPLES, &c->min_samples); })
+DIAG_FIELD(raise_after, { parse_number(w, v, "diagnosis raise_after", 1, 3600, &c->raise_after); })
+DIAG_FIELD(clear_after, { parse_number(w, v, "diagnosis clear_after", 1, 3600, &c->clear_after); })
+
+static const struct field diag_fields[] = {
+	{ "window", diag_window }, { "slow_ratio", diag_slow_ratio },
+	{ "min_delta", diag_min_delta }, { "z", diag_z }, { "min_samples", diag_min_samples },
+	{ "raise_after", diag_raise_after }, { "clear_after", diag_clear_after },
+};
+
+static void top_diagnosis(struct walker *w, yaml_node_t *v, void *obj)
+{
+	walk_mapping(w, v, "diagnosis", diag_fields, sizeof(diag_fields) / sizeof(diag_fields[0]), obj);
+}
+
 static void top_skew(struct walker *w, yaml_node_t *v, void *obj)
 {
 	walk_mapping(w, v, "skew", skew_fields, sizeof(skew_fields) / sizeof(skew_fields[0]), obj);
@@ -1017,6 +1046,7 @@ static const struct field top_fields[] = {
 	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
 	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
 	{ "metrics", top_metrics }, { "journal", top_journal }, { "skew", top_skew },
+	{ "diagnosis", top_diagnosis },
 	{ "vips", top_vips },
 };
 
@@ -1515,6 +1545,7 @@ static void cfg_defaults(struct xlb_cfg *cfg)
 	cfg->skew_min_flows = 100;
 	cfg->skew_raise_after = 3;
 	cfg->skew_clear_after = 10;
+	xlb_diag_cfg_default(&cfg->diagnosis);
 }
 
 int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,

@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <linux/types.h>
 #include "xlb_shared.h"
+#include "diagnosis.h"
 
 #define XLB_DEFAULT_CONFIG	"/etc/xlb/xlb.yaml"
 #define XLB_NAME_MAX		64
@@ -50,6 +51,7 @@ enum xlb_probe_type {
 struct xlb_cfg_probe {
 	enum xlb_probe_type type;
 	__u32 interval_ms, timeout_ms, rise, fall;
+	__u32 latency_interval_ms;	/* light probes timing the backend; 0: none */
 	__u16 port;			/* 0: the service port */
 	union xlb_addr address;		/* probe here instead of the backend */
 	bool has_address;
@@ -116,7 +118,8 @@ struct xlb_cfg {
 	/* Skew detection (see skew.h); window in seconds. */
 	__u32 skew_window_s, skew_min_flows, skew_raise_after, skew_clear_after;
 	double skew_ratio, skew_config_ratio, skew_z;
-	char skew_hook[XLB_PATH_MAX];	/* run on raise and clear */
+	char skew_hook[XLB_PATH_MAX];	/* run on raise and clear, of skew and diagnosis */
+	struct xlb_diag_cfg diagnosis;	/* "was it the balancer?" (diagnosis.h) */
 	char admin_group[XLB_NAME_MAX];	/* may change things over the socket */
 	char read_group[XLB_NAME_MAX];	/* may read */
 	struct xlb_cfg_vip *vips;

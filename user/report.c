@@ -44,6 +44,10 @@ void xlb_event_line(json_t *ev, char *buf, size_t len)
 		snprintf(buf, len, "skew cleared on VIP %s, backend %s: %.1f%% of new flows, weight gives %.1f%%",
 			 S(ev, "vip"), S(ev, "backend"), 100 * F(ev, "observed_share"),
 			 100 * F(ev, "expected_share"));
+	} else if (!strcmp(type, "diagnosis_raised")) {
+		snprintf(buf, len, "DIAGNOSIS on VIP %s: %s", S(ev, "vip"), S(ev, "message"));
+	} else if (!strcmp(type, "diagnosis_cleared")) {
+		snprintf(buf, len, "diagnosis cleared on VIP %s: %s", S(ev, "vip"), S(ev, "message"));
 	} else if (!strcmp(type, "health")) {
 		snprintf(buf, len, "backend %s of VIP %s is %s: %s (%s probe)", S(ev, "backend"),
 			 S(ev, "vip"), S(ev, "state"), S(ev, "reason"), S(ev, "probe"));
@@ -87,13 +91,14 @@ static time_t event_time(json_t *ev)
 static bool is_problem(const char *type, json_t *ev)
 {
 	return !strcmp(type, "skew_raised") || !strcmp(type, "config_refused") ||
+	       !strcmp(type, "diagnosis_raised") ||
 	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "lost")) ||
 	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "down"));
 }
 
 static bool is_recovery(const char *type, json_t *ev)
 {
-	return !strcmp(type, "skew_cleared") ||
+	return !strcmp(type, "skew_cleared") || !strcmp(type, "diagnosis_cleared") ||
 	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "attached")) ||
 	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "up"));
 }
@@ -185,6 +190,32 @@ static const char *measures(const char *cause)
 	return "- Review the timeline above; no skew cause was recorded.\n";
 }
 
+/* The answer to the on-call engineer's first question, from the verdicts. */
+static void balancer_section(FILE *f, json_t *events)
+{
+	static const struct { const char *kind, *answer; } answers[] = {
+		{ "overload", "**Yes.** The balancer overloaded a backend: it sent it more than its fair share and it slowed down" },
+		{ "shared", "**No.** Every backend slowed down together while the shares matched the weights: look at what they share (a database, a network)" },
+		{ "sick", "**No.** One backend was slow or failing at a normal share: a problem of that host" },
+	};
+	json_t *ev;
+	size_t i, k, verdicts = 0;
+
+	fprintf(f, "\n## Was it the balancer?\n\n");
+	for (k = 0; k < sizeof(answers) / sizeof(answers[0]); k++) {
+		json_array_foreach(events, i, ev) {
+			if (strcmp(S(ev, "type"), "diagnosis_raised") || strcmp(S(ev, "kind"), answers[k].kind))
+				continue;
+			verdicts++;
+			fprintf(f, "- %s (VIP %s, %s).\n  %s\n", answers[k].answer, S(ev, "vip"),
+				S(ev, "time"), S(ev, "message"));
+			break;
+		}
+	}
+	if (!verdicts)
+		fprintf(f, "No verdict was raised in this period: probe latency and shares gave no sign of an overloaded, shared or sick backend (or too few probes to tell; see `xlbctl show`).\n");
+}
+
 char *xlb_incident_report(json_t *events, time_t since, time_t until, __u32 sample_interval_ms,
 			  size_t *len)
 {
@@ -245,6 +276,7 @@ char *xlb_incident_report(json_t *events, time_t since, time_t until, __u32 samp
 		fprintf(f, "- **Root cause (likely):** %s.\n", first_skew ?
 			S(first_skew, "cause") : "a backend failure or a refused config; see the timeline");
 	}
+	balancer_section(f, events);
 	fprintf(f, "\n## Timeline (UTC)\n\n");
 	json_array_foreach(events, i, ev) {
 		if (!strcmp(S(ev, "type"), "sample"))

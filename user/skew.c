@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "skew.h"
+#include "stats.h"
 
 void xlb_skew_cfg_default(struct xlb_skew_cfg *cfg)
 {
@@ -52,21 +53,6 @@ const char *xlb_skew_cause_name(enum xlb_skew_cause c)
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-__u32 xlb_median_u32(__u32 *values, size_t n)
-{
-	if (!n)
-		return 0;
-	qsort(values, n, sizeof(*values), cmp_u32);
-	return values[n / 2];
-}
-
 static __u32 median_weight(const struct xlb_skew_input *in, size_t nr)
 {
 	__u32 w[nr ? nr : 1];
@@ -76,14 +62,6 @@ static __u32 median_weight(const struct xlb_skew_input *in, size_t nr)
 		if (in[i].takes_new_flows && in[i].weight)
 			w[n++] = in[i].weight;
 	return xlb_median_u32(w, n);
-}
-
-/* z of k successes in n trials against share p (binomial, normal approx.). */
-static double z_score(__u64 k, __u64 n, double p)
-{
-	double sd = sqrt(n * p * (1 - p));
-
-	return sd > 0 ? ((double)k - n * p) / sd : 0;
 }
 
 static bool departs(double observed, double reference, double ratio)
@@ -101,8 +79,8 @@ static enum xlb_skew_cause judge(const struct xlb_skew_cfg *cfg, struct xlb_skew
 
 	if (n < cfg->min_flows)
 		return XLB_SKEW_NONE;
-	z_expected = z_score(b->window_flows, n, b->expected);
-	z_peer = z_score(b->window_flows, n, b->peer);
+	z_expected = xlb_binomial_z(b->window_flows, n, b->expected);
+	z_peer = xlb_binomial_z(b->window_flows, n, b->peer);
 	off_expected = departs(b->observed, b->expected, cfg->ratio) && fabs(z_expected) >= cfg->z;
 	/* Only over-weighting is a configuration skew: it is what drowns a backend. */
 	off_peers = b->expected / b->peer >= cfg->config_ratio &&
@@ -116,6 +94,25 @@ static enum xlb_skew_cause judge(const struct xlb_skew_cfg *cfg, struct xlb_skew
 	if (off_peers)
 		return XLB_SKEW_CONFIGURATION;
 	return XLB_SKEW_NONE;
+}
+
+bool xlb_skew_over_fair(const struct xlb_skew_cfg *cfg, const struct xlb_skew_backend *b,
+			__u64 n)
+{
+	if (n < cfg->min_flows || b->peer <= 0)
+		return false;
+	return b->observed / b->peer >= cfg->ratio &&
+	       xlb_binomial_z(b->window_flows, n, b->peer) >= cfg->z;
+}
+
+enum xlb_skew_cause xlb_skew_explain(const struct xlb_skew_cfg *cfg,
+				     const struct xlb_skew_backend *b)
+{
+	if (b->expected > 0 && fabs(b->table / b->expected - 1) > cfg->table_tolerance)
+		return XLB_SKEW_DATA_PATH;
+	if (b->peer > 0 && b->expected / b->peer >= cfg->config_ratio)
+		return XLB_SKEW_CONFIGURATION;
+	return XLB_SKEW_TRAFFIC;
 }
 
 /* A fingerprint of what the expected shares follow from. */

@@ -97,8 +97,17 @@ void xlb_skew_vip_free(struct xlb_skew_vip *v);
 size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 			 const struct xlb_skew_input *in, enum xlb_skew_event *events);
 const char *xlb_skew_cause_name(enum xlb_skew_cause c);
-/* The median of n values (the upper one for even n); sorts them. 0 if n is 0. */
-__u32 xlb_median_u32(__u32 *values, size_t n);
+/*
+ * From a backend's last numbers: does it get significantly more than its
+ * fair share (its share at the median weight of its peers)? And what
+ * explains a share above it: the table off the weights (data path), a
+ * weight out of line with its peers' (configuration), or neither (traffic
+ * concentration). The diagnosis asks these; the alert keeps its own rule.
+ */
+bool xlb_skew_over_fair(const struct xlb_skew_cfg *cfg, const struct xlb_skew_backend *b,
+			__u64 window_flows);
+enum xlb_skew_cause xlb_skew_explain(const struct xlb_skew_cfg *cfg,
+				     const struct xlb_skew_backend *b);
 /* A sentence with the numbers: "backend ... gets 80.1% of new flows ...". */
 void xlb_skew_describe(const struct xlb_skew_vip *v, size_t i, const char *vip,
 		       const char *backend, __u32 weight, __u32 median_weight,

@@ -24,21 +24,26 @@ static void print_vip(json_t *vip)
 	       strchr(S(vip, "address"), ':') ? "]" : "", I(vip, "port"), S(vip, "protocol"),
 	       S(vip, "mode"), I(vip, "table_size"),
 	       json_is_true(json_object_get(vip, "hash_source_port")) ? "" : ", source port not hashed");
-	printf("  %-24s %6s %-8s %-10s %-9s %7s %8s %10s %12s  %s\n", "backend", "weight",
+	printf("  %-24s %6s %-8s %-10s %-9s %7s %8s %10s %12s %9s  %s\n", "backend", "weight",
 	       "state", "health", "data path", "share", "expected", "new_flows", "packets",
-	       "last probe");
+	       "latency", "last probe");
 	json_array_foreach(json_object_get(vip, "backends"), i, be) {
-		char probe[128] = "-";
+		json_t *lat = json_object_get(be, "latency");
+		char probe[128] = "-", ms[16] = "-";
 
 		if (json_object_get(be, "probe"))
 			snprintf(probe, sizeof(probe), "%s: %s, %llds since change", S(be, "probe"),
 				 S(be, "last_result"), I(be, "since_change_s"));
-		printf("  %-24s %6lld %-8s %-10s %-9s %6.1f%% %7.1f%% %10lld %12lld  %s%s\n",
+		if (lat && I(lat, "samples"))
+			snprintf(ms, sizeof(ms), "%.1fms", F(lat, "median_ms"));
+		printf("  %-24s %6lld %-8s %-10s %-9s %6.1f%% %7.1f%% %10lld %12lld %9s  %s%s\n",
 		       S(be, "address"), I(be, "weight"), S(be, "state"), S(be, "health"),
 		       S(be, "dp_state"), 100 * F(be, "table_share"),
-		       100 * F(be, "expected_share"), I(be, "new_flows"), I(be, "packets"), probe,
-		       json_is_true(json_object_get(be, "override")) ? " (runtime change)" : "");
+		       100 * F(be, "expected_share"), I(be, "new_flows"), I(be, "packets"), ms,
+		       probe, json_is_true(json_object_get(be, "override")) ? " (runtime change)" : "");
 	}
+	if (json_object_get(vip, "diagnosis"))
+		printf("  diagnosis: %s\n", S(json_object_get(vip, "diagnosis"), "message"));
 }
 
 int show_main(int argc, char **argv)

@@ -48,21 +48,28 @@ static void frame(json_t *list)
 		       json_string_value(json_object_get(vip, "address")),
 		       (long long)json_integer_value(json_object_get(vip, "port")),
 		       json_string_value(json_object_get(vip, "protocol")));
-		printf("  %-20s %6s %-8s %7s %-*s %7s %-*s %s\n", "backend", "weight", "health",
-		       "expect", BAR, "", "observe", BAR, "", "skew");
+		printf("  %-20s %6s %-8s %9s %7s %-*s %7s %-*s %s\n", "backend", "weight", "health",
+		       "latency", "expect", BAR, "", "observe", BAR, "", "skew");
 		json_array_foreach(json_object_get(vip, "backends"), j, be) {
 			double e = json_real_value(json_object_get(be, "expected_share"));
 			double o = json_real_value(json_object_get(be, "observed_share"));
 			const char *skew = json_string_value(json_object_get(be, "skew"));
+			json_t *lat = json_object_get(be, "latency");
+			char ms[16] = "-";
 
+			if (lat && json_integer_value(json_object_get(lat, "samples")))
+				snprintf(ms, sizeof(ms), "%.1fms",
+					 json_real_value(json_object_get(lat, "median_ms")));
 			bar(eb, e, '-');
 			bar(ob, o, '#');
-			printf("  %-20s %6lld %-8s %6.1f%% %s %6.1f%% %s %s\n",
+			printf("  %-20s %6lld %-8s %9s %6.1f%% %s %6.1f%% %s %s\n",
 			       json_string_value(json_object_get(be, "address")),
 			       (long long)json_integer_value(json_object_get(be, "weight")),
-			       json_string_value(json_object_get(be, "health")), 100 * e, eb, 100 * o,
-			       ob, skew && strcmp(skew, "none") ? skew : "");
+			       json_string_value(json_object_get(be, "health")), ms, 100 * e, eb,
+			       100 * o, ob, skew && strcmp(skew, "none") ? skew : "");
 		}
+		printf("  diagnosis: %s\n", json_string_value(json_object_get(
+			json_object_get(vip, "diagnosis"), "message")) ?: "-");
 	}
 	fflush(stdout);
 }

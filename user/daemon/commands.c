@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "log.h"
 #include "packet.h"
+#include "stats.h"
 #include "child.h"
 #include "xlbd.h"
 
@@ -85,6 +86,23 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
 }
 
+/* A backend's probe latency: the window's median, its baseline, the last probe. */
+static json_t *latency_json(const struct xlb_latency *l, __u32 window_ms)
+{
+	__u32 v[XLB_LAT_SAMPLES];
+	size_t failed, n = xlb_lat_window(l, monotonic_ms(), window_ms, v, &failed);
+	json_t *last = json_object();
+	enum xlb_lat_phase ph;
+
+	for (ph = 0; ph < XLB_LAT_PHASES; ph++)
+		if (l->last_us[ph])
+			json_object_set_new(last, xlb_lat_phase_name(ph), json_real(l->last_us[ph] / 1000.0));
+	return json_pack("{s:f, s:f, s:i, s:i, s:i, s:o}",
+			 "median_ms", xlb_median_u32(v, n) / 1000.0,
+			 "baseline_ms", xlb_lat_baseline(l) / 1000.0, "samples", (int)n,
+			 "failed", (int)failed, "window_s", (int)(window_ms / 1000), "last_ms", last);
+}
+
 static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		       const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p, json_t *j)
 {
@@ -106,6 +124,7 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	json_object_set_new(j, "probe_failures", json_integer(t->health.failures));
 	if (t->unknown_reason[0])
 		json_object_set_new(j, "last_unknown", json_string(t->unknown_reason));
+	json_object_set_new(j, "latency", latency_json(&t->lat, x->base->diagnosis.window_ms));
 }
 
 static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
@@ -153,6 +172,19 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	return j;
 }
 
+static json_t *diagnosis_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
+{
+	const struct vip_monitor *vm = monitor_vip(x, vip->name);
+	const struct xlb_diag_vip *d = vm ? &vm->diag : NULL;
+
+	if (!d)
+		return json_pack("{s:s, s:s}", "kind", "insufficient", "message", "not evaluated yet");
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", xlb_diag_kind_name(d->kind),
+			 "cause", d->kind == XLB_DIAG_OVERLOAD ? xlb_skew_cause_name(d->cause) : "",
+			 "backends", d->named, "message", d->message,
+			 "since_s", (json_int_t)((monotonic_ms() - d->since_ms) / 1000));
+}
+
 static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 {
 	char addr[XLB_ADDR_STRLEN];
@@ -165,13 +197,14 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 		json_array_append_new(list, backend_json(x, vip, &vip->backends[i], &plan->be[i],
 							 slots, m));
 	free(slots);
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o}",
 			 "name", vip->name,
 			 "address", xlb_addr_str(&vip->key.addr, addr, sizeof(addr)),
 			 "port", ntohs(vip->key.port),
 			 "protocol", vip->key.proto == IPPROTO_UDP ? "udp" : "tcp",
 			 "mode", vip->encap ? "encap" : "dsr", "table_size", (int)m,
-			 "hash_source_port", vip->hash_source_port, "backends", list);
+			 "hash_source_port", vip->hash_source_port, "backends", list,
+			 "diagnosis", diagnosis_json(x, vip));
 }
 
 static json_t *cmd_list(struct xlbd *x, const struct ctl_request *req,

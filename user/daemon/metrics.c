@@ -88,6 +88,46 @@ static void rows_of(FILE *f, const char *name, const struct row *rows, size_t n,
 			rows[i].v[field]);
 }
 
+/* Probe times per backend and phase, from every probe that answered. */
+static void probe_duration_metrics(struct xlbd *x, FILE *f, const struct row *rows)
+{
+	size_t v, b, n = 0, k;
+	enum xlb_lat_phase ph;
+
+	family(f, "xlb_backend_probe_duration_seconds", "histogram",
+	       "Probe times of the backend: connect, first_byte (HTTP) and total.");
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+
+		for (b = 0; b < vip->nr_backends; b++, n++) {
+			const struct probe_target *t = prober_find(&x->pr, vip->name,
+								   &vip->backends[b].addr);
+			__u64 cum;
+
+			for (ph = 0; t && ph < XLB_LAT_PHASES; ph++) {
+				const char *name = xlb_lat_phase_name(ph);
+
+				if (!t->lat.count[ph])
+					continue;
+				for (k = 0, cum = 0; k <= XLB_LAT_BUCKETS; k++) {
+					cum += t->lat.bucket[ph][k];
+					if (k < XLB_LAT_BUCKETS)
+						fprintf(f, "xlb_backend_probe_duration_seconds_bucket{%s,phase=\"%s\",le=\"%g\"} %llu\n",
+							rows[n].labels, name, xlb_lat_bounds[k],
+							(unsigned long long)cum);
+					else
+						fprintf(f, "xlb_backend_probe_duration_seconds_bucket{%s,phase=\"%s\",le=\"+Inf\"} %llu\n",
+							rows[n].labels, name, (unsigned long long)cum);
+				}
+				fprintf(f, "xlb_backend_probe_duration_seconds_sum{%s,phase=\"%s\"} %.9g\n",
+					rows[n].labels, name, t->lat.sum_s[ph]);
+				fprintf(f, "xlb_backend_probe_duration_seconds_count{%s,phase=\"%s\"} %llu\n",
+					rows[n].labels, name, (unsigned long long)t->lat.count[ph]);
+			}
+		}
+	}
+}
+
 static void backend_metrics(struct xlbd *x, FILE *f)
 {
 	static const struct { const char *name, *type, *help; int field; } fams[] = {
@@ -157,6 +197,7 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			fprintf(f, "xlb_backend_skew{%s%s} %d\n", rows[n].labels, cause, s && s->raised);
 		}
 	}
+	probe_duration_metrics(x, f, rows);
 	free(rows);
 }
 
@@ -194,6 +235,27 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 			vip_labels(vip, vl, sizeof(vl));
 			fprintf(f, "%s{%s} %llu\n", names[i], vl, (unsigned long long)val);
 		}
+	}
+}
+
+/* One series per verdict kind, 1 for the one in force. */
+static void diagnosis_metrics(struct xlbd *x, FILE *f)
+{
+	enum xlb_diag_kind k;
+	char vl[384];
+	size_t v;
+
+	family(f, "xlb_vip_diagnosis", "gauge",
+	       "1 for the VIP's verdict in force: none, insufficient, overload (by the balancer), shared (dependency) or sick (backend).");
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		const struct vip_monitor *vm = monitor_vip(x, vip->name);
+		enum xlb_diag_kind now = vm ? vm->diag.kind : XLB_DIAG_INSUFFICIENT;
+
+		vip_labels(vip, vl, sizeof(vl));
+		for (k = 0; k < XLB_DIAG_KINDS; k++)
+			fprintf(f, "xlb_vip_diagnosis{%s,kind=\"%s\"} %d\n", vl, xlb_diag_kind_name(k),
+				k == now);
 	}
 }
 
@@ -263,6 +325,7 @@ static char *render(struct xlbd *x, size_t *len)
 	reason_metrics(x, f);
 	vip_metrics(x, f);
 	backend_metrics(x, f);
+	diagnosis_metrics(x, f);
 	fclose(f);
 	return buf;
 }

@@ -10,12 +10,14 @@
 #include "log.h"
 #include "monitor.h"
 #include "moved.h"
+#include "stats.h"
 #include "xlbd.h"
 
 #define TABLE_REFRESH_TICKS	10
 #define MOVED_SWEEP_TICKS	10
 #define HOOK_TIMEOUT_MS		30000
 #define TICK_MS			1000
+#define MONITOR_HOOK_ENV	12
 
 void journal_event(struct xlbd *x, const char *type, json_t *fields)
 {
@@ -102,6 +104,7 @@ void monitor_sync(struct xlbd *x)
 				vm->nr = 0;
 			for (b = 0; b < vm->nr; b++)
 				vm->addrs[b] = vip->backends[b].addr;
+			xlb_diag_vip_init(&vm->diag, monotonic_ms());
 		}
 		vm->skew.hash_source_port = vip->hash_source_port;
 	}
@@ -164,13 +167,32 @@ static void run_hook(struct xlbd *x, char *const env[])
 	mon->hook_started_ms[i] = monotonic_ms();
 }
 
+/*
+ * The hook, when one is set, with kv (name, value, ..., NULL) as its
+ * environment; values are cut to fit, never left out.
+ */
+static void hook(struct xlbd *x, const char *const *kv)
+{
+	char e[MONITOR_HOOK_ENV][XLB_PATH_MAX + 16];
+	char *env[MONITOR_HOOK_ENV + 2];
+	size_t i;
+
+	if (!x->base->skew_hook[0])
+		return;
+	for (i = 0; kv[2 * i] && i < MONITOR_HOOK_ENV; i++) {
+		snprintf(e[i], sizeof(e[i]), "%s=%.*s", kv[2 * i], XLB_PATH_MAX, kv[2 * i + 1]);
+		env[i] = e[i];
+	}
+	env[i++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	env[i] = NULL;
+	run_hook(x, env);
+}
+
 static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
 		       const struct xlb_cfg_backend *be, __u32 median, bool raised)
 {
 	const struct xlb_skew_backend *s = &vm->skew.be[b];
-	char addr[XLB_ADDR_STRLEN], msg[768], e[10][XLB_PATH_MAX + 16];
-	char *env[11];
-	int i;
+	char addr[XLB_ADDR_STRLEN], msg[768], share[4][32];
 
 	xlb_addr_str(&vm->addrs[b], addr, sizeof(addr));
 	xlb_skew_describe(&vm->skew, b, vm->name, addr, be ? be->weight : 0, median, msg, sizeof(msg));
@@ -186,22 +208,121 @@ static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
 				"table_share", s->table, "peer_share", s->peer,
 				"window_flows", (json_int_t)vm->skew.window_flows,
 				"message", raised ? msg : "back in line"));
-	if (!x->base->skew_hook[0])
+	snprintf(share[0], sizeof(share[0]), "%.4f", s->observed);
+	snprintf(share[1], sizeof(share[1]), "%.4f", s->expected);
+	snprintf(share[2], sizeof(share[2]), "%.4f", s->table);
+	snprintf(share[3], sizeof(share[3]), "%llu", (unsigned long long)vm->skew.window_flows);
+	hook(x, (const char *const[]){
+		"XLB_EVENT", raised ? "skew_raised" : "skew_cleared", "XLB_VIP", vm->name,
+		"XLB_BACKEND", addr, "XLB_CAUSE", xlb_skew_cause_name(s->cause),
+		"XLB_OBSERVED_SHARE", share[0], "XLB_EXPECTED_SHARE", share[1],
+		"XLB_TABLE_SHARE", share[2], "XLB_WINDOW_FLOWS", share[3],
+		"XLB_MESSAGE", raised ? msg : "back in line", NULL });
+}
+
+/* What health did about a backend, in words, for the diagnosis. */
+static void health_words(const struct probe_target *t, const struct xlb_plan_backend *p,
+			 __u64 now, char *buf, size_t len)
+{
+	if (!t)
+		snprintf(buf, len, "it is not probed");
+	else if (p->kept)
+		snprintf(buf, len, "health found it down %llu s ago, but all_down: keep holds it in the table with its peers",
+			 (unsigned long long)(now - t->health.last_change_ms) / 1000);
+	else if (p->health_down)
+		snprintf(buf, len, "health took it out of the table %llu s ago (last probe: %s); its flows went to its peers",
+			 (unsigned long long)(now - t->health.last_change_ms) / 1000,
+			 t->health.last_reason);
+	else
+		snprintf(buf, len, "health keeps it in: its probes pass (last: %s, timeout %u ms), so only its latency tells",
+			 t->health.last_reason, t->p.timeout_ms);
+}
+
+static void diagnosis_event(struct xlbd *x, struct vip_monitor *vm, bool raised)
+{
+	const struct xlb_diag_vip *d = &vm->diag;
+	const char *kind = xlb_diag_kind_name(d->kind);
+	const char *cause = d->kind == XLB_DIAG_OVERLOAD ? xlb_skew_cause_name(d->cause) : "";
+
+	if (raised)
+		pr_warn("DIAGNOSIS for VIP '%s': %s\n", vm->name, d->message);
+	else
+		pr_info("DIAGNOSIS cleared for VIP '%s': %s\n", vm->name, d->message);
+	journal_event(x, raised ? "diagnosis_raised" : "diagnosis_cleared",
+		      json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:s}", "vip", vm->name,
+				"kind", kind, "cause", cause, "backends", d->named,
+				"median_ms", d->median_us / 1000.0,
+				"baseline_ms", d->baseline_us / 1000.0, "message", d->message));
+	hook(x, (const char *const[]){
+		"XLB_EVENT", raised ? "diagnosis_raised" : "diagnosis_cleared",
+		"XLB_VIP", vm->name, "XLB_KIND", kind, "XLB_CAUSE", cause,
+		"XLB_BACKEND", d->named, "XLB_MESSAGE", d->message, NULL });
+}
+
+/* The VIP's verdict, from its backends' latency and shares. */
+static void diagnose(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cfg_vip *vip,
+		     const struct xlb_vip_plan *plan)
+{
+	const struct xlb_diag_cfg *cfg = &x->base->diagnosis;
+	size_t nr = vm->nr, b, room = 0;
+	struct xlb_diag_input in[nr ? nr : 1];
+	char addr[nr ? nr : 1][XLB_ADDR_STRLEN], health[nr ? nr : 1][256];
+	__u32 *samples = calloc((nr ? nr : 1) * XLB_LAT_SAMPLES, sizeof(*samples));
+	__u64 now = monotonic_ms();
+	enum xlb_diag_event e;
+
+	if (!samples)
 		return;
-	snprintf(e[0], sizeof(e[0]), "XLB_EVENT=%s", raised ? "skew_raised" : "skew_cleared");
-	snprintf(e[1], sizeof(e[1]), "XLB_VIP=%s", vm->name);
-	snprintf(e[2], sizeof(e[2]), "XLB_BACKEND=%s", addr);
-	snprintf(e[3], sizeof(e[3]), "XLB_CAUSE=%s", xlb_skew_cause_name(s->cause));
-	snprintf(e[4], sizeof(e[4]), "XLB_OBSERVED_SHARE=%.4f", s->observed);
-	snprintf(e[5], sizeof(e[5]), "XLB_EXPECTED_SHARE=%.4f", s->expected);
-	snprintf(e[6], sizeof(e[6]), "XLB_TABLE_SHARE=%.4f", s->table);
-	snprintf(e[7], sizeof(e[7]), "XLB_WINDOW_FLOWS=%llu", (unsigned long long)vm->skew.window_flows);
-	snprintf(e[8], sizeof(e[8]), "XLB_MESSAGE=%.*s", (int)sizeof(e[8]) - 16, raised ? msg : "back in line");
-	snprintf(e[9], sizeof(e[9]), "PATH=/usr/local/bin:/usr/bin:/bin");
-	for (i = 0; i < 10; i++)
-		env[i] = e[i];
-	env[10] = NULL;
-	run_hook(x, env);
+	for (b = 0; b < nr; b++) {
+		struct xlb_cfg_backend *be = xlb_cfg_find_backend((struct xlb_cfg_vip *)vip,
+								  &vm->addrs[b]);
+		const struct xlb_plan_backend *p = be ? &plan->be[be - vip->backends] : NULL;
+		struct probe_target *t = prober_find(&x->pr, vip->name, &vm->addrs[b]);
+
+		xlb_addr_str(&vm->addrs[b], addr[b], sizeof(addr[b]));
+		in[b] = (struct xlb_diag_input){ .name = addr[b], .health = health[b] };
+		health[b][0] = 0;
+		if (!p)
+			continue;
+		health_words(t, p, now, health[b], sizeof(health[b]));
+		in[b].judged = p->takes_new_flows;
+		in[b].health_down = p->health_down && be->admin == XLB_ADMIN_UP && be->weight;
+		in[b].weight = be->weight;
+		in[b].share = &vm->skew.be[b];
+		in[b].probed = t != NULL;
+		if (!t)
+			continue;
+		in[b].lat = samples + room;
+		in[b].n = xlb_lat_window(&t->lat, now, cfg->window_ms, samples + room, &in[b].failed);
+		in[b].baseline_us = xlb_lat_baseline(&t->lat);
+		room += XLB_LAT_SAMPLES;
+	}
+	e = xlb_diag_evaluate(cfg, &x->mon.cfg, vm->skew.window_flows, &vm->diag, in, nr, now);
+	free(samples);
+	if (e != XLB_DIAG_SAME)
+		diagnosis_event(x, vm, e == XLB_DIAG_RAISED);
+}
+
+/* A backend's line in the journal's samples: counters, weight, latency. */
+static json_t *sample_row(struct xlbd *x, const struct xlb_cfg_vip *vip, const union xlb_addr *a,
+			  const struct xlb_backend_stats *st, const struct xlb_skew_input *in)
+{
+	struct probe_target *t = prober_find(&x->pr, vip->name, a);
+	char addr[XLB_ADDR_STRLEN];
+	json_t *row;
+
+	row = json_pack("{s:s, s:I, s:I, s:i, s:b}", "backend", xlb_addr_str(a, addr, sizeof(addr)),
+			"new_flows", (json_int_t)st->new_flows, "packets", (json_int_t)st->packets,
+			"weight", (int)in->weight, "in_table", in->takes_new_flows);
+	if (t) {
+		__u32 v[XLB_LAT_SAMPLES];
+		size_t n = xlb_lat_window(&t->lat, monotonic_ms(), x->base->diagnosis.window_ms, v,
+					  NULL);
+
+		if (n)
+			json_object_set_new(row, "latency_ms", json_real(xlb_median_u32(v, n) / 1000.0));
+	}
+	return row;
 }
 
 static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
@@ -211,7 +332,6 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 	struct xlb_skew_input in[vm->nr ? vm->nr : 1];
 	enum xlb_skew_event ev[vm->nr ? vm->nr : 1];
 	json_t *rows = sample ? json_array() : NULL;
-	char addr[XLB_ADDR_STRLEN];
 	size_t b;
 
 	if (!vip || !plan)
@@ -230,19 +350,16 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 			.table_share = vm->table_share[b],
 		};
 		if (rows)
-			json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:i, s:b}",
-				"backend", xlb_addr_str(&vm->addrs[b], addr, sizeof(addr)),
-				"new_flows", (json_int_t)st.new_flows, "packets", (json_int_t)st.packets,
-				"weight", be ? (int)be->weight : 0, "in_table", in[b].takes_new_flows));
+			json_array_append_new(rows, sample_row(x, vip, &vm->addrs[b], &st, &in[b]));
 	}
 	if (rows)
 		json_array_append_new(sample, json_pack("{s:s, s:o}", "vip", vm->name, "backends", rows));
-	if (!xlb_skew_evaluate(&x->mon.cfg, &vm->skew, in, ev))
-		return;
-	for (b = 0; b < vm->nr; b++)
-		if (ev[b] != XLB_SKEW_NO_CHANGE)
-			skew_event(x, vm, b, xlb_cfg_find_backend(vip, &vm->addrs[b]), vm->skew.median_weight,
-				   ev[b] == XLB_SKEW_RAISED);
+	if (xlb_skew_evaluate(&x->mon.cfg, &vm->skew, in, ev))
+		for (b = 0; b < vm->nr; b++)
+			if (ev[b] != XLB_SKEW_NO_CHANGE)
+				skew_event(x, vm, b, xlb_cfg_find_backend(vip, &vm->addrs[b]),
+					   vm->skew.median_weight, ev[b] == XLB_SKEW_RAISED);
+	diagnose(x, vm, vip, plan);
 }
 
 /* Idle and orphaned held flows go; VIP flags follow what is held. */

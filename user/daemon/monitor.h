@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Once a second xlbd reads the counters, feeds the skew detector, and on a
- * raise or a clear writes a log line and a journal event and runs the hook.
+ * Once a second xlbd reads the counters, feeds the skew detector and then
+ * the diagnosis (diagnosis.h) with the probes' latency, and on a raise or
+ * a clear of either writes a log line and a journal event and runs the hook.
  * Every sample_interval it journals per-backend counters, from which
  * incident reports compute shares before, during and after.
  */
@@ -14,6 +15,7 @@
 
 #include "config.h"
 #include "journal.h"
+#include "diagnosis.h"
 #include "skew.h"
 #include "child.h"
 
@@ -22,6 +24,7 @@ struct xlbd;
 struct vip_monitor {
 	char name[XLB_NAME_MAX];
 	struct xlb_skew_vip skew;
+	struct xlb_diag_vip diag;		/* "was it the balancer?" */
 	union xlb_addr *addrs;		/* backend i of skew is addrs[i] */
 	double *table_share;		/* from the live table, refreshed */
 	size_t nr;

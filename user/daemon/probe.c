@@ -44,6 +44,8 @@ static void merge(struct xlb_cfg_probe *to, const struct xlb_cfg_probe *from)
 		to->interval_ms = from->interval_ms;
 	if (from->timeout_ms)
 		to->timeout_ms = from->timeout_ms;
+	if (from->latency_interval_ms)
+		to->latency_interval_ms = from->latency_interval_ms;
 	if (from->rise)
 		to->rise = from->rise;
 	if (from->fall)
@@ -98,6 +100,12 @@ static void arm(struct probe_target *t, __u64 when_ms)
 	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
 }
 
+/* The next start: the health probe's, or a latency probe's if sooner. */
+static __u64 next_due(const struct probe_target *t)
+{
+	return t->p.latency_interval_ms && t->lat_due_ms < t->due_ms ? t->lat_due_ms : t->due_ms;
+}
+
 /* ---- finishing a probe ------------------------------------------------- */
 
 static void release(struct probe_target *t)
@@ -119,9 +127,11 @@ static void release(struct probe_target *t)
 	}
 	curl_slist_free_all(t->curl_resolve);
 	t->curl_resolve = NULL;
+	if (t->in_flight)
+		t->finished_ms = monotonic_ms();
 	t->in_flight = false;
 	t->local_error = false;
-	arm(t, t->due_ms);
+	arm(t, next_due(t));
 }
 
 static void log_unknown(struct prober *pr, struct probe_target *t)
@@ -137,12 +147,38 @@ static void log_unknown(struct prober *pr, struct probe_target *t)
 		t->unknown_reason, (unsigned long long)pr->unknown);
 }
 
+/*
+ * A probe's times: those curl measured for HTTP(S), else from start to
+ * answer (a TCP connect, a UDP reply, a command's run).
+ */
+static void times_of(const struct probe_target *t, struct xlb_lat_probe *lp)
+{
+	__u64 took = monotonic_us() - t->started_us;
+	curl_off_t c = 0, fb = 0, total = 0;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->us[XLB_LAT_TOTAL] = took ? took : 1;
+	if (t->p.type == XLB_PROBE_TCP)
+		lp->us[XLB_LAT_CONNECT] = lp->us[XLB_LAT_TOTAL];
+	if (!t->curl)
+		return;
+	curl_easy_getinfo(t->curl, CURLINFO_CONNECT_TIME_T, &c);
+	curl_easy_getinfo(t->curl, CURLINFO_STARTTRANSFER_TIME_T, &fb);
+	curl_easy_getinfo(t->curl, CURLINFO_TOTAL_TIME_T, &total);
+	lp->us[XLB_LAT_CONNECT] = c > 0 ? c : 1;
+	lp->us[XLB_LAT_FIRST_BYTE] = fb > 0 ? fb : 1;
+	lp->us[XLB_LAT_TOTAL] = total > 0 ? total : 1;
+}
+
 static void finish(struct probe_target *t, enum probe_result r, const char *reason)
 {
 	struct prober *pr = t->pr;
 	enum xlb_health_change change;
 	__u64 now = monotonic_ms(), started = t->started_ms;
+	bool judges = t->judges_health;
+	struct xlb_lat_probe lp;
 
+	times_of(t, &lp);
 	release(t);
 	if (r == PROBE_UNKNOWN) {
 		pr->unknown++;
@@ -157,6 +193,14 @@ static void finish(struct probe_target *t, enum probe_result r, const char *reas
 			 t->vip, reason);
 		return;
 	}
+	/* A reply that waited on a stalled xlbd says nothing of the backend's speed. */
+	if (r == PROBE_OK && !stall_overlaps(pr->stall, started, now))
+		xlb_lat_ok(&t->lat, &lp, now);
+	else if (r == PROBE_FAIL)
+		xlb_lat_failed(&t->lat, t->p.timeout_ms * 1000, now);
+	/* A latency probe times the backend; only health probes judge it. */
+	if (!judges)
+		return;
 	change = xlb_health_record(&t->health, r == PROBE_OK, reason, t->p.rise, t->p.fall, now);
 	if (change != XLB_HEALTH_SAME && pr->on_change)
 		pr->on_change(pr->ctx, t, change);
@@ -531,12 +575,20 @@ __u64 prober_recent_late_ms(const struct prober *pr)
 
 static void start(struct probe_target *t, __u64 now)
 {
-	note_lateness(t->pr, now - t->due_ms, now);
-	/* Keep the cadence; one that fell behind starts counting afresh. */
-	t->due_ms += next_wait(t->p.interval_ms);
-	if (t->due_ms <= now)
-		t->due_ms = now + next_wait(t->p.interval_ms);
+	t->judges_health = t->due_ms <= now;
+	if (t->judges_health) {
+		/* Late by the loop, not by a latency probe still in flight. */
+		note_lateness(t->pr, now - (t->due_ms > t->finished_ms ? t->due_ms : t->finished_ms), now);
+		/* Keep the cadence; one that fell behind starts counting afresh. */
+		t->due_ms += next_wait(t->p.interval_ms);
+		if (t->due_ms <= now)
+			t->due_ms = now + next_wait(t->p.interval_ms);
+	}
+	/* Latency probes fill the gaps between health probes. */
+	if (t->p.latency_interval_ms)
+		t->lat_due_ms = now + next_wait(t->p.latency_interval_ms);
 	t->started_ms = now;
+	t->started_us = monotonic_us();
 	t->deadline_ms = now + t->p.timeout_ms;
 	t->in_flight = true;
 	arm(t, t->deadline_ms);
@@ -555,7 +607,7 @@ static void start(struct probe_target *t, __u64 now)
 		break;
 	default:
 		t->in_flight = false;
-		arm(t, t->due_ms);
+		arm(t, next_due(t));
 	}
 }
 
@@ -643,6 +695,7 @@ static struct probe_target *new_target(struct prober *pr, const char *vip,
 	t->pr = pr;
 	t->due_ms = due;
 	xlb_health_init(&t->health, monotonic_ms());
+	xlb_lat_init(&t->lat, monotonic_ms());
 	t->in_last_healthy = true;
 	if (sd_event_add_time(pr->event, &t->timer, CLOCK_MONOTONIC, due * 1000, 1000,
 			      target_timer, t) < 0) {
@@ -692,6 +745,7 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 				t = new_target(pr, vip->name, &be->addr, now + random() % p.interval_ms);
 				if (!t)
 					goto fail;
+				t->lat_due_ms = t->due_ms;
 				arm(t, t->due_ms);
 			}
 			t->p = p;

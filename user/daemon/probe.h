@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "latency.h"
 #include "child.h"
 #include "stall.h"
 
@@ -43,11 +44,15 @@ struct probe_target {
 	union xlb_addr addr;		/* where the probe goes */
 	__u16 port;
 	struct xlb_health health;
+	struct xlb_latency lat;		/* every probe's times */
 	bool in_last_healthy;		/* for the all_down: keep policy */
 
-	__u64 due_ms;			/* next start, monotonic */
+	__u64 due_ms;			/* next health probe, monotonic */
+	__u64 lat_due_ms;		/* next latency probe (latency_interval) */
 	__u64 started_ms, deadline_ms;	/* while in flight */
+	__u64 started_us, finished_ms;
 	bool in_flight;
+	bool judges_health;		/* the one in flight is a health probe */
 	bool local_error;		/* xlbd failed to open a socket for curl */
 	int fd;
 	sd_event_source *timer, *io;

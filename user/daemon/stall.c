@@ -4,12 +4,17 @@
 #include "log.h"
 #include "stall.h"
 
-__u64 monotonic_ms(void)
+__u64 monotonic_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+__u64 monotonic_ms(void)
+{
+	return monotonic_us() / 1000;
 }
 
 static int beat(sd_event_source *s, uint64_t usec, void *userdata)

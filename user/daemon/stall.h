@@ -28,5 +28,6 @@ void stall_watch_stop(struct stall_watch *sw);
 /* Did xlbd stall at any time between from and to (monotonic ms)? */
 bool stall_overlaps(const struct stall_watch *sw, __u64 from_ms, __u64 to_ms);
 __u64 monotonic_ms(void);
+__u64 monotonic_us(void);
 
 #endif /* XLBD_STALL_H */

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "Was it the balancer?" end to end, with backends whose latency grows with
+# their own request rate (base 10 ms + 18 ms per request in flight) and a
+# delay that can be set from outside, for all of them (a shared
+# dependency) or for one (a sick host). Real HTTP load goes through the VIP.
+#
+#   steady traffic at equal weights        -> no verdict (XLB_STEADY_SECONDS,
+#                                             60 here; 600 for the long run)
+#   all four made slow at equal weights    -> shared dependency
+#   one made slow at an equal share        -> single sick backend
+#   weights 1:1:1:4 under load             -> balancer-induced overload,
+#                                             configuration, within 10 s
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ALL_TESTS="test_steady_no_verdict test_latency_shown test_shared_dependency
+	   test_single_sick_backend test_overload_by_configuration test_report_answers"
+
+STEADY=${XLB_STEADY_SECONDS:-60}
+RATE=80
+export TB_PROBE="{ type: http, interval: 1s, timeout: 1s, latency_interval: 250ms }"
+CONFIG=
+LOAD_PID=
+
+extra() {
+	printf 'journal: { sample_interval: 1s }\nskew: { hook: "env | grep ^XLB_ >> %s" }\n' \
+		"$TB_STATE/hook.out"
+}
+
+# load SECONDS: HTTP load through the VIP in the background.
+load() {
+	tb_exec client /usr/bin/python3 tests/e2e/helpers/http_load.py "http://$TB_VIP4/" \
+		"$RATE" "$1" 3 >"$TB_STATE/load.out" 2>&1 &
+	LOAD_PID=$!
+}
+load_wait() { wait "$LOAD_PID"; echo "  load: $(cat "$TB_STATE/load.out")"; }
+
+diagnosis() { tb_xlbctl -j show web4 | jq -r ".[0].diagnosis.$1"; }
+
+# wait_kind KIND LIMIT_S: until web4's verdict is KIND; prints seconds taken.
+wait_kind() {
+	local n
+	for ((n = 0; n < $2 * 2; n++)); do
+		[[ $(diagnosis kind) == "$1" ]] && { echo $(( n / 2 )); return 0; }
+		sleep 0.5
+	done
+	return 1
+}
+
+test_steady_no_verdict() {
+	local i
+	CONFIG=$TB_STATE/xlb.yaml
+	for ((i = 1; i <= TB_BACKENDS; i++)); do
+		tb_start_slow_http "$i" 10 18 || return 1
+	done
+	TB_EXTRA=$(extra) tb_write_config encap "$CONFIG" 1 1 1 1
+	tb_start_xlbd "$CONFIG" || return 1
+	load "$STEADY"
+	sleep "$STEADY"
+	load_wait
+	! grep -q "DIAGNOSIS" "$TB_STATE/xlbd.log" ||
+		fail "a verdict under steady traffic: $(grep DIAGNOSIS "$TB_STATE/xlbd.log")" || return 1
+	[[ $(diagnosis kind) == none ]] || fail "verdict: $(diagnosis message)" || return 1
+	echo "  after ${STEADY}s: $(diagnosis message)"
+}
+
+test_latency_shown() {
+	local m out
+	out=$(tb_xlbctl show web4)
+	echo "$out" | sed -n '2,3p;$p' | sed 's/^/  /'
+	grep -q 'latency' <<<"$out" && grep -qE '[0-9.]+ms' <<<"$out" ||
+		fail "no latency column in show" || return 1
+	[[ $(tb_xlbctl -j show web4 | jq '.[0].backends[0].latency.samples') -ge 8 ]] ||
+		fail "too few latency samples" || return 1
+	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
+	grep -q '^xlb_backend_probe_duration_seconds_bucket{.*phase="first_byte",le="0.025"}' <<<"$m" ||
+		fail "no probe duration histogram" || return 1
+	grep -q '^xlb_vip_diagnosis{vip="web4".*kind="none"} 1$' <<<"$m" ||
+		fail "xlb_vip_diagnosis not none: $(grep '^xlb_vip_diagnosis{vip="web4"' <<<"$m")" || return 1
+	promtool check metrics <<<"$m" >/dev/null 2>&1 ||
+		fail "promtool: $(promtool check metrics <<<"$m" 2>&1 | head -3)" || return 1
+	tb_xlbctl events | grep -q . || fail "no events" || return 1
+	grep -q '"latency_ms"' "$TB_STATE/journal.jsonl" || fail "no latency in journal samples"
+}
+
+test_shared_dependency() {
+	local t
+	load 40
+	sleep 3
+	echo 300 >"$TB_STATE/shared_delay"
+	t=$(wait_kind shared 30) || fail "no shared verdict: $(diagnosis message)" || return 1
+	echo "  shared after ${t}s: $(diagnosis message)"
+	grep -q "DIAGNOSIS for VIP 'web4': shared dependency, not the balancer: all 4 backends slowed from" \
+		"$TB_STATE/xlbd.log" || fail "log line" || return 1
+	grep -q 'the balancer is not the cause' <<<"$(diagnosis message)" || fail "balancer not cleared" || return 1
+	grep -q 'XLB_EVENT=diagnosis_raised' "$TB_STATE/hook.out" && grep -q 'XLB_KIND=shared' "$TB_STATE/hook.out" ||
+		fail "hook not run" || return 1
+	echo 0 >"$TB_STATE/shared_delay"
+	t=$(wait_kind none 40) || fail "shared verdict did not clear: $(diagnosis message)" || return 1
+	echo "  cleared after ${t}s"
+	load_wait
+}
+
+test_single_sick_backend() {
+	local t
+	load 40
+	sleep 3
+	echo 200 >"$TB_STATE/be2/delay"
+	t=$(wait_kind sick 30) || fail "no sick verdict: $(diagnosis message)" || return 1
+	echo "  sick after ${t}s: $(diagnosis message)"
+	[[ $(diagnosis backends) == "$(tb_be_addr4 2)" ]] || fail "names $(diagnosis backends)" || return 1
+	grep -q 'at a normal share' <<<"$(diagnosis message)" && grep -q 'health keeps it in' <<<"$(diagnosis message)" ||
+		fail "message lacks the share or health" || return 1
+	echo 0 >"$TB_STATE/be2/delay"
+	t=$(wait_kind none 40) || fail "sick verdict did not clear: $(diagnosis message)" || return 1
+	load_wait
+}
+
+test_overload_by_configuration() {
+	local t m
+	TB_EXTRA=$(extra) tb_write_config encap "$CONFIG" 1 1 1 4
+	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
+	load 25
+	t=$(wait_kind overload 10) || fail "no overload verdict within 10 s: $(diagnosis message)" || return 1
+	echo "  overload after ${t}s: $(diagnosis message)"
+	[[ $(diagnosis backends) == "$(tb_be_addr4 4)" ]] || fail "names $(diagnosis backends)" || return 1
+	[[ $(diagnosis cause) == configuration ]] || fail "cause $(diagnosis cause)" || return 1
+	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
+	grep -q '^xlb_vip_diagnosis{vip="web4".*kind="overload"} 1$' <<<"$m" || fail "metric" || return 1
+	load_wait
+}
+
+test_report_answers() {
+	local r
+	r=$(tb_xlbctl report --since 1h) || fail "report failed" || return 1
+	grep -A8 '^## Was it the balancer?' <<<"$r" | sed 's/^/  /' | cut -c1-200
+	grep -q '^- \*\*Yes.\*\* The balancer overloaded a backend' <<<"$r" || fail "no yes" || return 1
+	grep -q '^- \*\*No.\*\* Every backend slowed down together' <<<"$r" || fail "no shared" || return 1
+	grep -q '^- \*\*No.\*\* One backend was slow or failing' <<<"$r" || fail "no sick"
+}
+
+e2e_main 4
