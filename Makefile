@@ -166,7 +166,7 @@ TEST_BINS := $(addprefix $(SAN_BUILD)/,$(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)) \
 	     $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 
 test: all $(TEST_BINS)
-	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) bash tests/run.sh
+	$(Q)BUILD=$(BUILD) SAN_BUILD=$(SAN_BUILD) UNIT_TESTS="$(UNIT_TESTS)" bash tests/run.sh
 
 PREFIX		?= /usr/local
 DESTDIR		?=

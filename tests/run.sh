@@ -53,8 +53,9 @@ cmocka_suite() {
 	return "${PIPESTATUS[0]}"
 }
 
-for t in "$SAN_BUILD"/test_maglev "$SAN_BUILD"/test_addr "$SAN_BUILD"/test_health "$SAN_BUILD"/test_skew "$SAN_BUILD"/test_plan "$SAN_BUILD"/test_journal; do
-	run_suite "unit/$(basename "$t")" cmocka_suite "$t"
+# The Makefile names the unit tests (UNIT_TESTS); one place, not two.
+for t in ${UNIT_TESTS:-test_maglev test_addr test_health test_skew test_plan test_journal test_diagnosis}; do
+	run_suite "unit/$t" cmocka_suite "$SAN_BUILD/$t"
 done
 
 run_suite "config/corpus" bash tests/config/test_config.sh

@@ -131,6 +131,16 @@ tb_start_slow_http() {
 	tb_wait_http "$1"
 }
 
+# tb_flap_http I UP DOWN SECONDS: backend I serves for UP s, refuses for
+# DOWN s, and again, for SECONDS in all.
+tb_flap_http() {
+	tb_stop_http "$1"
+	ip netns exec "$(tb_ns "be$1")" /usr/bin/python3 \
+		"$TB_ROOT/tests/e2e/helpers/flap_backend.py" "be$1" "$2" "$3" "$4" \
+		>>"$TB_STATE/be$1.log" 2>&1 &
+	echo $! >"$TB_STATE/be$1.pid"
+}
+
 # tb_stop_http I: stops backend I's server (whatever runs on its port 80).
 tb_stop_http() {
 	local pid
@@ -266,7 +276,8 @@ tb_attach_xlb() {
 
 # tb_write_config MODE FILE [WEIGHTS...]: an xlbd config for the testbed,
 # both VIPs on port 80 over all backends (weights default to 1). TB_PROBE
-# (a YAML flow mapping) and TB_ALL_DOWN go into every VIP when set;
+# (a YAML flow mapping), TB_ALL_DOWN and TB_VIP_EXTRA (one "key: value"
+# line) go into every VIP when set;
 # TB_EXTRA (YAML lines) goes to the top level.
 tb_write_config() {
 	local mode=$1 file=$2 i vip w
@@ -289,6 +300,7 @@ tb_write_config() {
 			echo "    mode: $mode"
 			[[ -n ${TB_ALL_DOWN:-} ]] && echo "    all_down: $TB_ALL_DOWN"
 			[[ -n ${TB_PROBE:-} ]] && printf '    probe: %s\n' "$TB_PROBE"
+			[[ -n ${TB_VIP_EXTRA:-} ]] && printf '    %s\n' "$TB_VIP_EXTRA"
 			echo "    backends:"
 			for ((i = 1; i <= TB_BACKENDS; i++)); do
 				w=${!i:-1}

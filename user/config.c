@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "config.h"
 #include "maglev.h"
+#include "health.h"
 #include "latency.h"
 #include "stats.h"
 
@@ -519,6 +520,9 @@ PROBE_FIELD(command, { parse_name(w, v, "probe command", p->command, sizeof(p->c
 PROBE_FIELD(expect_status, { parse_number(w, v, "probe expect_status", 100, 599, &p->expect_status); })
 PROBE_FIELD(interval, { parse_duration(w, v, "probe interval", 100, 3600000, &p->interval_ms); })
 PROBE_FIELD(latency_interval, { parse_duration(w, v, "probe latency_interval", 100, 3600000, &p->latency_interval_ms); })
+PROBE_FIELD(flap_changes, { p->flap_changes_set = parse_number(w, v, "probe flap_changes", 0, XLB_FLAP_MAX_CHANGES, &p->flap_changes); })
+PROBE_FIELD(flap_window, { parse_duration(w, v, "probe flap_window", 1000, 3600000, &p->flap_window_ms); })
+PROBE_FIELD(flap_hold, { parse_duration(w, v, "probe flap_hold", 1000, 3600000, &p->flap_hold_ms); })
 PROBE_FIELD(timeout, { parse_duration(w, v, "probe timeout", 10, 600000, &p->timeout_ms); })
 PROBE_FIELD(rise, { parse_number(w, v, "probe rise", 1, 100, &p->rise); })
 PROBE_FIELD(fall, { parse_number(w, v, "probe fall", 1, 100, &p->fall); })
@@ -529,7 +533,8 @@ static const struct field probe_fields[] = {
 	{ "host", probe_host }, { "command", probe_command },
 	{ "expect_status", probe_expect_status }, { "interval", probe_interval },
 	{ "timeout", probe_timeout }, { "rise", probe_rise }, { "fall", probe_fall },
-	{ "latency_interval", probe_latency_interval },
+	{ "latency_interval", probe_latency_interval }, { "flap_changes", probe_flap_changes },
+	{ "flap_window", probe_flap_window }, { "flap_hold", probe_flap_hold },
 };
 
 static void parse_probe(struct walker *w, yaml_node_t *v, struct xlb_cfg_probe *p)
@@ -671,6 +676,11 @@ static void vip_all_down(struct walker *w, yaml_node_t *v, void *obj)
 		((struct xlb_cfg_vip *)obj)->all_down = p;
 }
 
+static void vip_slow_start(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_duration(w, v, "slow_start", 0, 3600000, &((struct xlb_cfg_vip *)obj)->slow_start_ms);
+}
+
 static void vip_probe(struct walker *w, yaml_node_t *v, void *obj)
 {
 	parse_probe(w, v, &((struct xlb_cfg_vip *)obj)->probe);
@@ -726,6 +736,7 @@ static const struct field vip_fields[] = {
 	{ "protocol", vip_protocol }, { "mode", vip_mode },
 	{ "table_size", vip_table_size }, { "hash", vip_hash },
 	{ "echo_reply", vip_echo }, { "probe", vip_probe }, { "all_down", vip_all_down },
+	{ "slow_start", vip_slow_start },
 	{ "backends", vip_backends },
 };
 

@@ -52,6 +52,9 @@ struct xlb_cfg_probe {
 	enum xlb_probe_type type;
 	__u32 interval_ms, timeout_ms, rise, fall;
 	__u32 latency_interval_ms;	/* light probes timing the backend; 0: none */
+	__u32 flap_changes;		/* flap damping (health.h); 0: off ... */
+	bool flap_changes_set;		/* ... when given: 0 is a value */
+	__u32 flap_window_ms, flap_hold_ms;
 	__u16 port;			/* 0: the service port */
 	union xlb_addr address;		/* probe here instead of the backend */
 	bool has_address;
@@ -93,6 +96,7 @@ struct xlb_cfg_vip {
 	bool hash_source_port;
 	bool echo_reply;
 	__u32 table_size;
+	__u32 slow_start_ms;		/* a returning backend's weight ramps up; 0: off */
 	struct xlb_cfg_probe probe;
 	struct xlb_cfg_backend *backends;
 	size_t nr_backends;

@@ -16,6 +16,14 @@ void xlb_health_init(struct xlb_health *h, __u64 now_ms)
 enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const char *reason,
 					 __u32 rise, __u32 fall, __u64 now_ms)
 {
+	/* The first result is a change only if it is a failure (a backend starts up). */
+	if (ok != h->last_ok) {
+		h->change_ms[h->change_pos] = now_ms;
+		h->change_pos = (h->change_pos + 1) % (XLB_FLAP_MAX_CHANGES + 1);
+		if (h->change_nr < XLB_FLAP_MAX_CHANGES + 1)
+			h->change_nr++;
+		h->changes++;
+	}
 	h->probes++;
 	h->last_ok = ok;
 	h->last_probe_ms = now_ms;
@@ -39,6 +47,50 @@ enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const ch
 		}
 	}
 	return XLB_HEALTH_SAME;
+}
+
+/* Result changes in the last window_ms. */
+static __u32 recent_changes(const struct xlb_health *h, __u32 window_ms, __u64 now_ms)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < h->change_nr; i++)
+		n += h->change_ms[i] + window_ms > now_ms;
+	return n;
+}
+
+static __u64 last_change(const struct xlb_health *h)
+{
+	return h->change_nr ? h->change_ms[(h->change_pos + XLB_FLAP_MAX_CHANGES) %
+					   (XLB_FLAP_MAX_CHANGES + 1)] : 0;
+}
+
+enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_flap_cfg *cfg,
+				       __u64 now_ms)
+{
+	if (h->flapping) {
+		if (now_ms - last_change(h) < cfg->hold_ms && cfg->changes)
+			return XLB_HEALTH_SAME;
+		h->flapping = false;
+		/* Counted afresh: the changes that held it out are paid for. */
+		h->change_nr = 0;
+		return XLB_HEALTH_STEADY;
+	}
+	if (!cfg->changes || recent_changes(h, cfg->window_ms, now_ms) <= cfg->changes)
+		return XLB_HEALTH_SAME;
+	h->flapping = true;
+	h->flap_since_ms = now_ms;
+	return XLB_HEALTH_FLAPPING;
+}
+
+bool xlb_health_is_down(const struct xlb_health *h)
+{
+	return h->state == XLB_HEALTH_DOWN || h->flapping;
+}
+
+const char *xlb_health_name(const struct xlb_health *h)
+{
+	return h->flapping ? "flapping" : xlb_health_state_name(h->state);
 }
 
 enum xlb_backend_state xlb_effective_state(enum xlb_admin_state admin,

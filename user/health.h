@@ -5,6 +5,13 @@
  * are of consecutive results, not cumulative: one success in a run of
  * failures starts the failure count again. A backend starts up, so that
  * a restarting daemon does not empty its tables before the first probes.
+ *
+ * Flap damping: a change is a probe result unlike the one before it (ok
+ * after a failure, or a failure after ok). A backend with more than
+ * `changes` of them in `window` is held out as flapping, whatever rise and
+ * fall say, until its results have not changed for `hold`. Counting
+ * results, not state changes, catches what fall misses: a backend down
+ * 1 s, up 1 s never fails fall probes in a row, yet fails its clients.
  */
 #ifndef XLB_HEALTH_H
 #define XLB_HEALTH_H
@@ -17,6 +24,10 @@
 #define XLB_PROBE_DEFAULT_TIMEOUT_MS	1000
 #define XLB_PROBE_DEFAULT_RISE		2
 #define XLB_PROBE_DEFAULT_FALL		3
+#define XLB_FLAP_DEFAULT_CHANGES	6
+#define XLB_FLAP_DEFAULT_WINDOW_MS	60000
+#define XLB_FLAP_DEFAULT_HOLD_MS	60000
+#define XLB_FLAP_MAX_CHANGES		64
 
 enum xlb_health_state {
 	XLB_HEALTH_UP = 0,
@@ -27,6 +38,13 @@ enum xlb_health_change {
 	XLB_HEALTH_SAME = 0,
 	XLB_HEALTH_WENT_UP,
 	XLB_HEALTH_WENT_DOWN,
+	XLB_HEALTH_FLAPPING,		/* held out: too many changes */
+	XLB_HEALTH_STEADY,		/* no change for the hold time: let back */
+};
+
+struct xlb_flap_cfg {
+	__u32 changes;			/* more than this in window: flapping; 0: off */
+	__u32 window_ms, hold_ms;
 };
 
 struct xlb_health {
@@ -36,11 +54,25 @@ struct xlb_health {
 	char last_reason[96];		/* "ok", "timeout", "refused", "status 503", ... */
 	__u64 last_probe_ms, last_change_ms;
 	__u64 probes, failures;
+	/* Times of the last result changes (a ring), for flap damping. */
+	__u64 change_ms[XLB_FLAP_MAX_CHANGES + 1];
+	__u32 change_pos, change_nr;
+	__u64 changes;			/* in all */
+	bool flapping;
+	__u64 flap_since_ms;
 };
 
 void xlb_health_init(struct xlb_health *h, __u64 now_ms);
 enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const char *reason,
 					 __u32 rise, __u32 fall, __u64 now_ms);
+
+/* After each result: held out as flapping, or let back once steady. */
+enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_flap_cfg *cfg,
+				       __u64 now_ms);
+/* Out of the table by its probes: down, or held out as flapping. */
+bool xlb_health_is_down(const struct xlb_health *h);
+/* "up", "down" or "flapping". */
+const char *xlb_health_name(const struct xlb_health *h);
 
 /* What the data path gets from admin state and health together. */
 enum xlb_backend_state xlb_effective_state(enum xlb_admin_state admin,

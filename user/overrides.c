@@ -325,3 +325,14 @@ void xlb_override_describe(const struct xlb_override *o, const struct xlb_cfg *b
 			      xlb_admin_state_name(o->admin),
 			      xlb_admin_state_name(be ? be->admin : XLB_ADMIN_UP));
 }
+
+int xlb_overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to)
+{
+	*to = *from;
+	to->items = malloc((from->cap ? from->cap : 1) * sizeof(*to->items));
+	if (!to->items)
+		return -ENOMEM;
+	if (from->nr)
+		memcpy(to->items, from->items, from->nr * sizeof(*to->items));
+	return 0;
+}

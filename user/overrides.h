@@ -43,6 +43,8 @@ int xlb_overrides_save(const char *path, const struct xlb_overrides *ov);
 json_t *xlb_overrides_to_json(const struct xlb_overrides *ov);
 int xlb_overrides_from_json(json_t *list, struct xlb_overrides *ov, size_t *bad);
 void xlb_overrides_free(struct xlb_overrides *ov);
+/* A copy of its own (to is overwritten, not freed). */
+int xlb_overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to);
 struct xlb_override *xlb_overrides_get(struct xlb_overrides *ov, const char *vip,
 				       const union xlb_addr *backend, bool create);
 /* Drops the overrides of one backend, or of a whole VIP when backend is NULL. */

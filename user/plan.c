@@ -50,14 +50,30 @@ int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health 
 		p->dp_state = xlb_effective_state(be->admin, down ? XLB_HEALTH_DOWN : XLB_HEALTH_UP,
 						  be->weight);
 		p->takes_new_flows = p->dp_state == XLB_BE_UP;
+		p->weight = be->weight;
+		/* Ramping: a part of its weight, never less than 1 (it takes flows). */
+		if (health && health[i].ramp > 0 && health[i].ramp < 1 && p->takes_new_flows) {
+			p->weight = be->weight * health[i].ramp + 0.5;
+			if (!p->weight)
+				p->weight = 1;
+		}
 		if (p->takes_new_flows)
-			plan->total_weight += be->weight;
+			plan->total_weight += p->weight;
 	}
 	for (i = 0; i < plan->nr; i++)
 		if (plan->be[i].takes_new_flows)
-			plan->be[i].expected_share = (double)vip->backends[i].weight /
-						     plan->total_weight;
+			plan->be[i].expected_share = (double)plan->be[i].weight / plan->total_weight;
 	return 0;
+}
+
+double xlb_slow_start_ramp(__u64 elapsed_ms, __u32 duration_ms)
+{
+	__u64 step;
+
+	if (!duration_ms || elapsed_ms >= duration_ms)
+		return 1;
+	step = elapsed_ms * XLB_RAMP_STEPS / duration_ms + 1;
+	return (double)step / XLB_RAMP_STEPS;
 }
 
 bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b)
@@ -67,7 +83,7 @@ bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b)
 	if (a->nr != b->nr)
 		return false;
 	for (i = 0; i < a->nr; i++)
-		if (a->be[i].dp_state != b->be[i].dp_state)
+		if (a->be[i].dp_state != b->be[i].dp_state || a->be[i].weight != b->be[i].weight)
 			return false;
 	return true;
 }
@@ -98,7 +114,7 @@ int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *v, const struct xlb_vip_pla
 		struct xlb_backend_spec *b = &spec->backends[i];
 
 		b->addr = v->backends[i].addr;
-		b->weight = v->backends[i].weight;
+		b->weight = plan->be[i].weight;
 		b->state = plan->be[i].dp_state;
 		b->id = v->backends[i].id;
 		memcpy(b->mac, v->backends[i].mac, sizeof(b->mac));

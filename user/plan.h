@@ -19,6 +19,7 @@
 struct xlb_backend_health {
 	bool down;		/* its probes say down */
 	bool last_healthy;	/* in the last healthy set (for all_down: keep) */
+	double ramp;		/* slow start: share of its weight it gets now; 0: all */
 };
 
 struct xlb_plan_backend {
@@ -26,6 +27,8 @@ struct xlb_plan_backend {
 	bool health_down;	/* probes say down */
 	bool kept;		/* down, yet kept in the table by all_down: keep */
 	bool takes_new_flows;	/* has table slots: up, weight > 0 */
+	__u32 weight;		/* in force: the config's, or less while it ramps up */
+	__u64 ramp_start_ms;	/* slow start began (monotonic); 0: not ramping */
 	double expected_share;	/* of the VIP's new flows: weight / takers' total */
 };
 
@@ -40,6 +43,14 @@ struct xlb_vip_plan {
 int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health *health,
 		 struct xlb_vip_plan *plan);
 void xlb_vip_plan_free(struct xlb_vip_plan *plan);
+/*
+ * Slow start: the share of its weight a backend gets elapsed_ms after it
+ * began taking new flows again, over duration_ms, in XLB_RAMP_STEPS steps
+ * from 1/XLB_RAMP_STEPS (each step is one table change); 1 when done.
+ */
+#define XLB_RAMP_STEPS	10
+double xlb_slow_start_ramp(__u64 elapsed_ms, __u32 duration_ms);
+
 /* Would the data path see the same VIP under both (same config)? */
 bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b);
 

@@ -48,6 +48,23 @@ void xlb_event_line(json_t *ev, char *buf, size_t len)
 		snprintf(buf, len, "DIAGNOSIS on VIP %s: %s", S(ev, "vip"), S(ev, "message"));
 	} else if (!strcmp(type, "diagnosis_cleared")) {
 		snprintf(buf, len, "diagnosis cleared on VIP %s: %s", S(ev, "vip"), S(ev, "message"));
+	} else if (!strcmp(type, "rolled_back") || !strcmp(type, "rollback_failed")) {
+		snprintf(buf, len, "%s change #%lld (%s) on VIP %s: %s",
+			 !strcmp(type, "rolled_back") ? "ROLLED BACK" : "COULD NOT ROLL BACK",
+			 (long long)json_integer_value(json_object_get(ev, "change_id")), S(ev, "change"),
+			 S(ev, "vip"), S(ev, "evidence"));
+	} else if (!strcmp(type, "guard_passed")) {
+		snprintf(buf, len, "change #%lld (%s) %s",
+			 (long long)json_integer_value(json_object_get(ev, "change_id")), S(ev, "change"),
+			 S(ev, "evidence"));
+	} else if (!strcmp(type, "slow_start")) {
+		snprintf(buf, len, !strcmp(S(ev, "state"), "started") ?
+			 "backend %s of VIP %s takes new flows again: slow start from weight %lld of %lld over %lld s" :
+			 "backend %s of VIP %s: slow start done, weight %lld of %lld (%lld s)",
+			 S(ev, "backend"), S(ev, "vip"),
+			 (long long)json_integer_value(json_object_get(ev, "weight")),
+			 (long long)json_integer_value(json_object_get(ev, "config_weight")),
+			 (long long)json_integer_value(json_object_get(ev, "duration_s")));
 	} else if (!strcmp(type, "health")) {
 		snprintf(buf, len, "backend %s of VIP %s is %s: %s (%s probe)", S(ev, "backend"),
 			 S(ev, "vip"), S(ev, "state"), S(ev, "reason"), S(ev, "probe"));
@@ -93,14 +110,17 @@ static bool is_problem(const char *type, json_t *ev)
 	return !strcmp(type, "skew_raised") || !strcmp(type, "config_refused") ||
 	       !strcmp(type, "diagnosis_raised") ||
 	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "lost")) ||
-	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "down"));
+	       (!strcmp(type, "health") && (!strcmp(S(ev, "state"), "down") ||
+					     !strcmp(S(ev, "state"), "flapping")));
 }
 
 static bool is_recovery(const char *type, json_t *ev)
 {
 	return !strcmp(type, "skew_cleared") || !strcmp(type, "diagnosis_cleared") ||
+	       !strcmp(type, "rolled_back") ||
 	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "attached")) ||
-	       (!strcmp(type, "health") && !strcmp(S(ev, "state"), "up"));
+	       (!strcmp(type, "health") && (!strcmp(S(ev, "state"), "up") ||
+					     !strcmp(S(ev, "state"), "steady")));
 }
 
 /* New flows per backend of each VIP between two samples (cumulative counters). */

@@ -12,11 +12,15 @@
 #   one made slow at an equal share        -> single sick backend
 #   weights 1:1:1:4 under load             -> balancer-induced overload,
 #                                             configuration, within 10 s
+#   xlbctl rollback                        -> back to 1:1:1:1
+#   reload --guard 30s --wait to 1:1:1:8   -> rolled back by xlbd within the
+#                                             guard, traffic even again
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_steady_no_verdict test_latency_shown test_shared_dependency
-	   test_single_sick_backend test_overload_by_configuration test_report_answers"
+	   test_single_sick_backend test_overload_by_configuration test_rollback_by_hand
+	   test_guarded_change_held test_guarded_reload_rolled_back test_report_answers"
 
 STEADY=${XLB_STEADY_SECONDS:-60}
 RATE=80
@@ -132,13 +136,71 @@ test_overload_by_configuration() {
 	load_wait
 }
 
+weight_of() { tb_xlbctl -j show web4 | jq -r --arg a "$(tb_be_addr4 "$1")" \
+	'.[0].backends[] | select(.address == $a) | .weight'; }
+
+test_rollback_by_hand() {
+	local out
+	out=$(tb_xlbctl rollback web6 2>&1) && fail "rollback web6 undid a reload of every VIP? $out" || true
+	out=$(tb_xlbctl rollback) || fail "rollback failed: $out" || return 1
+	echo "  $out"
+	grep -q '^undid change #[0-9]*: reload of' <<<"$out" || fail "unexpected: $out" || return 1
+	[[ $(weight_of 4) == 1 ]] || fail "be4's weight is $(weight_of 4), not 1 again" || return 1
+	tb_xlbctl events | grep -q 'ROLLED BACK change #.*by hand' || fail "not journaled"
+}
+
+# new_flows_all: web4's new flows per backend, space separated.
+new_flows_all() { tb_xlbctl -j show web4 | jq -r '[.[0].backends[].new_flows] | join(" ")'; }
+
+test_guarded_change_held() {
+	local out rc
+	out=$(tb_xlbctl weight web4 "$(tb_be_addr4 1)" 2 --guard 3s --wait); rc=$?
+	echo "  $out" | tail -1
+	[[ $rc -eq 0 ]] && grep -q 'held: no skew' <<<"$out" || fail "rc $rc: $out" || return 1
+	out=$(tb_xlbctl rollback web4) || fail "rollback of the weight: $out" || return 1
+	[[ $(weight_of 1) == 1 ]] || fail "weight not undone"
+}
+
+test_guarded_reload_rolled_back() {
+	local out rc t0 t1 b a i share4
+	load 60
+	# Wait for the 1:1:1:4 skew and verdict to clear: the guard judges what is new.
+	for ((i = 0; i < 60; i++)); do
+		[[ $(diagnosis kind) == none ]] && ! tb_xlbctl -j show web4 | jq -e '.[0].backends[] | select(.skew != "none")' >/dev/null && break
+		sleep 1
+	done
+	TB_EXTRA=$(extra) tb_write_config encap "$CONFIG" 1 1 1 8
+	t0=$(date +%s)
+	out=$(tb_xlbctl reload --guard 30s --wait 2>&1); rc=$?
+	t1=$(date +%s)
+	echo "$out" | sed 's/^/  /' | cut -c1-220
+	[[ $rc -eq 1 ]] || fail "xlbctl exited $rc, not 1" || return 1
+	grep -q 'rolled back: ' <<<"$out" || fail "no rollback" || return 1
+	[[ $((t1 - t0)) -le 30 ]] || fail "took $((t1 - t0)) s" || return 1
+	echo "  rolled back $((t1 - t0)) s after the reload"
+	[[ $(weight_of 4) == 1 ]] || fail "be4's weight is $(weight_of 4) after the rollback" || return 1
+	# Even again: be4's share of the next new flows.
+	sleep 2
+	read -ra b <<<"$(new_flows_all)"
+	sleep 5
+	read -ra a <<<"$(new_flows_all)"
+	share4=$(( 100 * (a[3] - b[3]) / ((a[0] + a[1] + a[2] + a[3]) - (b[0] + b[1] + b[2] + b[3]) + 1) ))
+	echo "  be4's share of new flows after the rollback: $share4%"
+	[[ $share4 -lt 35 ]] || fail "traffic not even again" || return 1
+	load_wait
+}
+
 test_report_answers() {
 	local r
 	r=$(tb_xlbctl report --since 1h) || fail "report failed" || return 1
 	grep -A8 '^## Was it the balancer?' <<<"$r" | sed 's/^/  /' | cut -c1-200
 	grep -q '^- \*\*Yes.\*\* The balancer overloaded a backend' <<<"$r" || fail "no yes" || return 1
 	grep -q '^- \*\*No.\*\* Every backend slowed down together' <<<"$r" || fail "no shared" || return 1
-	grep -q '^- \*\*No.\*\* One backend was slow or failing' <<<"$r" || fail "no sick"
+	grep -q '^- \*\*No.\*\* One backend was slow or failing' <<<"$r" || fail "no sick" || return 1
+	# Both steps of the guarded reload, in order.
+	grep -E 'config applied.*weight 1 -> 8|ROLLED BACK change' <<<"$r" | tail -2 | sed 's/^/  /' | cut -c1-200
+	grep -A1000 'weight 1 -> 8' <<<"$r" | grep -q 'ROLLED BACK change #[0-9]* (reload of' ||
+		fail "report lacks the reload and its rollback"
 }
 
 e2e_main 4

@@ -110,6 +110,81 @@ static void test_admin_states_win_over_health(void **state)
 	assert_int_equal(xlb_effective_state(XLB_ADMIN_DISABLED, XLB_HEALTH_DOWN, 5), XLB_BE_DOWN);
 }
 
+static const struct xlb_flap_cfg flap = { .changes = 6, .window_ms = 60000, .hold_ms = 8000 };
+
+/* One probe a second, ok or not; the damping's verdict. */
+static enum xlb_health_change probe_damped(struct xlb_health *h, bool ok, __u64 t)
+{
+	xlb_health_record(h, ok, ok ? "ok" : "refused", RISE, 2, t);
+	return xlb_health_damp(h, &flap, t);
+}
+
+/* Down 1 s, up 1 s: fall 2 never sees two failures in a row. */
+static void test_alternating_results_held_out_as_flapping(void **state)
+{
+	struct xlb_health h;
+	__u64 t;
+
+	(void)state;
+	xlb_health_init(&h, 0);
+	for (t = 1000; t <= 7000; t += 1000) {
+		assert_int_equal(probe_damped(&h, t % 2000, t), XLB_HEALTH_SAME);
+		assert_false(xlb_health_is_down(&h));
+	}
+	/* The seventh change in the window: held out, though rise/fall say up. */
+	assert_int_equal(probe_damped(&h, t % 2000, t), XLB_HEALTH_FLAPPING);
+	assert_int_equal(h.state, XLB_HEALTH_UP);
+	assert_true(xlb_health_is_down(&h));
+	assert_string_equal(xlb_health_name(&h), "flapping");
+	/* Still changing: still held. Then steady for the hold: let back. */
+	for (t += 1000; t <= 20000; t += 1000)
+		assert_int_equal(probe_damped(&h, t % 2000, t), XLB_HEALTH_SAME);
+	for (; t < 21000 + flap.hold_ms; t += 1000)	/* the last change: ok at 21 s */
+		assert_int_equal(probe_damped(&h, true, t), XLB_HEALTH_SAME);
+	assert_int_equal(probe_damped(&h, true, t), XLB_HEALTH_STEADY);
+	assert_false(xlb_health_is_down(&h));
+	/* The changes that held it out do not count again within the window. */
+	assert_int_equal(probe_damped(&h, false, t + 1000), XLB_HEALTH_SAME);
+	assert_int_equal(probe_damped(&h, true, t + 2000), XLB_HEALTH_SAME);
+	assert_false(h.flapping);
+}
+
+/* 400-600 ms answers against a 500 ms timeout: random results, held out. */
+static void test_random_timeouts_held_out(void **state)
+{
+	struct xlb_health h;
+	uint64_t rng = 12345;
+	__u64 t;
+	bool held = false;
+
+	(void)state;
+	xlb_health_init(&h, 0);
+	for (t = 2000; t <= 30000 && !held; t += 2000) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		held = probe_damped(&h, (rng >> 33) & 1, t) == XLB_HEALTH_FLAPPING;
+	}
+	assert_true(held);
+}
+
+/* Off (changes 0), or a rare failure: never held out. */
+static void test_damping_off_and_rare_failures(void **state)
+{
+	struct xlb_flap_cfg off = flap;
+	struct xlb_health h;
+	__u64 t;
+
+	(void)state;
+	off.changes = 0;
+	xlb_health_init(&h, 0);
+	for (t = 1000; t <= 60000; t += 1000) {
+		xlb_health_record(&h, t % 2000, "x", RISE, 2, t);
+		assert_int_equal(xlb_health_damp(&h, &off, t), XLB_HEALTH_SAME);
+	}
+	xlb_health_init(&h, 0);
+	for (t = 1000; t <= 600000; t += 1000)	/* one failure in 30: 4 changes a minute */
+		assert_int_not_equal(probe_damped(&h, t % 30000, t), XLB_HEALTH_FLAPPING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +194,9 @@ int main(void)
 		cmocka_unit_test(test_comes_back_after_rise_successes),
 		cmocka_unit_test(test_flapping_backend_changes_at_most_per_threshold),
 		cmocka_unit_test(test_admin_states_win_over_health),
+		cmocka_unit_test(test_alternating_results_held_out_as_flapping),
+		cmocka_unit_test(test_random_timeouts_held_out),
+		cmocka_unit_test(test_damping_off_and_rare_failures),
 	};
 
 	return cmocka_run_group_tests_name("health", tests, NULL, NULL);

@@ -162,6 +162,45 @@ static void test_spec_follows_plan(void **state)
 	xlb_vip_plan_free(&p);
 }
 
+/* Slow start: ten steps from a tenth, whole at the end; 0 duration: off. */
+static void test_slow_start_ramp(void **state)
+{
+	(void)state;
+	assert_float_equal(xlb_slow_start_ramp(0, 10000), 0.1, 1e-9);
+	assert_float_equal(xlb_slow_start_ramp(999, 10000), 0.1, 1e-9);
+	assert_float_equal(xlb_slow_start_ramp(1000, 10000), 0.2, 1e-9);
+	assert_float_equal(xlb_slow_start_ramp(9999, 10000), 1.0, 1e-9);
+	assert_float_equal(xlb_slow_start_ramp(10000, 10000), 1.0, 1e-9);
+	assert_float_equal(xlb_slow_start_ramp(5, 0), 1.0, 1e-9);
+}
+
+/* A ramping backend: part of its weight, never 0, in shares and the spec. */
+static void test_ramping_weight_in_shares_and_spec(void **state)
+{
+	struct xlb_backend_health h[NR] = { [0] = { .ramp = 0.1 }, [1] = { .ramp = 0.5 } };
+	struct xlb_vip_spec spec;
+	struct xlb_vip_plan p, q;
+
+	(void)state;
+	for (int i = 0; i < NR; i++)
+		backends[i].weight = 10;
+	backends[0].weight = 4;		/* 0.4 rounds to 0: still 1 */
+	assert_int_equal(xlb_plan_vip(&vip, h, &p), 0);
+	assert_int_equal(p.be[0].weight, 1);
+	assert_int_equal(p.be[1].weight, 5);
+	assert_int_equal(p.be[2].weight, 10);
+	assert_int_equal(p.total_weight, 1 + 5 + 30);
+	assert_float_equal(p.be[1].expected_share, 5.0 / 36, 1e-9);
+	assert_int_equal(xlb_vip_spec_from_plan(&vip, &p, &spec), 0);
+	assert_int_equal(spec.backends[1].weight, 5);
+	free(spec.backends);
+	/* A weight step is a change for the data path. */
+	assert_int_equal(xlb_plan_vip(&vip, NULL, &q), 0);
+	assert_false(xlb_plan_same(&p, &q));
+	xlb_vip_plan_free(&p);
+	xlb_vip_plan_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +211,8 @@ int main(void)
 		cmocka_unit_test_setup(test_all_down_keep_none_recorded, setup),
 		cmocka_unit_test_setup(test_all_down_drop, setup),
 		cmocka_unit_test_setup(test_spec_follows_plan, setup),
+		cmocka_unit_test_setup(test_slow_start_ramp, setup),
+		cmocka_unit_test_setup(test_ramping_weight_in_shares_and_spec, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

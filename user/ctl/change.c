@@ -10,19 +10,33 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "guard.h"
 #include "ipc.h"
+
+/* --guard and --wait, taken out of argv by each command first. */
+static struct ctl_guard guard;
+
+#define TAKE_GUARD(argc, argv)						\
+	do {								\
+		if (!ctl_guard_opts(&(argc), (argv), &guard))		\
+			return CTL_USAGE;				\
+	} while (0)
 
 static int run(const char *cmd, json_t *args)
 {
 	json_t *r;
 	int rc;
 
-	r = ctl_call_plain(cmd, args, &rc);
+	r = ctl_call(cmd, ctl_guard_args(&guard, args), &rc);
 	if (!r)
 		return rc;
-	printf("%s\n", json_string_value(json_object_get(r, "done")));
+	if (json_output)
+		ctl_print_json(r);
+	else
+		printf("%s\n", json_string_value(json_object_get(r, "done")));
+	rc = ctl_guard_wait(&guard, r);
 	json_decref(r);
-	return CTL_OK;
+	return rc;
 }
 
 int weight_main(int argc, char **argv)
@@ -30,7 +44,8 @@ int weight_main(int argc, char **argv)
 	__u32 w;
 	int rc;
 
-	if (ctl_usage(argc, argv, 4, 4, "weight VIP BACKEND WEIGHT", &rc))
+	TAKE_GUARD(argc, argv);
+	if (ctl_usage(argc, argv, 4, 4, "weight VIP BACKEND WEIGHT" CTL_GUARD_USAGE, &rc))
 		return rc;
 	if (xlb_parse_u32(argv[3], 65535, &w)) {
 		fprintf(stderr, "weight: invalid weight '%s': expected 0 to 65535\n", argv[3]);
@@ -45,7 +60,8 @@ static int set_state(int argc, char **argv, const char *state)
 	char usage[64];
 	int rc;
 
-	snprintf(usage, sizeof(usage), "%s VIP BACKEND", argv[0]);
+	TAKE_GUARD(argc, argv);
+	snprintf(usage, sizeof(usage), "%s VIP BACKEND" CTL_GUARD_USAGE, argv[0]);
 	if (ctl_usage(argc, argv, 3, 3, usage, &rc))
 		return rc;
 	return run("set", json_pack("{s:s, s:s, s:s}", "vip", argv[1], "backend", argv[2],
@@ -62,7 +78,8 @@ int add_main(int argc, char **argv)
 	__u32 w;
 	int rc, i;
 
-	if (ctl_usage(argc, argv, 3, 7, "add VIP BACKEND [weight W] [mac MAC]", &rc))
+	TAKE_GUARD(argc, argv);
+	if (ctl_usage(argc, argv, 3, 7, "add VIP BACKEND [weight W] [mac MAC]" CTL_GUARD_USAGE, &rc))
 		return rc;
 	args = json_pack("{s:s, s:s}", "vip", argv[1], "backend", argv[2]);
 	for (i = 3; i < argc; i += 2) {
@@ -86,7 +103,8 @@ int remove_main(int argc, char **argv)
 {
 	int rc;
 
-	if (ctl_usage(argc, argv, 3, 3, "remove VIP BACKEND", &rc))
+	TAKE_GUARD(argc, argv);
+	if (ctl_usage(argc, argv, 3, 3, "remove VIP BACKEND" CTL_GUARD_USAGE, &rc))
 		return rc;
 	return run("backend-remove", json_pack("{s:s, s:s}", "vip", argv[1], "backend", argv[2]));
 }

@@ -32,6 +32,7 @@ int enable_main(int argc, char **argv);
 int add_main(int argc, char **argv);
 int remove_main(int argc, char **argv);
 int reset_main(int argc, char **argv);
+int rollback_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
 int trace_main(int argc, char **argv);

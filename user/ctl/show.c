@@ -29,15 +29,20 @@ static void print_vip(json_t *vip)
 	       "latency", "last probe");
 	json_array_foreach(json_object_get(vip, "backends"), i, be) {
 		json_t *lat = json_object_get(be, "latency");
-		char probe[128] = "-", ms[16] = "-";
+		char probe[128] = "-", ms[16] = "-", weight[24];
 
 		if (json_object_get(be, "probe"))
 			snprintf(probe, sizeof(probe), "%s: %s, %llds since change", S(be, "probe"),
 				 S(be, "last_result"), I(be, "since_change_s"));
+		/* Ramping up (slow start): the weight it has now, of its own. */
+		if (json_object_get(be, "slow_start_left_s"))
+			snprintf(weight, sizeof(weight), "%lld/%lld", I(be, "weight_in_force"), I(be, "weight"));
+		else
+			snprintf(weight, sizeof(weight), "%lld", I(be, "weight"));
 		if (lat && I(lat, "samples"))
 			snprintf(ms, sizeof(ms), "%.1fms", F(lat, "median_ms"));
-		printf("  %-24s %6lld %-8s %-10s %-9s %6.1f%% %7.1f%% %10lld %12lld %9s  %s%s\n",
-		       S(be, "address"), I(be, "weight"), S(be, "state"), S(be, "health"),
+		printf("  %-24s %6s %-8s %-10s %-9s %6.1f%% %7.1f%% %10lld %12lld %9s  %s%s\n",
+		       S(be, "address"), weight, S(be, "state"), S(be, "health"),
 		       S(be, "dp_state"), 100 * F(be, "table_share"),
 		       100 * F(be, "expected_share"), I(be, "new_flows"), I(be, "packets"), ms,
 		       probe, json_is_true(json_object_get(be, "override")) ? " (runtime change)" : "");

@@ -29,6 +29,7 @@ static const struct {
 	{ "add", add_main, "Adds a backend to a VIP" },
 	{ "remove", remove_main, "Removes a backend from a VIP" },
 	{ "reset", reset_main, "Drops runtime changes, back to the config" },
+	{ "rollback", rollback_main, "Undoes the last change (reload or runtime change)" },
 	{ "check", check_main, "Checks a config file for errors, touching nothing" },
 	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
 	{ "reload", reload_main, "Makes xlbd re-read its config" },

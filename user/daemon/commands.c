@@ -48,7 +48,7 @@ static json_t *probe_stats(struct xlbd *x)
 
 	for (i = 0; i < pr->nr; i++) {
 		in_flight += pr->targets[i]->in_flight;
-		down += pr->targets[i]->health.state == XLB_HEALTH_DOWN;
+		down += xlb_health_is_down(&pr->targets[i]->health);
 	}
 	/* Lateness: how long after its due time a probe started. */
 	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:I}",
@@ -115,7 +115,11 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		json_object_set_new(j, "health", json_string("not probed"));
 		return;
 	}
-	json_object_set_new(j, "health", json_string(xlb_health_state_name(t->health.state)));
+	json_object_set_new(j, "health", json_string(xlb_health_name(&t->health)));
+	json_object_set_new(j, "result_changes", json_integer(t->health.changes));
+	if (t->health.flapping)
+		json_object_set_new(j, "flapping_since_s",
+				    json_integer((now - t->health.flap_since_ms) / 1000));
 	json_object_set_new(j, "probe", json_string(probe_type_name(t->p.type)));
 	json_object_set_new(j, "last_result", json_string(t->health.last_reason));
 	json_object_set_new(j, "since_change_s",
@@ -167,6 +171,11 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 				  base_be->admin != be->admin);
 	if (base_be)
 		json_object_set_new(j, "config_weight", json_integer(base_be->weight));
+	/* Slow start: the weight it has now, and how long until its full weight. */
+	json_object_set_new(j, "weight_in_force", json_integer(p->weight));
+	if (p->ramp_start_ms && vip->slow_start_ms)
+		json_object_set_new(j, "slow_start_left_s", json_integer(
+			(p->ramp_start_ms + vip->slow_start_ms - monotonic_ms()) / 1000));
 	add_health(x, vip, be, p, j);
 	add_skew(x, vip, be, j);
 	return j;
@@ -256,23 +265,63 @@ static void diags_text(const struct xlb_diags *d, char *buf, size_t len)
 	free(text);
 }
 
+/* --guard: how long to watch the change, in ms; 0 when not asked. */
+static int guard_arg(const struct ctl_request *req, __u32 *ms, char *err, size_t err_len)
+{
+	json_t *g = json_object_get(req->args, "guard_ms");
+
+	*ms = 0;
+	if (!g)
+		return 0;
+	if (!json_is_integer(g) || json_integer_value(g) < 1000 ||
+	    json_integer_value(g) > GUARD_MAX_MS) {
+		snprintf(err, err_len, "guard must be from 1s to %us", GUARD_MAX_MS / 1000);
+		return -EINVAL;
+	}
+	*ms = json_integer_value(g);
+	return 0;
+}
+
+/* The change is in force: it can be undone, and watched if asked. */
+static void record_change(struct xlbd *x, const struct ctl_request *req, struct guard_before *b,
+			  const char *what, const char *vip, __u32 guard_ms, json_t *r)
+{
+	__u64 id = guard_record(x, b, what, vip, req->uid, guard_ms);
+
+	json_object_set_new(r, "change_id", json_integer(id));
+	if (guard_ms)
+		json_object_set_new(r, "guard_s", json_integer(guard_ms / 1000));
+}
+
 static json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
+	struct guard_before before;
 	struct xlb_diags d;
 	json_t *r = NULL;
+	char what[XLB_PATH_MAX + 16];
+	__u32 guard_ms;
 	bool failed;
 
+	if (guard_arg(req, &guard_ms, err, err_len))
+		return NULL;
+	if (guard_before_take(x, &before)) {
+		snprintf(err, err_len, "out of memory; nothing changed");
+		return NULL;
+	}
 	xlb_diags_init(&d, x->config_path);
 	x->acting_uid = req->uid;
 	failed = xlbd_reload(x, &d) != 0;
 	x->acting_uid = -1;
 	if (failed) {
 		diags_text(&d, err, err_len);
+		guard_before_free(&before);
 	} else {
 		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
 		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
 			      "vips", (int)x->effective->nr_vips, "warnings", xlb_diags_json(&d));
+		snprintf(what, sizeof(what), "reload of %s", x->config_path);
+		record_change(x, req, &before, what, NULL, guard_ms, r);
 	}
 	xlb_diags_free(&d);
 	return r;
@@ -315,11 +364,24 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 				char *err, size_t err_len)
 {
 	struct xlb_overrides prev = x->ov;
+	const char *vip = json_string_value(json_object_get(req->args, "vip"));
+	struct guard_before before;
 	struct xlb_diags d;
 	json_t *r = NULL;
+	__u32 guard_ms;
 	int err_apply;
 
+	if (guard_arg(req, &guard_ms, err, err_len)) {
+		xlb_overrides_free(next);
+		return NULL;
+	}
+	if (guard_before_take(x, &before)) {
+		snprintf(err, err_len, "out of memory; nothing changed");
+		xlb_overrides_free(next);
+		return NULL;
+	}
 	if (xlb_overrides_save(x->state_path, next)) {
+		guard_before_free(&before);
 		snprintf(err, err_len, "couldn't write state file '%s'; nothing changed",
 			 x->state_path);
 		xlb_overrides_free(next);
@@ -335,12 +397,14 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 		x->ov = prev;
 		xlb_overrides_save(x->state_path, &prev);
 		xlb_overrides_free(next);
+		guard_before_free(&before);
 	} else {
 		pr_info("uid %u: %s\n", req->uid, what);
 		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
 						  "command", req->cmd, "change", what));
 		xlb_overrides_free(&prev);
 		r = json_pack("{s:s}", "done", what);
+		record_change(x, req, &before, what, vip, guard_ms, r);
 	}
 	xlb_diags_free(&d);
 	return r;
@@ -357,17 +421,6 @@ static json_t *commit_change(struct xlbd *x, const struct ctl_request *req,
 	o->when = time(NULL);
 	xlb_override_describe(o, x->base, what, sizeof(what));
 	return commit_overrides(x, req, next, what, err, err_len);
-}
-
-static int overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to)
-{
-	*to = *from;
-	to->items = malloc((from->cap ? from->cap : 1) * sizeof(*to->items));
-	if (!to->items)
-		return -ENOMEM;
-	if (from->nr)
-		memcpy(to->items, from->items, from->nr * sizeof(*to->items));
-	return 0;
 }
 
 /* A weight is a whole number: say so, rather than misreport its range. */
@@ -401,7 +454,7 @@ static json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
 		return NULL;
 	}
-	if (overrides_copy(&x->ov, &next))
+	if (xlb_overrides_copy(&x->ov, &next))
 		return NULL;
 	o = xlb_overrides_get(&next, vip, &addr, true);
 	if (!o) {
@@ -443,7 +496,7 @@ static json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
 		return NULL;
 	}
-	if (overrides_copy(&x->ov, &next))
+	if (xlb_overrides_copy(&x->ov, &next))
 		return NULL;
 	o = xlb_overrides_get(&next, vip, &addr, true);
 	if (!o || (mac && xlb_mac_parse(mac, o->mac))) {
@@ -469,7 +522,7 @@ static json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
 	char what[256];
 
 	if (find_target(x, req, &vip, &addr, true, err, err_len) ||
-	    overrides_copy(&x->ov, &next))
+	    xlb_overrides_copy(&x->ov, &next))
 		return NULL;
 	xlb_overrides_drop(&next, vip, &addr);
 	/* A backend only the CLI added simply goes; one from the config is marked. */
@@ -502,7 +555,7 @@ static json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "reset takes [VIP [BACKEND]]");
 		return NULL;
 	}
-	if (overrides_copy(&x->ov, &next))
+	if (xlb_overrides_copy(&x->ov, &next))
 		return NULL;
 	if (!vip) {
 		dropped = next.nr;
@@ -513,6 +566,35 @@ static json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	snprintf(what, sizeof(what), "dropped %zu runtime change%s%s%s", dropped,
 		 dropped == 1 ? "" : "s", vip ? " of " : "", vip ? vip : "");
 	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+/* xlbctl rollback [VIP]: the newest change undone. */
+static json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
+			    char *err, size_t err_len)
+{
+	const char *vip = json_string_value(json_object_get(req->args, "vip"));
+	char done[512];
+
+	if (vip && !xlb_cfg_find_vip(x->effective, vip)) {
+		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", vip);
+		return NULL;
+	}
+	if (guard_undo(x, vip, req->uid, err, err_len, done, sizeof(done)))
+		return NULL;
+	return json_pack("{s:s}", "done", done);
+}
+
+/* A change's guard, for xlbctl --wait. */
+static json_t *cmd_change(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	json_int_t id = json_integer_value(json_object_get(req->args, "id"));
+	json_t *r = guard_status(x, id);
+
+	if (!r)
+		snprintf(err, err_len, "no change #%lld: xlbd keeps the last %d", (long long)id,
+			 GUARD_HISTORY);
+	return r;
 }
 
 /* ---- what xlbctl diff computes with ------------------------------------ */
@@ -687,6 +769,8 @@ static const struct {
 	{ "backend-add", cmd_backend_add, true },
 	{ "backend-remove", cmd_backend_remove, true },
 	{ "reset", cmd_reset, true },
+	{ "rollback", cmd_rollback, true },
+	{ "change", cmd_change, false },
 };
 
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)

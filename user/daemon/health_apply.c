@@ -23,6 +23,51 @@ const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_
 	return v < x->effective->nr_vips && x->plans ? &x->plans[v] : NULL;
 }
 
+/* The plan in force for a backend of a VIP, by name and address; NULL if none. */
+static const struct xlb_plan_backend *plan_in_force(const struct xlbd *x, const char *vip,
+						    const union xlb_addr *addr)
+{
+	struct xlb_cfg_vip *v = x->effective ? xlb_cfg_find_vip(x->effective, vip) : NULL;
+	struct xlb_cfg_backend *be = v ? xlb_cfg_find_backend(v, addr) : NULL;
+	const struct xlb_vip_plan *p = v ? xlbd_plan(x, v) : NULL;
+
+	return be && p ? &p->be[be - v->backends] : NULL;
+}
+
+/*
+ * Slow start: a backend that takes new flows now and did not under the
+ * plan in force (back from down, enabled, added) ramps up from now; one
+ * that ramps keeps its start. A VIP without a plan in force (xlbd
+ * starting, a new VIP) starts at full weight: nothing to protect yet.
+ * Returns whether any backend ramps.
+ */
+static bool ramps(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan,
+		  struct xlb_backend_health *h)
+{
+	bool known = x->effective && xlb_cfg_find_vip(x->effective, vip->name);
+	__u64 now = monotonic_ms();
+	bool any = false;
+	size_t i;
+
+	if (!vip->slow_start_ms || !known)
+		return false;
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_plan_backend *was = plan_in_force(x, vip->name,
+								   &vip->backends[i].addr);
+		__u64 start;
+
+		if (!plan->be[i].takes_new_flows)
+			continue;
+		start = was && was->takes_new_flows ? was->ramp_start_ms : now;
+		if (start && xlb_slow_start_ramp(now - start, vip->slow_start_ms) >= 1)
+			start = 0;
+		plan->be[i].ramp_start_ms = start;
+		h[i].ramp = start ? xlb_slow_start_ramp(now - start, vip->slow_start_ms) : 0;
+		any |= start != 0;
+	}
+	return any;
+}
+
 int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan)
 {
 	struct xlb_backend_health *h = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*h));
@@ -35,10 +80,22 @@ int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_pl
 		struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
 
 		/* Not probed (yet): up, and so in the last healthy set. */
-		h[i].down = t && t->health.state == XLB_HEALTH_DOWN;
+		h[i].down = t && xlb_health_is_down(&t->health);
 		h[i].last_healthy = !t || t->in_last_healthy;
 	}
 	err = xlb_plan_vip(vip, h, plan);
+	if (!err && ramps(x, vip, plan, h)) {
+		struct xlb_vip_plan ramped;
+
+		/* Again with the ramps: weights and expected shares as in force. */
+		err = xlb_plan_vip(vip, h, &ramped);
+		for (i = 0; !err && i < vip->nr_backends; i++)
+			ramped.be[i].ramp_start_ms = plan->be[i].ramp_start_ms;
+		if (!err) {
+			xlb_vip_plan_free(plan);
+			*plan = ramped;
+		}
+	}
 	free(h);
 	if (err || plan->all_down)
 		return err;
@@ -52,23 +109,88 @@ int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_pl
 	return 0;
 }
 
+/* Says when a slow start begins and ends, from the plans before and after. */
+void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *next)
+{
+	char addr[XLB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_plan_backend *was = plan_in_force(x, vip->name,
+								   &vip->backends[i].addr);
+		const struct xlb_plan_backend *now = &next->be[i];
+		bool began = now->ramp_start_ms && (!was || was->ramp_start_ms != now->ramp_start_ms);
+		bool done = was && was->ramp_start_ms && !now->ramp_start_ms && now->takes_new_flows;
+
+		if (!began && !done)
+			continue;
+		xlb_addr_str(&vip->backends[i].addr, addr, sizeof(addr));
+		if (began)
+			pr_info("backend %s of VIP '%s' takes new flows again: slow start at weight %u of %u, full in %u s\n",
+				addr, vip->name, now->weight, vip->backends[i].weight,
+				vip->slow_start_ms / 1000);
+		else
+			pr_info("backend %s of VIP '%s': slow start done, weight %u\n", addr, vip->name,
+				now->weight);
+		journal_event(x, "slow_start", json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}",
+			      "vip", vip->name, "backend", addr, "state", began ? "started" : "done",
+			      "weight", (int)now->weight, "config_weight", (int)vip->backends[i].weight,
+			      "duration_s", (int)(vip->slow_start_ms / 1000)));
+	}
+}
+
+/* Every second: VIPs with a backend ramping up take their next step. */
+void slow_start_tick(struct xlbd *x)
+{
+	size_t v, i;
+
+	for (v = 0; x->effective && x->plans && v < x->effective->nr_vips; v++) {
+		const struct xlb_vip_plan *p = &x->plans[v];
+
+		for (i = 0; i < p->nr && !p->be[i].ramp_start_ms; i++)
+			;
+		if (i < p->nr && health_apply_vip(x, &x->effective->vips[v]))
+			x->health_retry = true;
+	}
+}
+
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change)
 {
 	struct xlbd *x = ctx;
 	struct xlb_cfg_vip *vip = x->effective ? xlb_cfg_find_vip(x->effective, t->vip) : NULL;
-	char addr[XLB_ADDR_STRLEN];
+	char addr[XLB_ADDR_STRLEN], why[160] = "";
+	const char *state;
 
 	xlb_addr_str(&t->backend, addr, sizeof(addr));
-	if (change == XLB_HEALTH_WENT_DOWN)
+	switch (change) {
+	case XLB_HEALTH_WENT_DOWN:
 		pr_warn("backend %s of VIP '%s' is down: %s (%u failed %s probes in a row)\n",
 			addr, t->vip, t->health.last_reason, t->health.fail_run,
 			probe_type_name(t->p.type));
-	else
-		pr_info("backend %s of VIP '%s' is up: %u good %s probes in a row\n", addr,
-			t->vip, t->health.ok_run, probe_type_name(t->p.type));
+		state = "down";
+		break;
+	case XLB_HEALTH_WENT_UP:
+		pr_info("backend %s of VIP '%s' is up: %u good %s probes in a row%s\n", addr,
+			t->vip, t->health.ok_run, probe_type_name(t->p.type),
+			t->health.flapping ? "; still held out as flapping until its results stop changing" : "");
+		state = "up";
+		break;
+	case XLB_HEALTH_FLAPPING:
+		snprintf(why, sizeof(why), "%llu result changes in %u s (more than %u): held out until its results hold for %u s",
+			 (unsigned long long)t->p.flap_changes + 1, t->p.flap_window_ms / 1000,
+			 t->p.flap_changes, t->p.flap_hold_ms / 1000);
+		pr_warn("backend %s of VIP '%s' is flapping: %s\n", addr, t->vip, why);
+		state = "flapping";
+		break;
+	default:
+		snprintf(why, sizeof(why), "no result change for %u s: let back, %s by its probes",
+			 t->p.flap_hold_ms / 1000, xlb_health_state_name(t->health.state));
+		pr_info("backend %s of VIP '%s' is steady again: %s\n", addr, t->vip, why);
+		state = "steady";
+	}
 	journal_event(x, "health", json_pack("{s:s, s:s, s:s, s:s, s:s}", "vip", t->vip,
-		      "backend", addr, "state", change == XLB_HEALTH_WENT_DOWN ? "down" : "up",
-		      "reason", t->health.last_reason, "probe", probe_type_name(t->p.type)));
+		      "backend", addr, "state", state,
+		      "reason", why[0] ? why : t->health.last_reason, "probe", probe_type_name(t->p.type)));
 	if (vip && health_apply_vip(x, vip))
 		x->health_retry = true;
 }
@@ -96,6 +218,7 @@ int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
 		xlb_vip_plan_free(&next);
 		return err;
 	}
+	slow_start_note(x, vip, &next);
 	xlb_vip_plan_free(plan);
 	*plan = next;
 	return 0;

@@ -42,7 +42,7 @@ struct row {
 
 enum {
 	B_PACKETS, B_BYTES, B_FLOWS, B_WEIGHT, B_UP, B_TABLE, B_EXPECTED, B_OBSERVED,
-	B_OBSERVED_PACKETS,
+	B_OBSERVED_PACKETS, B_FLAPPING, B_WEIGHT_IN_FORCE,
 };
 
 static void escape(const char *in, char *out, size_t len)
@@ -140,6 +140,8 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 		{ "xlb_backend_expected_share", "gauge", "Share of new flows its weight asks for (0..1).", B_EXPECTED },
 		{ "xlb_backend_observed_share", "gauge", "Share of the VIP's new flows in the skew window (0..1).", B_OBSERVED },
 		{ "xlb_backend_observed_packet_share", "gauge", "Share of the VIP's packets in the skew window (0..1).", B_OBSERVED_PACKETS },
+		{ "xlb_backend_weight_in_force", "gauge", "Weight the table is built with now: less than xlb_backend_weight during a slow start.", B_WEIGHT_IN_FORCE },
+		{ "xlb_backend_flapping", "gauge", "1 while the backend is held out as flapping.", B_FLAPPING },
 	};
 	struct row *rows;
 	size_t n = 0, cap = 0, v, b, i;
@@ -161,6 +163,7 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
 			struct xlb_backend_stats st = {};
 			struct row *r = &rows[n++];
+			const struct probe_target *t;
 
 			xlb_dp_backend_stats(x->dp, be->id, &st);
 			snprintf(r->labels, sizeof(r->labels), "%s,remote_address=\"%s\",remote_port=\"%u\"",
@@ -177,6 +180,9 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			r->v[B_EXPECTED] = plan->be[b].expected_share;
 			r->v[B_OBSERVED] = s ? s->observed : 0;
 			r->v[B_OBSERVED_PACKETS] = s ? s->observed_packets : 0;
+			t = prober_find(&x->pr, vip->name, &be->addr);
+			r->v[B_FLAPPING] = t && t->health.flapping;
+			r->v[B_WEIGHT_IN_FORCE] = plan->be[b].weight;
 		}
 	}
 	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {

@@ -189,13 +189,13 @@ static void hook(struct xlbd *x, const char *const *kv)
 }
 
 static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
-		       const struct xlb_cfg_backend *be, __u32 median, bool raised)
+		       __u32 weight, __u32 median, bool raised)
 {
 	const struct xlb_skew_backend *s = &vm->skew.be[b];
 	char addr[XLB_ADDR_STRLEN], msg[768], share[4][32];
 
 	xlb_addr_str(&vm->addrs[b], addr, sizeof(addr));
-	xlb_skew_describe(&vm->skew, b, vm->name, addr, be ? be->weight : 0, median, msg, sizeof(msg));
+	xlb_skew_describe(&vm->skew, b, vm->name, addr, weight, median, msg, sizeof(msg));
 	if (raised)
 		pr_warn("SKEW raised: %s\n", msg);
 	else
@@ -287,7 +287,7 @@ static void diagnose(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cf
 		health_words(t, p, now, health[b], sizeof(health[b]));
 		in[b].judged = p->takes_new_flows;
 		in[b].health_down = p->health_down && be->admin == XLB_ADMIN_UP && be->weight;
-		in[b].weight = be->weight;
+		in[b].weight = p->weight;
 		in[b].share = &vm->skew.be[b];
 		in[b].probed = t != NULL;
 		if (!t)
@@ -345,7 +345,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 		in[b] = (struct xlb_skew_input){
 			.new_flows = st.new_flows,
 			.packets = st.packets,
-			.weight = be ? be->weight : 0,
+			.weight = be ? plan->be[be - vip->backends].weight : 0,
 			.takes_new_flows = be && plan->be[be - vip->backends].takes_new_flows,
 			.table_share = vm->table_share[b],
 		};
@@ -357,8 +357,8 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 	if (xlb_skew_evaluate(&x->mon.cfg, &vm->skew, in, ev))
 		for (b = 0; b < vm->nr; b++)
 			if (ev[b] != XLB_SKEW_NO_CHANGE)
-				skew_event(x, vm, b, xlb_cfg_find_backend(vip, &vm->addrs[b]),
-					   vm->skew.median_weight, ev[b] == XLB_SKEW_RAISED);
+				skew_event(x, vm, b, in[b].weight, vm->skew.median_weight,
+					   ev[b] == XLB_SKEW_RAISED);
 	diagnose(x, vm, vip, plan);
 }
 
@@ -390,6 +390,7 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 		return 0;
 	if (x->health_retry)
 		health_retry(x);
+	slow_start_tick(x);
 	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
 		sweep_moved(x);
 	if (++mon->ticks % TABLE_REFRESH_TICKS == 0 || mon->refresh_pending) {
@@ -404,6 +405,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 		evaluate_vip(x, &mon->vips[v], sample);
 	if (sample)
 		journal_event(x, "sample", json_pack("{s:o}", "vips", sample));
+	/* Guarded changes are judged on this second's verdicts. */
+	guard_tick(x);
 	return 0;
 }
 

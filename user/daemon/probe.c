@@ -46,6 +46,14 @@ static void merge(struct xlb_cfg_probe *to, const struct xlb_cfg_probe *from)
 		to->timeout_ms = from->timeout_ms;
 	if (from->latency_interval_ms)
 		to->latency_interval_ms = from->latency_interval_ms;
+	if (from->flap_changes_set) {
+		to->flap_changes = from->flap_changes;
+		to->flap_changes_set = true;
+	}
+	if (from->flap_window_ms)
+		to->flap_window_ms = from->flap_window_ms;
+	if (from->flap_hold_ms)
+		to->flap_hold_ms = from->flap_hold_ms;
 	if (from->rise)
 		to->rise = from->rise;
 	if (from->fall)
@@ -78,6 +86,9 @@ void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *
 	out->timeout_ms = XLB_PROBE_DEFAULT_TIMEOUT_MS;
 	out->rise = XLB_PROBE_DEFAULT_RISE;
 	out->fall = XLB_PROBE_DEFAULT_FALL;
+	out->flap_changes = XLB_FLAP_DEFAULT_CHANGES;
+	out->flap_window_ms = XLB_FLAP_DEFAULT_WINDOW_MS;
+	out->flap_hold_ms = XLB_FLAP_DEFAULT_HOLD_MS;
 	merge(out, &vip->probe);
 	merge(out, &be->probe);
 	if (!out->port)
@@ -202,6 +213,11 @@ static void finish(struct probe_target *t, enum probe_result r, const char *reas
 	if (!judges)
 		return;
 	change = xlb_health_record(&t->health, r == PROBE_OK, reason, t->p.rise, t->p.fall, now);
+	if (change != XLB_HEALTH_SAME && pr->on_change)
+		pr->on_change(pr->ctx, t, change);
+	change = xlb_health_damp(&t->health, &(struct xlb_flap_cfg){
+		.changes = t->p.flap_changes, .window_ms = t->p.flap_window_ms,
+		.hold_ms = t->p.flap_hold_ms }, now);
 	if (change != XLB_HEALTH_SAME && pr->on_change)
 		pr->on_change(pr->ctx, t, change);
 }

@@ -128,6 +128,7 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 {
 	struct xlb_vip_plan *plans = NULL;
 	struct xlb_cfg *eff;
+	size_t v;
 	int err;
 
 	eff = xlb_overrides_apply(base, &x->ov, d);
@@ -149,6 +150,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 		xlb_cfg_free(eff);
 		return err;
 	}
+	for (v = 0; x->effective && v < eff->nr_vips; v++)
+		slow_start_note(x, &eff->vips[v], &plans[v]);
 	if (x->effective) {
 		json_t *ev = json_pack("{s:s, s:o}", "file", x->config_path,
 				       "changes", config_changes(x->effective, eff));
@@ -620,6 +623,7 @@ int main(int argc, char **argv)
 	metrics_stop(x.metrics);
 	link_watch_stop(x.link);
 	monitor_fini(&x);
+	guard_fini(&x.guard);
 	prober_fini(&x.pr);
 	xlb_children_fini();
 	control_close(x.ctl);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "control.h"
 #include "dataplane.h"
+#include "guard.h"
 #include "link.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -44,6 +45,7 @@ struct xlbd {
 	struct monitor mon;
 	struct metrics *metrics;
 	struct link_watch *link;	/* the interface: attached, lost, back */
+	struct guard guard;		/* the last changes, to undo; guarded ones watched */
 };
 
 /*
@@ -62,6 +64,10 @@ int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_pl
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
 /* A VIP's plan from health, to the data path when it succeeds. */
 int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip);
+/* Slow start: log and journal ramps that begin or end under next. */
+void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *next);
+/* Every second: ramping backends take their next step. */
+void slow_start_tick(struct xlbd *x);
 /* After a failed write: every VIP planned and written again. */
 void health_retry(struct xlbd *x);
 
