@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diagnosis.h"
+#include "latency.h"
 #include "stats.h"
 
 /* Half the backends or fewer is "one or a few"; more is everyone's problem. */
@@ -83,32 +84,24 @@ static bool markedly(const struct xlb_diag_cfg *cfg, __u32 value, __u32 referenc
 	return value >= cfg->slow_ratio * reference && value >= reference + cfg->min_delta_us;
 }
 
-/* The samples of every backend with data but i, one after the other. */
-static size_t pool_peers(const struct xlb_diag_input *in, const struct finding *f, size_t nr,
-			 size_t i, __u32 *out)
-{
-	size_t j, n = 0;
-
-	for (j = 0; j < nr; j++) {
-		if (j == i || !f[j].data)
-			continue;
-		memcpy(out + n, in[j].lat, in[j].n * sizeof(*out));
-		n += in[j].n;
-	}
-	return n;
-}
-
+/*
+ * Every backend with data against the others: all their samples sorted
+ * once, each backend's own sorted, ranks counted by binary search. A VIP
+ * of a thousand backends costs a few sorts, not a million comparisons.
+ */
 static void find(const struct xlb_diag_cfg *cfg, const struct xlb_skew_cfg *skew,
 		 __u64 window_flows, const struct xlb_diag_input *in, size_t nr,
 		 struct finding *f, size_t total_samples)
 {
-	__u32 *pool = malloc((total_samples ? total_samples : 1) * sizeof(*pool));
-	__u32 meds[nr ? nr : 1];
-	size_t i, j, k;
+	__u32 *all = malloc((total_samples ? total_samples : 1) * sizeof(*all));
+	__u32 *own = malloc(XLB_LAT_SAMPLES * sizeof(*own));
+	__u32 *meds = malloc((nr ? nr : 1) * sizeof(*meds));
+	size_t i, n_all = 0, k = 0;
 
 	for (i = 0; i < nr; i++) {
 		memset(&f[i], 0, sizeof(f[i]));
-		f[i].data = in[i].judged && in[i].n >= cfg->min_samples;
+		f[i].data = in[i].judged && in[i].n >= cfg->min_samples &&
+			    in[i].n <= XLB_LAT_SAMPLES;
 		if (!f[i].data)
 			continue;
 		f[i].median = median_of(in[i].lat, in[i].n);
@@ -121,24 +114,36 @@ static void find(const struct xlb_diag_cfg *cfg, const struct xlb_skew_cfg *skew
 			f[i].slowed = markedly(cfg, f[i].median, in[i].baseline_us) &&
 				      xlb_sign_z(in[i].lat, in[i].n, line) >= cfg->z;
 		}
+		if (all) {
+			memcpy(all + n_all, in[i].lat, in[i].n * sizeof(*all));
+			n_all += in[i].n;
+		}
+		if (meds)
+			meds[k++] = f[i].median;
 	}
-	for (i = 0; pool && i < nr; i++) {
-		size_t np;
+	if (!all || !own || !meds || k < 2)
+		goto out;
+	xlb_sort_u32(all, n_all);
+	xlb_sort_u32(meds, k);
+	for (i = 0; i < nr; i++) {
+		size_t at, mid = (k - 1) / 2;
 
 		if (!f[i].data)
 			continue;
-		for (j = 0, k = 0; j < nr; j++)
-			if (j != i && f[j].data)
-				meds[k++] = f[j].median;
-		if (!k)
-			continue;
-		f[i].peers = xlb_median_u32(meds, k);
-		np = pool_peers(in, f, nr, i, pool);
-		f[i].z = xlb_mann_whitney_z(in[i].lat, in[i].n, pool, np);
+		/* The peers' median: the upper median of the others' medians. */
+		for (at = 0; at < k && meds[at] != f[i].median; at++)
+			;
+		f[i].peers = meds[at <= mid ? mid + 1 : mid];
+		memcpy(own, in[i].lat, in[i].n * sizeof(*own));
+		xlb_sort_u32(own, in[i].n);
+		f[i].z = xlb_mann_whitney_rest_z(own, in[i].n, all, n_all);
 		f[i].slow = (markedly(cfg, f[i].median, f[i].peers) && f[i].z >= cfg->z) ||
 			    (f[i].failing && f[i].z >= cfg->z);
 	}
-	free(pool);
+out:
+	free(all);
+	free(own);
+	free(meds);
 }
 
 static int appendf(char *buf, size_t len, const char *fmt, ...)

@@ -19,6 +19,13 @@ double xlb_binomial_z(__u64 k, __u64 n, double p);
  * (positive: a is larger), ties counted half. 0 when either set is empty.
  */
 double xlb_mann_whitney_z(const __u32 *a, size_t na, const __u32 *b, size_t nb);
+/*
+ * The same, of own (sorted) against the rest of all (sorted, own's values
+ * among them): O(n log total), so every backend of a VIP can be judged
+ * against all the others with one sort.
+ */
+double xlb_mann_whitney_rest_z(const __u32 *own, size_t n, const __u32 *all, size_t total);
+void xlb_sort_u32(__u32 *v, size_t n);
 /* Sign test, as z: how many of the n values exceed limit, against half. */
 double xlb_sign_z(const __u32 *v, size_t n, __u32 limit);
 

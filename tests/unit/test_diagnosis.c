@@ -203,6 +203,56 @@ static void test_stats(void **state)
 	assert_true(fabs(xlb_binomial_z(50, 100, 0.5)) < 1e-9);
 }
 
+/* The rank count gives the pairwise Mann-Whitney U, ties and all. */
+static void test_rank_test_is_pairwise_u(void **state)
+{
+	__u32 a[37], b[211];
+	uint64_t r = 77;
+	double u = 0, n1 = 37, n2 = 211, z;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 37; i++)
+		a[i] = (r = r * 6364136223846793005ull + 1) >> 58;	/* 0..63: many ties */
+	for (j = 0; j < 211; j++)
+		b[j] = (r = r * 6364136223846793005ull + 1) >> 59;
+	for (i = 0; i < 37; i++)
+		for (j = 0; j < 211; j++)
+			u += a[i] > b[j] ? 1 : a[i] == b[j] ? 0.5 : 0;
+	z = (u - n1 * n2 / 2) / sqrt(n1 * n2 * (n1 + n2 + 1) / 12);
+	assert_true(fabs(xlb_mann_whitney_z(a, 37, b, 211) - z) < 1e-9);
+}
+
+/* A VIP of 1000 backends, one of them slow: found, by name, among them all. */
+static void test_thousand_backends(void **state)
+{
+	enum { N = 1000, S = 40 };
+	static __u32 lat[N][S];
+	static struct xlb_diag_input in[N];
+	static char names[N][16];
+	struct xlb_diag_cfg cfg;
+	struct xlb_skew_cfg skew;
+	struct xlb_diag_vip v;
+	uint64_t r = 5;
+	size_t i, k;
+
+	(void)state;
+	xlb_diag_cfg_default(&cfg);
+	cfg.raise_after = 1;
+	xlb_skew_cfg_default(&skew);
+	xlb_diag_vip_init(&v, 0);
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "be%zu", i);
+		for (k = 0; k < S; k++)
+			lat[i][k] = (i == 617 ? 200000 : 10000) + ((r = r * 6364136223846793005ull + 1) >> 52);
+		in[i] = (struct xlb_diag_input){ .name = names[i], .judged = true, .probed = true,
+						 .lat = lat[i], .n = S, .weight = 1, .health = "up" };
+	}
+	assert_int_equal(xlb_diag_evaluate(&cfg, &skew, 0, &v, in, N, 1000), XLB_DIAG_RAISED);
+	assert_int_equal(v.kind, XLB_DIAG_SICK);
+	assert_string_equal(v.named, "be617");
+}
+
 /* Weights 1:1:1:4 and a backend whose latency grows with its load. */
 static void test_overload_by_configuration(void **state)
 {
@@ -337,6 +387,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_latency_window_and_baseline),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_rank_test_is_pairwise_u),
+		cmocka_unit_test(test_thousand_backends),
 		cmocka_unit_test(test_overload_by_configuration),
 		cmocka_unit_test(test_shared_dependency),
 		cmocka_unit_test(test_single_sick_backend),

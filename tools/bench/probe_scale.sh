@@ -8,6 +8,7 @@
 # SECONDS (default 20) and stops.
 #
 #   tools/bench/probe_scale.sh [N] [SECONDS]
+#   PROBE_EXTRA=", latency_interval: 250ms" tools/bench/probe_scale.sh 1000   (light latency probes too)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000} seconds=${2:-20}
@@ -66,7 +67,7 @@ print(n)")
 	echo "    protocol: tcp"
 	echo "    mode: encap"
 	echo "    table_size: $table"
-	echo "    probe: { type: tcp, interval: 1s, timeout: 500ms }"
+	echo "    probe: { type: tcp, interval: 1s, timeout: 500ms${PROBE_EXTRA:-} }"
 	echo "    backends:"
 	for ((i = 0; i < n; i++)); do echo "      - address: 198.19.$((i / 250)).$((i % 250 + 1))"; done
 } >"$state/xlb.yaml"
@@ -81,8 +82,11 @@ done
 status() { XLB_SOCKET=$state/xlb.sock build/xlbctl -j status; }
 sleep 2
 first=$(status)
+cpu0=$(awk '{ print $14 + $15 }' "/proc/$xlbd_pid/stat")
 sleep "$seconds"
 last=$(status)
+cpu1=$(awk '{ print $14 + $15 }' "/proc/$xlbd_pid/stat")
+echo "xlbd CPU               $(( (cpu1 - cpu0) * 100 / $(getconf CLK_TCK) / seconds ))% of one core"
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$xlbd_pid/status")
 /usr/bin/python3 - "$first" "$last" "$seconds" "$n" "$rss" <<'PY'
 import json, sys

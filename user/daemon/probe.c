@@ -756,6 +756,11 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 				kept[old] = true;
 				if (t->in_flight && memcmp(&t->p, &p, sizeof(p)))
 					release(t);
+				/* New probe settings judge afresh: the old results' changes
+				 * do not count towards flapping (a held backend is let
+				 * back at its next result). */
+				if (memcmp(&t->p, &p, sizeof(p)))
+					t->health.change_nr = 0;
 			} else {
 				/* Spread the first probes over one interval. */
 				t = new_target(pr, vip->name, &be->addr, now + random() % p.interval_ms);

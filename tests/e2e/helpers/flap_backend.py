@@ -7,7 +7,7 @@ A flapping HTTP backend: serves for UP seconds, then refuses connections
     flap_backend.py NAME UP DOWN SECONDS
 """
 import asyncio
-import socket
+import dualstack
 import sys
 import time
 
@@ -28,12 +28,7 @@ async def serve(reader, writer):
 async def main():
     end = time.monotonic() + LIFETIME
     while time.monotonic() < end:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("::", 80))
-        s.listen(256)
-        server = await asyncio.start_server(serve, sock=s)
+        server = await asyncio.start_server(serve, sock=dualstack.listen(80, 256))
         await asyncio.sleep(UP)
         server.close()
         await server.wait_closed()

@@ -12,8 +12,7 @@ own delay file (a sick host). It answers with its name.
     slow_backend.py NAME BASE_MS K_MS SHARED_FILE OWN_FILE [SECONDS]
 """
 import asyncio
-import os
-import socket
+import dualstack
 import sys
 import time
 
@@ -62,12 +61,7 @@ async def serve(reader, writer):
 
 
 async def main():
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::", 80))
-    s.listen(1024)
-    server = await asyncio.start_server(serve, sock=s)
+    server = await asyncio.start_server(serve, sock=dualstack.listen(80))
     async with server:
         await asyncio.sleep(LIFETIME)
 
