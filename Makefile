@@ -24,7 +24,7 @@ BPFTOOL		?= bpftool
 BPF_CFLAGS	:= -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 		   -Iinclude -Ibpf -I$(BUILD) -I/usr/include/$(TRIPLET)
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
+CFLAGS		+= -Wall -Wextra -Wvla -Werror -std=gnu11 -Iinclude -Iuser -I$(BUILD)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 LDLIBS		:= -lbpf -lelf -lz -lyaml -ljansson -lm

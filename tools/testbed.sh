@@ -313,7 +313,8 @@ tb_write_config() {
 }
 
 # tb_start_xlbd CONFIG [xlbd args]: xlbd in the lb namespace, its socket,
-# state file and pins private to this testbed. Waits until it answers.
+# state file and pins private to this testbed. Waits until it answers, at
+# most TB_START_WAIT_S seconds (5).
 tb_start_xlbd() {
 	local config=$1 n
 	shift
@@ -325,7 +326,7 @@ tb_start_xlbd() {
 	TB_XLBD_PID=$!
 	# Tests kill it on purpose; no job-control notices for that.
 	disown "$TB_XLBD_PID"
-	for ((n = 0; n < 100; n++)); do
+	for ((n = 0; n < ${TB_START_WAIT_S:-5} * 20; n++)); do
 		XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" status >/dev/null 2>&1 && return 0
 		kill -0 "$TB_XLBD_PID" 2>/dev/null || break
 		sleep 0.05

@@ -173,6 +173,14 @@ struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
 	return NULL;
 }
 
+struct xlb_cfg_backend *xlb_cfg_backend_near(struct xlb_cfg_vip *vip, size_t hint,
+					     const union xlb_addr *addr)
+{
+	if (hint < vip->nr_backends && !xlb_addr_cmp(&vip->backends[hint].addr, addr))
+		return &vip->backends[hint];
+	return xlb_cfg_find_backend(vip, addr);
+}
+
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg)
 {
 	struct xlb_cfg *c = malloc(sizeof(*c));

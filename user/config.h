@@ -171,6 +171,13 @@ void xlb_vip_label(const struct xlb_cfg_vip *vip, char *buf, size_t len);
 struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name);
 struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
 					     const union xlb_addr *addr);
+/*
+ * The same, looking first at index hint: where a caller that keeps its own
+ * list in the VIP's order (the monitor) saw it. O(1) while nothing moved,
+ * so that a tick over a VIP of many backends is linear, not quadratic.
+ */
+struct xlb_cfg_backend *xlb_cfg_backend_near(struct xlb_cfg_vip *vip, size_t hint,
+					     const union xlb_addr *addr);
 /* A deep copy, for changes that must not touch the original. */
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg);
 

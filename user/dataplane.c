@@ -645,6 +645,57 @@ __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
 	return counts;
 }
 
+int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
+		       __u32 *counts, __u32 *m, __u32 *table_id)
+{
+	__u32 inner_id, zero = 0, size, count, i, *keys = NULL, *vals = NULL, start;
+	int fd, err = 0;
+
+	*m = 0;
+	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
+		return -errno;
+	*table_id = inner_id;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &size)) {
+		err = -errno;
+		goto out;
+	}
+	*m = size;
+	if (*from >= size) {
+		err = 1;
+		goto out;
+	}
+	count = size - *from < max ? size - *from : max;
+	keys = malloc(count * sizeof(*keys));
+	vals = malloc(count * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Slot s is key s + 1 (key 0 holds the size); the batch starts after key *from. */
+	start = *from;
+	if (bpf_map_lookup_batch(fd, &start, &zero, keys, vals, &count, NULL) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	if (!count) {
+		err = -EIO;	/* short of its size: never loop on it */
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		if (vals[i] < dp->max_backends)
+			counts[vals[i]]++;
+	*from += count;
+	err = *from >= size;
+out:
+	free(keys);
+	free(vals);
+	close(fd);
+	return err;
+}
+
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 {
 	__u32 inner_id, zero = 0, size, count, *keys = NULL, *vals = NULL, i;

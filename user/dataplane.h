@@ -72,6 +72,17 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
  * (0 when the VIP has no table). NULL when out of memory.
  */
 __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m);
+/*
+ * The same, a part at a time, so that a table of millions of slots is read
+ * over several calls rather than in one long stall: adds the owners of at
+ * most max slots from *from on to counts (by id, xlb_dp_max_backends
+ * entries) and moves *from on. *m is the table's size and *table_id the id
+ * of the map read: another id on a later call means the table was swapped
+ * in between and the count must start again. Returns 1 once the end is
+ * reached, 0 before, -errno on failure.
+ */
+int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
+		       __u32 *counts, __u32 *m, __u32 *table_id);
 
 /*
  * Runs a packet through a trace instance of the program: same code, same

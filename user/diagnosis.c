@@ -131,8 +131,7 @@ static void find(const struct xlb_diag_cfg *cfg, const struct xlb_skew_cfg *skew
 		if (!f[i].data)
 			continue;
 		/* The peers' median: the upper median of the others' medians. */
-		for (at = 0; at < k && meds[at] != f[i].median; at++)
-			;
+		at = xlb_bound_u32(meds, k, f[i].median, false);
 		f[i].peers = meds[at <= mid ? mid + 1 : mid];
 		memcpy(own, in[i].lat, in[i].n * sizeof(*own));
 		xlb_sort_u32(own, in[i].n);
@@ -183,9 +182,9 @@ static void cause_words(const struct xlb_skew_cfg *skew, const struct xlb_diag_i
 	}
 }
 
-static __u32 median_weight(const struct xlb_diag_input *in, size_t nr)
+/* scratch: room for nr values. */
+static __u32 median_weight(const struct xlb_diag_input *in, size_t nr, __u32 *w)
 {
-	__u32 w[nr ? nr : 1];
 	size_t i, n = 0;
 
 	for (i = 0; i < nr; i++)
@@ -199,12 +198,12 @@ static enum xlb_diag_kind judge(const struct xlb_diag_cfg *cfg, const struct xlb
 				__u64 window_flows, const struct xlb_diag_input *in, size_t nr,
 				const struct finding *f, struct xlb_diag_vip *v, char *msg,
 				size_t len, char *named, size_t named_len,
-				enum xlb_skew_cause *cause)
+				enum xlb_skew_cause *cause, __u32 *scratch)
 {
 	size_t i, judged = 0, with_data = 0, slow = 0, over = 0, slowed = 0, down = 0;
 	size_t unprobed = 0, baseline = 0, candidates = 0;
-	__u32 meds[nr ? nr : 1], bases[nr ? nr : 1];
-	__u32 mw = median_weight(in, nr);
+	__u32 mw = median_weight(in, nr, scratch);
+	__u32 *meds = scratch, *bases = scratch + nr;
 	size_t nm = 0, nb = 0;
 
 	msg[0] = named[0] = 0;
@@ -316,17 +315,27 @@ enum xlb_diag_event xlb_diag_evaluate(const struct xlb_diag_cfg *cfg,
 				      struct xlb_diag_vip *v, const struct xlb_diag_input *in,
 				      size_t nr, __u64 now_ms)
 {
-	struct finding f[nr ? nr : 1];
+	/* On the heap: a VIP may have a million backends (maps backends). */
+	struct finding *f = calloc(nr ? nr : 1, sizeof(*f));
+	__u32 *scratch = calloc(2 * (nr ? nr : 1), sizeof(*scratch));
 	enum xlb_skew_cause cause = XLB_SKEW_NONE;
 	char msg[sizeof(v->message)], named[sizeof(v->named)];
 	enum xlb_diag_kind k;
 	size_t i, total = 0;
 
+	if (!f || !scratch) {
+		/* Out of memory: the verdict in force stands, as if unchanged. */
+		free(f);
+		free(scratch);
+		return XLB_DIAG_SAME;
+	}
 	for (i = 0; i < nr; i++)
 		total += in[i].n;
 	find(cfg, skew, window_flows, in, nr, f, total);
 	k = judge(cfg, skew, window_flows, in, nr, f, v, msg, sizeof(msg), named, sizeof(named),
-		  &cause);
+		  &cause, scratch);
+	free(f);
+	free(scratch);
 
 	/* The verdict in force, with today's numbers. */
 	if (k == v->kind) {

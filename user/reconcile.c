@@ -9,6 +9,7 @@
  * swapped in, then the VIP published); what is gone is removed only after,
  * when no table points at it any more.
  */
+#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct live_state {
 	struct live_vip *vips;
 	size_t nr_vips;
 	struct xlb_backend *backends;	/* indexed by id; state UNUSED when free */
+	__u32 *by_key, nr_used;		/* ids in use, by (VIP id, address, id) */
 	bool *claimed;			/* backend ids taken in this round */
 	bool *vip_claimed;
 	__u32 max_vips, max_backends;
@@ -40,8 +42,25 @@ static void live_free(struct live_state *ls)
 {
 	free(ls->vips);
 	free(ls->backends);
+	free(ls->by_key);
 	free(ls->claimed);
 	free(ls->vip_claimed);
+}
+
+static int key_cmp(const struct xlb_backend *be, __u32 vip_id, const union xlb_addr *addr)
+{
+	if (be->vip_id != vip_id)
+		return be->vip_id < vip_id ? -1 : 1;
+	return xlb_addr_cmp(&be->addr, addr);
+}
+
+static int live_cmp(const void *a, const void *b, void *backends)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+	const struct xlb_backend *be = backends;
+	int c = key_cmp(&be[x], be[y].vip_id, &be[y].addr);
+
+	return c ? c : (x > y) - (x < y);
 }
 
 static int live_read(struct xlb_dp *dp, struct live_state *ls)
@@ -78,9 +97,17 @@ static int live_read(struct xlb_dp *dp, struct live_state *ls)
 	}
 	if (err != -ENOENT)
 		return err;
-	for (id = 0; id < ls->max_backends; id++)
+	ls->by_key = calloc(ls->max_backends ? ls->max_backends : 1, sizeof(*ls->by_key));
+	if (!ls->by_key)
+		return -ENOMEM;
+	for (id = 0; id < ls->max_backends; id++) {
 		if (xlb_dp_get_backend(dp, id, &ls->backends[id]))
 			ls->backends[id].state = XLB_BE_UNUSED;
+		if (ls->backends[id].state != XLB_BE_UNUSED)
+			ls->by_key[ls->nr_used++] = id;
+	}
+	/* Sorted once: each backend's old id is a binary search, not a scan. */
+	qsort_r(ls->by_key, ls->nr_used, sizeof(*ls->by_key), live_cmp, ls->backends);
 	return 0;
 }
 
@@ -117,13 +144,21 @@ static __u32 vip_id_for(struct live_state *ls, const struct xlb_vip_key *key)
 static __u32 backend_id_for(struct live_state *ls, __u32 vip_id,
 			    const union xlb_addr *addr, __u32 *cursor)
 {
+	size_t lo = 0, hi = ls->nr_used;
 	__u32 id, n;
 
-	for (id = 0; id < ls->max_backends; id++) {
-		const struct xlb_backend *be = &ls->backends[id];
+	/* The first of the ids this VIP and address had, lowest first. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (be->state != XLB_BE_UNUSED && be->vip_id == vip_id &&
-		    !xlb_addr_cmp(&be->addr, addr) && !ls->claimed[id]) {
+		if (key_cmp(&ls->backends[ls->by_key[mid]], vip_id, addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ls->nr_used && !key_cmp(&ls->backends[ls->by_key[lo]], vip_id, addr); lo++) {
+		id = ls->by_key[lo];
+		if (!ls->claimed[id]) {
 			ls->claimed[id] = true;
 			return id;
 		}

@@ -26,8 +26,11 @@ int xlb_skew_vip_init(struct xlb_skew_vip *v, size_t nr)
 {
 	memset(v, 0, sizeof(*v));
 	v->be = calloc(nr ? nr : 1, sizeof(*v->be));
-	if (!v->be)
+	v->scratch = calloc(nr ? nr : 1, sizeof(*v->scratch));
+	if (!v->be || !v->scratch) {
+		xlb_skew_vip_free(v);
 		return -ENOMEM;
+	}
 	v->nr = nr;
 	v->hash_source_port = true;
 	return 0;
@@ -36,6 +39,7 @@ int xlb_skew_vip_init(struct xlb_skew_vip *v, size_t nr)
 void xlb_skew_vip_free(struct xlb_skew_vip *v)
 {
 	free(v->be);
+	free(v->scratch);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -53,9 +57,8 @@ const char *xlb_skew_cause_name(enum xlb_skew_cause c)
 	}
 }
 
-static __u32 median_weight(const struct xlb_skew_input *in, size_t nr)
+static __u32 median_weight(const struct xlb_skew_input *in, size_t nr, __u32 *w)
 {
-	__u32 w[nr ? nr : 1];
 	size_t i, n = 0;
 
 	for (i = 0; i < nr; i++)
@@ -147,7 +150,7 @@ size_t xlb_skew_evaluate(const struct xlb_skew_cfg *cfg, struct xlb_skew_vip *v,
 {
 	__u32 window = cfg->window < XLB_SKEW_MAX_WINDOW ? cfg->window : XLB_SKEW_MAX_WINDOW;
 	__u64 total_w = 0, n = 0, n_packets = 0;
-	__u32 median = median_weight(in, v->nr);
+	__u32 median = median_weight(in, v->nr, v->scratch);
 
 	v->median_weight = median;
 	size_t i, changes = 0;

@@ -83,6 +83,7 @@ struct xlb_skew_vip {
 	bool hash_source_port;
 	__u64 expectation;	/* what the expected shares were computed from */
 	__u32 median_weight;	/* of the backends taking new flows, last evaluation */
+	__u32 *scratch;		/* nr weights: no VLA for a million backends */
 };
 
 enum xlb_skew_event { XLB_SKEW_NO_CHANGE = 0, XLB_SKEW_RAISED, XLB_SKEW_CLEARED };

@@ -28,7 +28,7 @@ double xlb_binomial_z(__u64 k, __u64 n, double p)
 }
 
 /* First index in sorted v[0..n) whose value is >= x (strict: > x). */
-static size_t bound(const __u32 *v, size_t n, __u32 x, int strict)
+size_t xlb_bound_u32(const __u32 *v, size_t n, __u32 x, bool strict)
 {
 	size_t lo = 0, hi = n;
 
@@ -52,8 +52,10 @@ double xlb_mann_whitney_rest_z(const __u32 *own, size_t n, const __u32 *all, siz
 		return 0;
 	/* Each of own's values against all's minus own's: ranks, not pairs. */
 	for (i = 0; i < n; i++) {
-		size_t lo_all = bound(all, total, own[i], 0), hi_all = bound(all, total, own[i], 1);
-		size_t lo_own = bound(own, n, own[i], 0), hi_own = bound(own, n, own[i], 1);
+		size_t lo_all = xlb_bound_u32(all, total, own[i], false),
+		       hi_all = xlb_bound_u32(all, total, own[i], true);
+		size_t lo_own = xlb_bound_u32(own, n, own[i], false),
+		       hi_own = xlb_bound_u32(own, n, own[i], true);
 
 		u += (double)(lo_all - lo_own) + 0.5 * ((hi_all - lo_all) - (hi_own - lo_own));
 	}

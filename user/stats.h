@@ -7,6 +7,7 @@
 #ifndef XLB_STATS_H
 #define XLB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -26,6 +27,9 @@ double xlb_mann_whitney_z(const __u32 *a, size_t na, const __u32 *b, size_t nb);
  */
 double xlb_mann_whitney_rest_z(const __u32 *own, size_t n, const __u32 *all, size_t total);
 void xlb_sort_u32(__u32 *v, size_t n);
+
+/* First index in sorted v[0..n) whose value is >= x (strict: > x). */
+size_t xlb_bound_u32(const __u32 *v, size_t n, __u32 x, bool strict);
 /* Sign test, as z: how many of the n values exceed limit, against half. */
 double xlb_sign_z(const __u32 *v, size_t n, __u32 limit);
 

@@ -6,14 +6,16 @@
 # probe children that used to crash it or leave orphans, a hostile local
 # user dripping bytes into the control socket, 1100 slow /metrics clients,
 # xlbd stopped for 3 s, 2000 concurrent xlbctl calls, a 30 MB journal read
-# while a backend dies, and the plan every view must agree on.
+# while a backend dies, and the plan every view must agree on. And a VIP of
+# 30,000 backends, which the config allows: it crashed xlbd (per-backend
+# arrays on the stack) and stalled it for seconds a tick (lookups by scan).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_probe_children_crash test_exec_probe_cleanup test_drip_control_socket
 	   test_slow_metrics_clients test_sigstop_no_false_transitions
 	   test_parallel_mutations test_descriptor_exhaustion test_large_journal_read
-	   test_plan_agreement"
+	   test_plan_agreement test_huge_vip"
 
 CONFIG=
 PORT=50000
@@ -361,5 +363,44 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# A VIP of HUGE backends (probe none) and a table of 3,000,017 slots beside
+# web4: xlbd starts, lives through its ticks, answers status and show while
+# it reads the large table back a part a tick, and the parts add up.
+HUGE=30000
+test_huge_vip() {
+	local slots max=0 t ms
+	[[ -n $TB_XLBD_PID ]] && tb_stop_xlbd TERM
+	write_config "$TB_STATE/web4.yaml"
+	# maps: before vips:; the huge VIP after web4, at the end.
+	py - "$TB_STATE/web4.yaml" "$HUGE" >"$TB_STATE/huge.yaml" <<'PY'
+import sys
+text, n = open(sys.argv[1]).read(), int(sys.argv[2])
+head, vips = text.split("vips:\n", 1)
+out = [head + "maps: { backends: %d }\nvips:\n" % (n + 64) + vips.rstrip("\n"),
+       "  - name: huge", "    address: 198.18.100.99", "    port: 80", "    protocol: tcp",
+       "    mode: encap", "    table_size: 3000017", "    probe: { type: none }", "    backends:"]
+for i in range(n):
+    a = (198 << 24) + (19 << 16) + 256 + i
+    out.append("      - address: %d.%d.%d.%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255))
+print("\n".join(out))
+PY
+	TB_START_WAIT_S=60 tb_start_xlbd "$TB_STATE/huge.yaml" --reset || return 1
+	[[ $(tb_xlbctl -j show huge | jq '.[0].backends | length') == "$HUGE" ]] ||
+		fail "show does not list $HUGE backends" || return 1
+	# 3,000,017 slots at 131,072 a tick: some 23 ticks to read it all.
+	for ((t = 0; t < 90; t++)); do
+		ms=$(status_ms) || fail "status failed" || return 1
+		(( ms > max )) && max=$ms
+		slots=$(tb_xlbctl -j show huge | jq '[.[0].backends[].slots] | add')
+		[[ $slots == 3000017 ]] && break
+		sleep 1
+	done
+	kill -0 "$TB_XLBD_PID" 2>/dev/null || fail "xlbd died: $(tail -3 "$TB_STATE/xlbd.log")" || return 1
+	echo "  $HUGE backends: live table read back in ${t} s, $slots slots; slowest status ${max} ms"
+	[[ $slots == 3000017 ]] || fail "the live table's slots add up to $slots" || return 1
+	tb_enter lb curl -s -m 10 http://127.0.0.1:9742/metrics | grep -c '^xlb_backend_table_share{vip="huge"' |
+		grep -qx "$HUGE" || fail "/metrics lacks the huge VIP's backends" || return 1
+	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
+}
 
 e2e_main 5

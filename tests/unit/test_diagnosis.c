@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -253,6 +254,45 @@ static void test_thousand_backends(void **state)
 	assert_string_equal(v.named, "be617");
 }
 
+/*
+ * The largest VIP the config lets through (maps backends up to 1 << 20; a
+ * VIP's table needs 100 slots only per backend that takes new flows): the
+ * evaluation must neither outgrow the stack nor compare every backend with
+ * every other. The sick one is still found.
+ */
+static void test_huge_vip(void **state)
+{
+	enum { N = 300000, S = 8 };
+	__u32 (*lat)[S] = calloc(N, sizeof(*lat));
+	struct xlb_diag_input *in = calloc(N, sizeof(*in));
+	struct xlb_diag_cfg cfg;
+	struct xlb_skew_cfg skew;
+	struct xlb_diag_vip v;
+	uint64_t r = 11;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(lat);
+	assert_non_null(in);
+	xlb_diag_cfg_default(&cfg);
+	cfg.raise_after = 1;
+	xlb_skew_cfg_default(&skew);
+	xlb_diag_vip_init(&v, 0);
+	for (i = 0; i < N; i++) {
+		for (k = 0; k < S; k++)
+			lat[i][k] = (i == 123457 ? 400000 : 10000) +
+				    ((r = r * 6364136223846793005ull + 1) >> 50);
+		in[i] = (struct xlb_diag_input){ .name = i == 123457 ? "sick" : "be", .judged = true,
+						 .probed = true, .lat = lat[i], .n = S, .weight = 1,
+						 .health = "up" };
+	}
+	assert_int_equal(xlb_diag_evaluate(&cfg, &skew, 0, &v, in, N, 1000), XLB_DIAG_RAISED);
+	assert_int_equal(v.kind, XLB_DIAG_SICK);
+	assert_string_equal(v.named, "sick");
+	free(lat);
+	free(in);
+}
+
 /* Weights 1:1:1:4 and a backend whose latency grows with its load. */
 static void test_overload_by_configuration(void **state)
 {
@@ -389,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_rank_test_is_pairwise_u),
 		cmocka_unit_test(test_thousand_backends),
+		cmocka_unit_test(test_huge_vip),
 		cmocka_unit_test(test_overload_by_configuration),
 		cmocka_unit_test(test_shared_dependency),
 		cmocka_unit_test(test_single_sick_backend),

@@ -134,7 +134,8 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		     const struct xlb_cfg_backend *be, json_t *j)
 {
-	const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
+	const struct xlb_skew_backend *s = monitor_backend(x, vip->name, be - vip->backends,
+							   &be->addr);
 
 	json_object_set_new(j, "observed_share", json_real(s ? s->observed : 0));
 	/* What the skew detector judges against: the plan's share, once it has ticked. */
@@ -145,10 +146,11 @@ static void add_skew(struct xlbd *x, const struct xlb_cfg_vip *vip,
 
 static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 			    const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p,
-			    const __u32 *slots, __u32 m)
+			    __u32 slots, __u32 m)
 {
 	struct xlb_cfg_vip *base_vip = xlb_cfg_find_vip(x->base, vip->name);
-	struct xlb_cfg_backend *base_be = base_vip ? xlb_cfg_find_backend(base_vip, &be->addr) : NULL;
+	struct xlb_cfg_backend *base_be = base_vip ?
+		xlb_cfg_backend_near(base_vip, be - vip->backends, &be->addr) : NULL;
 	char addr[XLB_ADDR_STRLEN];
 	struct xlb_backend_stats st = {};
 	struct xlb_backend live = {};
@@ -161,8 +163,7 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		      "id", (int)be->id, "weight", (int)be->weight,
 		      "state", xlb_admin_state_name(be->admin),
 		      "dp_state", dp_state_name(live.state),
-		      "slots", (int)(slots ? slots[be->id] : 0),
-		      "table_share", m && slots ? (double)slots[be->id] / m : 0.0,
+		      "slots", (int)slots, "table_share", m ? (double)slots / m : 0.0,
 		      "expected_share", p->expected_share,
 		      "takes_new_flows", p->takes_new_flows,
 		      "packets", (json_int_t)st.packets, "bytes", (json_int_t)st.bytes,
@@ -199,12 +200,26 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	char addr[XLB_ADDR_STRLEN];
 	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
 	json_t *list = json_array();
-	__u32 m, *slots = xlb_dp_slot_counts(x->dp, vip->id, &m);
+	/*
+	 * A small table is read now, as it is; a large one as the monitor last
+	 * read it in full, a part a tick: reading 16 M slots here would stall
+	 * the loop for seconds on every show.
+	 */
+	__u32 m = 0, *slots = vip->table_size <= MONITOR_TABLE_READ_SLOTS ?
+			      xlb_dp_slot_counts(x->dp, vip->id, &m) : NULL;
+	__u32 max = xlb_dp_max_backends(x->dp);
 	size_t i;
 
-	for (i = 0; i < vip->nr_backends; i++)
-		json_array_append_new(list, backend_json(x, vip, &vip->backends[i], &plan->be[i],
-							 slots, m));
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_cfg_backend *be = &vip->backends[i];
+		__u32 n = 0;
+
+		if (slots)
+			n = be->id < max ? slots[be->id] : 0;
+		else
+			n = monitor_table_slots(x, vip->name, i, &be->addr, &m);
+		json_array_append_new(list, backend_json(x, vip, be, &plan->be[i], n, m));
+	}
 	free(slots);
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o}",
 			 "name", vip->name,
@@ -635,6 +650,7 @@ static json_t *cmd_table(struct xlbd *x, const struct ctl_request *req,
 	const char *name = NULL;
 	struct xlb_cfg_vip *vip;
 	union xlb_addr *addr_of;
+	bool *looked;
 	struct xlb_backend be;
 	json_t *r = NULL;
 
@@ -652,11 +668,17 @@ static json_t *cmd_table(struct xlbd *x, const struct ctl_request *req,
 		return NULL;
 	}
 	addr_of = calloc(max_be, sizeof(*addr_of));
-	for (i = 0; addr_of && i < m; i++)
-		if (ids[i] < max_be && !xlb_dp_get_backend(x->dp, ids[i], &be))
-			addr_of[ids[i]] = be.addr;
-	if (addr_of)
+	looked = calloc(max_be, sizeof(*looked));
+	/* One lookup per backend, not per slot: a table may have 16 M slots. */
+	for (i = 0; addr_of && looked && i < m; i++)
+		if (ids[i] < max_be && !looked[ids[i]]) {
+			looked[ids[i]] = true;
+			if (!xlb_dp_get_backend(x->dp, ids[i], &be))
+				addr_of[ids[i]] = be.addr;
+		}
+	if (addr_of && looked)
 		r = xlb_addr_table_to_json(ids, m, addr_of, max_be);
+	free(looked);
 	free(addr_of);
 	free(ids);
 	return r;

@@ -89,7 +89,7 @@ static void mark(struct xlbd *x, struct guard_change *c)
 			continue;
 		c->overload_before |= vm && vm->diag.kind == XLB_DIAG_OVERLOAD;
 		for (b = 0; b < vip->nr_backends; b++) {
-			const struct xlb_skew_backend *s = monitor_backend(x, vip->name,
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, b,
 									   &vip->backends[b].addr);
 			struct guard_mark *m = &c->marks[c->nr_marks++];
 
@@ -101,14 +101,23 @@ static void mark(struct xlbd *x, struct guard_change *c)
 	}
 }
 
+/*
+ * c's mark for a of vip. The marks were taken in the order guard_tick walks
+ * the VIPs, so the search starts where the last one was found (*at): one
+ * look each while nothing moved, not a scan per backend.
+ */
 static const struct guard_mark *find_mark(const struct guard_change *c, const char *vip,
-					  const union xlb_addr *a)
+					  const union xlb_addr *a, size_t *at)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < c->nr_marks; i++)
-		if (!strcmp(c->marks[i].vip, vip) && !xlb_addr_cmp(&c->marks[i].addr, a))
+	for (k = 0; k < c->nr_marks; k++) {
+		i = (*at + k) % c->nr_marks;
+		if (!strcmp(c->marks[i].vip, vip) && !xlb_addr_cmp(&c->marks[i].addr, a)) {
+			*at = i + 1;
 			return &c->marks[i];
+		}
+	}
 	return NULL;
 }
 
@@ -164,7 +173,7 @@ __u64 guard_record(struct xlbd *x, struct guard_before *b, const char *what, con
 static bool evidence(struct xlbd *x, const struct guard_change *c, char *buf, size_t len)
 {
 	char a[XLB_ADDR_STRLEN];
-	size_t v, b;
+	size_t v, b, at = 0;
 
 	for (v = 0; v < x->effective->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
@@ -178,8 +187,8 @@ static bool evidence(struct xlbd *x, const struct guard_change *c, char *buf, si
 		}
 		for (b = 0; b < vip->nr_backends; b++) {
 			const union xlb_addr *addr = &vip->backends[b].addr;
-			const struct guard_mark *m = find_mark(c, vip->name, addr);
-			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, addr);
+			const struct guard_mark *m = find_mark(c, vip->name, addr, &at);
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, b, addr);
 			struct probe_target *t = prober_find(&x->pr, vip->name, addr);
 
 			xlb_addr_str(addr, a, sizeof(a));

@@ -41,7 +41,7 @@ void link_watch_check(struct link_watch *lw)
 static int link_event(sd_event_source *s, int fd, uint32_t events, void *userdata)
 {
 	struct link_watch *lw = userdata;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[8192];		/* MNL_SOCKET_BUFFER_SIZE at most, a constant */
 	ssize_t n;
 
 	(void)s, (void)fd, (void)events;

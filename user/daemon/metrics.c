@@ -154,16 +154,16 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 		return;
 	for (v = 0; v < x->effective->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
-		const struct vip_monitor *vm = monitor_vip(x, vip->name);
 		const struct xlb_vip_plan *plan = &x->plans[v];
 
 		vip_labels(vip, vl, sizeof(vl));
 		for (b = 0; b < vip->nr_backends; b++) {
 			const struct xlb_cfg_backend *be = &vip->backends[b];
-			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &be->addr);
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, b, &be->addr);
 			struct xlb_backend_stats st = {};
 			struct row *r = &rows[n++];
 			const struct probe_target *t;
+			__u32 slots, m;
 
 			xlb_dp_backend_stats(x->dp, be->id, &st);
 			snprintf(r->labels, sizeof(r->labels), "%s,remote_address=\"%s\",remote_port=\"%u\"",
@@ -173,10 +173,8 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			r->v[B_FLOWS] = st.new_flows;
 			r->v[B_WEIGHT] = be->weight;
 			r->v[B_UP] = !plan->be[b].health_down;
-			r->v[B_TABLE] = 0;
-			for (i = 0; vm && i < vm->nr; i++)
-				if (!xlb_addr_cmp(&vm->addrs[i], &be->addr))
-					r->v[B_TABLE] = vm->table_share[i];
+			slots = monitor_table_slots(x, vip->name, b, &be->addr, &m);
+			r->v[B_TABLE] = m ? (double)slots / m : 0;
 			r->v[B_EXPECTED] = plan->be[b].expected_share;
 			r->v[B_OBSERVED] = s ? s->observed : 0;
 			r->v[B_OBSERVED_PACKETS] = s ? s->observed_packets : 0;
@@ -196,7 +194,7 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
 
 		for (b = 0; b < vip->nr_backends; b++, n++) {
-			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, &vip->backends[b].addr);
+			const struct xlb_skew_backend *s = monitor_backend(x, vip->name, b, &vip->backends[b].addr);
 
 			snprintf(cause, sizeof(cause), ",cause=\"%s\"",
 				 s && s->raised ? xlb_skew_cause_name(s->cause) : "none");
@@ -232,7 +230,7 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 			xlb_dp_vip_stats(x->dp, vip->id, &vs);
 			for (b = 0; b < vip->nr_backends; b++) {
 				const struct xlb_skew_backend *s =
-					monitor_backend(x, vip->name, &vip->backends[b].addr);
+					monitor_backend(x, vip->name, b, &vip->backends[b].addr);
 
 				skewed += s && s->raised;
 			}

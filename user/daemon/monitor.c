@@ -33,27 +33,84 @@ static void vip_monitor_free(struct vip_monitor *vm)
 {
 	xlb_skew_vip_free(&vm->skew);
 	free(vm->addrs);
-	free(vm->table_share);
+	free(vm->table_slots);
 }
 
-/* Each backend's share of its VIP's live table. */
-static void refresh_tables(struct xlbd *x)
+/* The count of VIP rd->vip is complete: its backends' slots, by index. */
+static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
 {
-	size_t v, b;
+	struct vip_monitor *vm = &x->mon.vips[rd->vip];
+	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+	__u32 max = xlb_dp_max_backends(x->dp);
+	__u64 seen = 0;
+	size_t b;
 
-	for (v = 0; v < x->mon.nr; v++) {
-		struct vip_monitor *vm = &x->mon.vips[v];
-		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
-		__u32 m, *slots = vip ? xlb_dp_slot_counts(x->dp, vip->id, &m) : NULL;
+	for (b = 0; b < vm->nr; b++) {
+		struct xlb_cfg_backend *be = vip ? xlb_cfg_backend_near(vip, b, &vm->addrs[b]) : NULL;
 
-		for (b = 0; slots && b < vm->nr; b++) {
-			struct xlb_cfg_backend *be = xlb_cfg_find_backend(vip, &vm->addrs[b]);
-
-			vm->table_share[b] = m && be && be->id < xlb_dp_max_backends(x->dp) ?
-					     (double)slots[be->id] / m : 0;
-		}
-		free(slots);
+		vm->table_slots[b] = be && be->id < max ? rd->counts[be->id] : 0;
+		seen += vm->table_slots[b];
+		if (be && be->id < max)
+			rd->counts[be->id] = 0;
 	}
+	vm->table_m = m;
+	/* Slots of ids not its own (a damaged table) are left: clear them all. */
+	if (seen != m)
+		memset(rd->counts, 0, max * sizeof(*rd->counts));
+}
+
+/*
+ * Reads the live tables on, VIP after VIP, at most MONITOR_TABLE_READ_SLOTS
+ * slots a call. A table swapped during its read is counted again.
+ */
+static void read_tables(struct xlbd *x)
+{
+	struct monitor *mon = &x->mon;
+	struct table_read *rd = &mon->rd;
+	__u32 budget = MONITOR_TABLE_READ_SLOTS, max = xlb_dp_max_backends(x->dp);
+
+	if (!rd->counts)
+		rd->counts = calloc(max ? max : 1, sizeof(*rd->counts));
+	if (!rd->counts) {
+		rd->active = false;
+		return;
+	}
+	while (rd->active && rd->vip < mon->nr && budget) {
+		struct vip_monitor *vm = &mon->vips[rd->vip];
+		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+		__u32 before = rd->from, m = 0, id = 0;
+		int r = vip ? xlb_dp_count_slots(x->dp, vip->id, &rd->from, budget, rd->counts,
+						 &m, &id) : -ENOENT;
+
+		if (r >= 0 && before && id != rd->table_id) {
+			memset(rd->counts, 0, max * sizeof(*rd->counts));
+			rd->from = 0;
+			budget -= budget < 1024 ? budget : 1024;	/* still bounded */
+			continue;
+		}
+		rd->table_id = id;
+		budget -= rd->from - before < budget ? rd->from - before : budget;
+		if (r == 0)
+			continue;
+		/* No table (all down, or unreadable): it holds no slots. */
+		publish_table(x, rd, r == 1 ? m : 0);
+		rd->vip++;
+		rd->from = 0;
+	}
+	if (rd->vip >= mon->nr)
+		rd->active = false;
+}
+
+/* Starts reading the tables anew, from the first VIP. */
+static void start_table_read(struct xlbd *x)
+{
+	struct table_read *rd = &x->mon.rd;
+
+	if (rd->counts)
+		memset(rd->counts, 0, xlb_dp_max_backends(x->dp) * sizeof(*rd->counts));
+	rd->active = true;
+	rd->vip = 0;
+	rd->from = 0;
 }
 
 void monitor_sync(struct xlbd *x)
@@ -99,8 +156,8 @@ void monitor_sync(struct xlbd *x)
 			snprintf(vm->name, sizeof(vm->name), "%s", vip->name);
 			vm->nr = vip->nr_backends;
 			vm->addrs = calloc(vm->nr ? vm->nr : 1, sizeof(*vm->addrs));
-			vm->table_share = calloc(vm->nr ? vm->nr : 1, sizeof(*vm->table_share));
-			if (!vm->addrs || !vm->table_share || xlb_skew_vip_init(&vm->skew, vm->nr))
+			vm->table_slots = calloc(vm->nr ? vm->nr : 1, sizeof(*vm->table_slots));
+			if (!vm->addrs || !vm->table_slots || xlb_skew_vip_init(&vm->skew, vm->nr))
 				vm->nr = 0;
 			for (b = 0; b < vm->nr; b++)
 				vm->addrs[b] = vip->backends[b].addr;
@@ -259,32 +316,49 @@ static void diagnosis_event(struct xlbd *x, struct vip_monitor *vm, bool raised)
 		"XLB_BACKEND", d->named, "XLB_MESSAGE", d->message, NULL });
 }
 
-/* The VIP's verdict, from its backends' latency and shares. */
+/* What diagnose() lends a backend's xlb_diag_input for one evaluation. */
+struct diag_words {
+	char addr[XLB_ADDR_STRLEN];
+	char health[256];
+};
+
+/*
+ * The VIP's verdict, from its backends' latency and shares. Everything per
+ * backend is on the heap: a VIP may have a million backends (maps backends),
+ * and room for samples only for those that are probed.
+ */
 static void diagnose(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cfg_vip *vip,
 		     const struct xlb_vip_plan *plan)
 {
 	const struct xlb_diag_cfg *cfg = &x->base->diagnosis;
-	size_t nr = vm->nr, b, room = 0;
-	struct xlb_diag_input in[nr ? nr : 1];
-	char addr[nr ? nr : 1][XLB_ADDR_STRLEN], health[nr ? nr : 1][256];
-	__u32 *samples = calloc((nr ? nr : 1) * XLB_LAT_SAMPLES, sizeof(*samples));
+	size_t nr = vm->nr, b, probed = 0, room = 0;
+	struct xlb_diag_input *in = calloc(nr ? nr : 1, sizeof(*in));
+	struct diag_words *words = calloc(nr ? nr : 1, sizeof(*words));
+	struct probe_target **tg = calloc(nr ? nr : 1, sizeof(*tg));
+	__u32 *samples = NULL;
 	__u64 now = monotonic_ms();
 	enum xlb_diag_event e;
 
-	if (!samples)
-		return;
+	if (!in || !words || !tg)
+		goto out;
 	for (b = 0; b < nr; b++) {
-		struct xlb_cfg_backend *be = xlb_cfg_find_backend((struct xlb_cfg_vip *)vip,
+		tg[b] = prober_find(&x->pr, vip->name, &vm->addrs[b]);
+		probed += tg[b] != NULL;
+	}
+	samples = calloc((probed ? probed : 1) * XLB_LAT_SAMPLES, sizeof(*samples));
+	if (!samples)
+		goto out;
+	for (b = 0; b < nr; b++) {
+		struct xlb_cfg_backend *be = xlb_cfg_backend_near((struct xlb_cfg_vip *)vip, b,
 								  &vm->addrs[b]);
 		const struct xlb_plan_backend *p = be ? &plan->be[be - vip->backends] : NULL;
-		struct probe_target *t = prober_find(&x->pr, vip->name, &vm->addrs[b]);
+		struct probe_target *t = tg[b];
 
-		xlb_addr_str(&vm->addrs[b], addr[b], sizeof(addr[b]));
-		in[b] = (struct xlb_diag_input){ .name = addr[b], .health = health[b] };
-		health[b][0] = 0;
+		xlb_addr_str(&vm->addrs[b], words[b].addr, sizeof(words[b].addr));
+		in[b] = (struct xlb_diag_input){ .name = words[b].addr, .health = words[b].health };
 		if (!p)
 			continue;
-		health_words(t, p, now, health[b], sizeof(health[b]));
+		health_words(t, p, now, words[b].health, sizeof(words[b].health));
 		in[b].judged = p->takes_new_flows;
 		in[b].health_down = p->health_down && be->admin == XLB_ADMIN_UP && be->weight;
 		in[b].weight = p->weight;
@@ -298,9 +372,14 @@ static void diagnose(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cf
 		room += XLB_LAT_SAMPLES;
 	}
 	e = xlb_diag_evaluate(cfg, &x->mon.cfg, vm->skew.window_flows, &vm->diag, in, nr, now);
-	free(samples);
 	if (e != XLB_DIAG_SAME)
 		diagnosis_event(x, vm, e == XLB_DIAG_RAISED);
+out:
+	/* Out of memory: this second has no verdict; the one in force stands. */
+	free(samples);
+	free(tg);
+	free(words);
+	free(in);
 }
 
 /* A backend's line in the journal's samples: counters, weight, latency. */
@@ -329,15 +408,16 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 {
 	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
 	const struct xlb_vip_plan *plan = vip ? xlbd_plan(x, vip) : NULL;
-	struct xlb_skew_input in[vm->nr ? vm->nr : 1];
-	enum xlb_skew_event ev[vm->nr ? vm->nr : 1];
-	json_t *rows = sample ? json_array() : NULL;
+	struct xlb_skew_input *in = calloc(vm->nr ? vm->nr : 1, sizeof(*in));
+	enum xlb_skew_event *ev = calloc(vm->nr ? vm->nr : 1, sizeof(*ev));
+	json_t *rows = NULL;
 	size_t b;
 
-	if (!vip || !plan)
-		return;
+	if (!vip || !plan || !in || !ev)
+		goto out;
+	rows = sample ? json_array() : NULL;
 	for (b = 0; b < vm->nr; b++) {
-		struct xlb_cfg_backend *be = xlb_cfg_find_backend(vip, &vm->addrs[b]);
+		struct xlb_cfg_backend *be = xlb_cfg_backend_near(vip, b, &vm->addrs[b]);
 		struct xlb_backend_stats st = {};
 
 		if (be)
@@ -347,7 +427,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 			.packets = st.packets,
 			.weight = be ? plan->be[be - vip->backends].weight : 0,
 			.takes_new_flows = be && plan->be[be - vip->backends].takes_new_flows,
-			.table_share = vm->table_share[b],
+			.table_share = vm->table_m ? (double)vm->table_slots[b] / vm->table_m : 0,
 		};
 		if (rows)
 			json_array_append_new(rows, sample_row(x, vip, &vm->addrs[b], &st, &in[b]));
@@ -360,6 +440,9 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 				skew_event(x, vm, b, in[b].weight, vm->skew.median_weight,
 					   ev[b] == XLB_SKEW_RAISED);
 	diagnose(x, vm, vip, plan);
+out:
+	free(ev);
+	free(in);
 }
 
 /* Idle and orphaned held flows go; VIP flags follow what is held. */
@@ -393,10 +476,12 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	slow_start_tick(x);
 	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
 		sweep_moved(x);
-	if (++mon->ticks % TABLE_REFRESH_TICKS == 0 || mon->refresh_pending) {
-		refresh_tables(x);
+	mon->ticks++;
+	if (mon->refresh_pending || (mon->ticks % TABLE_REFRESH_TICKS == 0 && !mon->rd.active)) {
+		start_table_read(x);
 		mon->refresh_pending = false;
 	}
+	read_tables(x);
 	if (now - mon->last_sample_ms >= x->base->sample_interval_ms) {
 		mon->last_sample_ms = now;
 		sample = json_array();
@@ -445,6 +530,7 @@ void monitor_fini(struct xlbd *x)
 	for (v = 0; v < mon->nr; v++)
 		vip_monitor_free(&mon->vips[v]);
 	free(mon->vips);
+	free(mon->rd.counts);
 	sd_event_source_disable_unref(mon->tick);
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
 		xlb_child_kill(mon->hooks[i]);
@@ -463,14 +549,36 @@ const struct vip_monitor *monitor_vip(struct xlbd *x, const char *vip)
 	return NULL;
 }
 
-const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip,
+/* The index of backend addr in vm, looked for first at hint; -1 if absent. */
+static long vm_index(const struct vip_monitor *vm, size_t hint, const union xlb_addr *addr)
+{
+	size_t b;
+
+	if (!vm)
+		return -1;
+	if (hint < vm->nr && !xlb_addr_cmp(&vm->addrs[hint], addr))
+		return hint;
+	for (b = 0; b < vm->nr; b++)
+		if (!xlb_addr_cmp(&vm->addrs[b], addr))
+			return b;
+	return -1;
+}
+
+const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip, size_t hint,
 					       const union xlb_addr *addr)
 {
 	const struct vip_monitor *vm = monitor_vip(x, vip);
-	size_t b;
+	long b = vm_index(vm, hint, addr);
 
-	for (b = 0; vm && b < vm->nr; b++)
-		if (!xlb_addr_cmp(&vm->addrs[b], addr))
-			return &vm->skew.be[b];
-	return NULL;
+	return b < 0 ? NULL : &vm->skew.be[b];
+}
+
+__u32 monitor_table_slots(struct xlbd *x, const char *vip, size_t hint,
+			  const union xlb_addr *addr, __u32 *m)
+{
+	const struct vip_monitor *vm = monitor_vip(x, vip);
+	long b = vm_index(vm, hint, addr);
+
+	*m = vm ? vm->table_m : 0;
+	return b < 0 ? 0 : vm->table_slots[b];
 }

@@ -26,8 +26,24 @@ struct vip_monitor {
 	struct xlb_skew_vip skew;
 	struct xlb_diag_vip diag;		/* "was it the balancer?" */
 	union xlb_addr *addrs;		/* backend i of skew is addrs[i] */
-	double *table_share;		/* from the live table, refreshed */
+	__u32 *table_slots;		/* backend i's slots in the live table, */
+	__u32 table_m;			/* of table_m, as last read in full */
 	size_t nr;
+};
+
+/*
+ * The live tables are read back a part at a time: at most this many slots
+ * a tick (40-100 ms here), so that a table of 16 M slots takes two minutes to
+ * read but never stalls the loop. Smaller tables are read whole on demand.
+ */
+#define MONITOR_TABLE_READ_SLOTS	(1u << 17)
+
+/* The state of the read under way, across ticks. */
+struct table_read {
+	bool active;
+	size_t vip;			/* index into monitor.vips */
+	__u32 from, table_id;
+	__u32 *counts;			/* by backend id */
 };
 
 #define MONITOR_MAX_HOOKS	16
@@ -39,6 +55,7 @@ struct monitor {
 	size_t nr;
 	__u64 ticks, last_sample_ms;
 	bool refresh_pending;		/* a config was applied: read the tables */
+	struct table_read rd;
 	struct xlb_journal journal;
 	bool journal_open;
 	struct xlb_child *hooks[MONITOR_MAX_HOOKS];	/* running hook commands */
@@ -51,9 +68,15 @@ int monitor_init(struct xlbd *x);
 void monitor_fini(struct xlbd *x);
 /* After a config is applied: VIPs and backends to watch, thresholds. */
 void monitor_sync(struct xlbd *x);
-/* The skew state of a backend, for metrics and xlbctl; NULL if unknown. */
-const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip,
+/*
+ * The skew state of vip's backend at addr, for metrics and xlbctl; NULL if
+ * unknown. hint: its index in the VIP, looked at first.
+ */
+const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip, size_t hint,
 					       const union xlb_addr *addr);
+/* Its slots in the live table as last read in full, of *m in all. */
+__u32 monitor_table_slots(struct xlbd *x, const char *vip, size_t hint,
+			  const union xlb_addr *addr, __u32 *m);
 const struct vip_monitor *monitor_vip(struct xlbd *x, const char *vip);
 /* Appends to the event journal (fields consumed). */
 void journal_event(struct xlbd *x, const char *type, json_t *fields);
