@@ -57,6 +57,7 @@ struct finding {
 	__u32 median, peers;	/* µs: its own, its peers' (median of their medians) */
 	double z;		/* against the peers */
 	bool slow;		/* markedly slower than its peers, or failing */
+	bool sick;		/* slow for most requests (its lower quartile), or failing */
 	bool failing;
 	bool slowed;		/* markedly slower than its own baseline */
 	bool over;		/* above its fair share */
@@ -138,6 +139,7 @@ static void find(const struct xlb_diag_cfg *cfg, const struct xlb_skew_cfg *skew
 		f[i].z = xlb_mann_whitney_rest_z(own, in[i].n, all, n_all);
 		f[i].slow = (markedly(cfg, f[i].median, f[i].peers) && f[i].z >= cfg->z) ||
 			    (f[i].failing && f[i].z >= cfg->z);
+		f[i].sick = f[i].slow && (f[i].failing || markedly(cfg, own[in[i].n / 4], f[i].peers));
 	}
 out:
 	free(all);
@@ -200,7 +202,7 @@ static enum xlb_diag_kind judge(const struct xlb_diag_cfg *cfg, const struct xlb
 				size_t len, char *named, size_t named_len,
 				enum xlb_skew_cause *cause, __u32 *scratch)
 {
-	size_t i, judged = 0, with_data = 0, slow = 0, over = 0, slowed = 0, down = 0;
+	size_t i, judged = 0, with_data = 0, slow = 0, sick = 0, over = 0, slowed = 0, down = 0;
 	size_t unprobed = 0, baseline = 0, candidates = 0;
 	__u32 mw = median_weight(in, nr, scratch);
 	__u32 *meds = scratch, *bases = scratch + nr;
@@ -221,6 +223,7 @@ static enum xlb_diag_kind judge(const struct xlb_diag_cfg *cfg, const struct xlb
 			baseline++;
 		}
 		slow += f[i].slow;
+		sick += f[i].sick;
 		over += f[i].over;
 		slowed += f[i].slowed;
 	}
@@ -257,12 +260,12 @@ static enum xlb_diag_kind judge(const struct xlb_diag_cfg *cfg, const struct xlb
 		msg[0] = named[0] = 0;
 	}
 	/* Slow or failing at a normal share: the host. */
-	if ((slow || down) && FEW(slow + down, candidates)) {
+	if ((sick || down) && FEW(slow + down, candidates)) {
 		bool first = true;
 
 		snprintf(msg, len, "single sick backend, not the balancer: ");
 		for (i = 0; i < nr; i++) {
-			if (!f[i].slow && !in[i].health_down)
+			if (!f[i].sick && !in[i].health_down)
 				continue;
 			appendf(named, named_len, "%s%s", first ? "" : ",", in[i].name);
 			if (in[i].health_down)

@@ -13,6 +13,11 @@
  *                 not the balancer; something they share.
  *   sick          one or a few backends are slow or failing at a normal
  *                 share: a host problem. Says what health did about it.
+ *                 Slow for most of its requests: its lower quartile, not
+ *                 only its median, is markedly above its peers'. A server
+ *                 whose latency has two modes (idle, or one request ahead
+ *                 of the probe) flips its median between them by chance;
+ *                 that is not a sick host.
  *   insufficient  no verdict can be given; says what is missing.
  *   none          enough data and nothing wrong.
  *

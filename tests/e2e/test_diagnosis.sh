@@ -94,7 +94,7 @@ test_shared_dependency() {
 	load 40
 	sleep 3
 	echo 300 >"$TB_STATE/shared_delay"
-	t=$(wait_kind shared 30) || fail "no shared verdict: $(diagnosis message)" || return 1
+	t=$(wait_kind shared 45) || fail "no shared verdict: $(diagnosis message)" || return 1
 	echo "  shared after ${t}s: $(diagnosis message)"
 	grep -q "DIAGNOSIS for VIP 'web4': shared dependency, not the balancer: all 4 backends slowed from" \
 		"$TB_STATE/xlbd.log" || fail "log line" || return 1
@@ -112,7 +112,7 @@ test_single_sick_backend() {
 	load 40
 	sleep 3
 	echo 200 >"$TB_STATE/be2/delay"
-	t=$(wait_kind sick 30) || fail "no sick verdict: $(diagnosis message)" || return 1
+	t=$(wait_kind sick 45) || fail "no sick verdict: $(diagnosis message)" || return 1
 	echo "  sick after ${t}s: $(diagnosis message)"
 	[[ $(diagnosis backends) == "$(tb_be_addr4 2)" ]] || fail "names $(diagnosis backends)" || return 1
 	grep -q 'at a normal share' <<<"$(diagnosis message)" && grep -q 'health keeps it in' <<<"$(diagnosis message)" ||

@@ -31,6 +31,8 @@ struct sim {
 	struct xlb_latency lat[NR];
 	struct xlb_diag_vip diag;
 	double median_ms[NR];		/* each backend's latency now */
+	double second_p[NR];		/* the share of probes in a second mode: */
+	double second_ms;		/* one request ahead of the probe */
 	double share[NR];		/* of new flows now */
 	double noise;			/* log-normal sigma */
 	double fail;			/* share of probes that fail */
@@ -98,7 +100,8 @@ static enum xlb_diag_event sim_second(struct sim *s)
 
 		for (i = 0; i < NR; i++) {
 			struct xlb_lat_probe pr = {};
-			double v = s->median_ms[i] * exp(s->noise * gaussian(s));
+			double v = (uniform(s) < s->second_p[i] ? s->second_ms : s->median_ms[i]) *
+				   exp(s->noise * gaussian(s));
 
 			if (uniform(s) < s->fail) {
 				xlb_lat_failed(&s->lat[i], 1000000, t);
@@ -329,7 +332,7 @@ static void test_shared_dependency(void **state)
 		s.median_ms[i] = 480;
 	t = run_until(&s, XLB_DIAG_SHARED, 30);
 	print_message("shared after %d s: %s\n", t, s.diag.message);
-	assert_in_range(t, 1, 10);
+	assert_in_range(t, 1, 12);
 	assert_non_null(strstr(s.diag.message, "all 4 backends slowed from 1"));
 	assert_non_null(strstr(s.diag.message, "the balancer is not the cause"));
 	assert_string_equal(s.diag.named, "");
@@ -354,7 +357,8 @@ static void test_single_sick_backend(void **state)
 	s.median_ms[1] = 210;
 	t = run_until(&s, XLB_DIAG_SICK, 30);
 	print_message("sick after %d s: %s\n", t, s.diag.message);
-	assert_in_range(t, 1, 10);
+	/* Its lower quartile must be slow: three quarters of a window (10 s). */
+	assert_in_range(t, 1, 12);
 	assert_string_equal(s.diag.named, "be2");
 	assert_non_null(strstr(s.diag.message, "at a normal share"));
 	assert_non_null(strstr(s.diag.message, "health: up"));
@@ -402,6 +406,52 @@ static void test_blip_is_not_a_verdict(void **state)
 	xlb_skew_vip_free(&s.skew);
 }
 
+/*
+ * CI's false verdict: with the test servers' latency of 10 ms + 18 ms per
+ * request in flight, a probe finds one request ahead of it a third of the
+ * time: two modes, 10 and 28 ms. One backend, by chance or because its two
+ * VIPs' probes met, found one ahead most of the time for some seconds; its
+ * median flipped to 29 ms against 12 ms and "single sick backend" was
+ * raised, then for another. Most of its requests were as fast as its
+ * peers': not a sick host. A slow spell shorter than a window is not one
+ * either; a host slow for good still is.
+ */
+static void test_two_modes_are_not_sick(void **state)
+{
+	__u32 w[NR] = { 1, 1, 1, 1 };
+	struct sim s;
+	size_t i;
+	int t;
+
+	(void)state;
+	sim_init(&s, w, 0x5eed5eed5eedull);
+	s.second_ms = 28;
+	for (i = 0; i < NR; i++) {
+		s.median_ms[i] = 10;
+		s.second_p[i] = 0.35;
+	}
+	run(&s, 60);
+	s.second_p[0] = 0.75;
+	run(&s, 30);
+	s.second_p[0] = 0.35;
+	run(&s, 30);
+	s.median_ms[2] = 28;
+	run(&s, 6);
+	s.median_ms[2] = 10;
+	run(&s, 30);
+	if (s.raised)
+		print_message("raised %s: %s\n", xlb_diag_kind_name(s.raised_kind[0]), s.diag.message);
+	assert_int_equal(s.raised, 0);
+	/* Slow for most requests, for good: a verdict. */
+	s.median_ms[2] = 60;
+	s.second_p[2] = 0;
+	t = run_until(&s, XLB_DIAG_SICK, 40);
+	print_message("sick after %d s: %s\n", t, s.diag.message);
+	assert_in_range(t, 1, 12);
+	assert_string_equal(s.diag.named, "be3");
+	xlb_skew_vip_free(&s.skew);
+}
+
 /* Health probes alone (one every 2 s): too few samples, and it says so. */
 static void test_insufficient_says_what_is_missing(void **state)
 {
@@ -435,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_single_sick_backend),
 		cmocka_unit_test(test_steady_ten_minutes_no_verdict),
 		cmocka_unit_test(test_blip_is_not_a_verdict),
+		cmocka_unit_test(test_two_modes_are_not_sick),
 		cmocka_unit_test(test_insufficient_says_what_is_missing),
 	};
 
