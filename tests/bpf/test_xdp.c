@@ -1180,14 +1180,14 @@ static void test_counters_exact(struct fixture *f)
 static __u64 decap_count(struct xlb_decap *d, __u32 reason)
 {
 	int nr_cpus = libbpf_num_possible_cpus(), cpu;
-	struct xlb_counter vals[nr_cpus > 0 ? nr_cpus : 1];
+	struct xlb_counter *vals = calloc(nr_cpus > 0 ? nr_cpus : 1, sizeof(*vals));
 	__u64 sum = 0;
 
-	if (nr_cpus <= 0 ||
-	    bpf_map_lookup_elem(bpf_map__fd(d->maps.decap_stats), &reason, vals))
-		return 0;
-	for (cpu = 0; cpu < nr_cpus; cpu++)
-		sum += vals[cpu].packets;
+	if (vals && nr_cpus > 0 &&
+	    !bpf_map_lookup_elem(bpf_map__fd(d->maps.decap_stats), &reason, vals))
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			sum += vals[cpu].packets;
+	free(vals);
 	return sum;
 }
 
