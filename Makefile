@@ -49,7 +49,7 @@ USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
 UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_journal \
-		   test_diagnosis
+		   test_diagnosis test_fingerprint
 BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
@@ -114,7 +114,7 @@ $(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcurl
 endef
 
 $(eval $(call user_objs,$(BUILD),))

@@ -21,6 +21,10 @@
 #define XLB_MOVED_IDLE_SEC		3600
 #define XLB_DEFAULT_TABLE_SIZE		65537
 #define XLB_MAX_TABLE_SIZE		16777213 /* largest prime < 2^24 */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define XLB_DEFAULT_UDP_IDLE_SEC	30
 #define XLB_DEFAULT_MTU			1500
 #define XLB_OUTER_TTL			64

@@ -244,7 +244,8 @@ tb_teardown() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
 	done
-	rm -rf "$TB_PIN"
+	# Tests that run a second xlbd pin it beside: "$TB_PIN-NAME".
+	rm -rf "$TB_PIN" "$TB_PIN"-*
 	TB_STATE=
 }
 

@@ -646,7 +646,8 @@ __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
 }
 
 int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
-		       __u32 *counts, __u32 *m, __u32 *table_id)
+		       __u32 *counts, __u32 *m, __u32 *table_id, const __u64 *owner,
+		       struct xlb_fp_table *fp)
 {
 	__u32 inner_id, zero = 0, size, count, i, *keys = NULL, *vals = NULL, start;
 	int fd, err = 0;
@@ -684,9 +685,14 @@ int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
 		err = -EIO;	/* short of its size: never loop on it */
 		goto out;
 	}
-	for (i = 0; i < count; i++)
-		if (vals[i] < dp->max_backends)
+	for (i = 0; i < count; i++) {
+		bool ours = vals[i] < dp->max_backends;
+
+		if (ours)
 			counts[vals[i]]++;
+		if (fp)
+			xlb_fp_table_add(fp, ours ? owner[vals[i]] : XLB_FP_EMPTY);
+	}
 	*from += count;
 	err = *from >= size;
 out:

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "fingerprint.h"
 #include "xlb_shared.h"
 
 struct xlb_dp;
@@ -78,11 +79,13 @@ __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m);
  * most max slots from *from on to counts (by id, xlb_dp_max_backends
  * entries) and moves *from on. *m is the table's size and *table_id the id
  * of the map read: another id on a later call means the table was swapped
- * in between and the count must start again. Returns 1 once the end is
- * reached, 0 before, -errno on failure.
+ * in between and the count must start again. With fp, each slot is also
+ * folded into the table's fingerprint as owner[id] (by id, as counts).
+ * Returns 1 once the end is reached, 0 before, -errno on failure.
  */
 int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
-		       __u32 *counts, __u32 *m, __u32 *table_id);
+		       __u32 *counts, __u32 *m, __u32 *table_id, const __u64 *owner,
+		       struct xlb_fp_table *fp);
 
 /*
  * Runs a packet through a trace instance of the program: same code, same

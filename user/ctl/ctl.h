@@ -39,5 +39,6 @@ int trace_main(int argc, char **argv);
 int events_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int top_main(int argc, char **argv);
+int compare_main(int argc, char **argv);
 
 #endif /* XLB_CTL_H */

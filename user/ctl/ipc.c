@@ -132,12 +132,17 @@ static char *read_answer(int fd, long long deadline, size_t *len)
 
 json_t *ctl_call(const char *cmd, json_t *args, int *rc)
 {
+	return ctl_call_at(socket_path(), cmd, args, rc);
+}
+
+json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
+{
 	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", args ? args : json_object());
 	json_t *resp = NULL, *result = NULL;
 	long long deadline = now_ms() + 1000ll * ctl_timeout_s;
 	json_error_t jerr;
 	char *text = json_dumps(req, JSON_COMPACT), *answer;
-	int fd = connect_daemon(socket_path());
+	int fd = connect_daemon(path);
 	size_t len;
 
 	*rc = CTL_ERROR;
@@ -148,7 +153,7 @@ json_t *ctl_call(const char *cmd, json_t *args, int *rc)
 	if ((send_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) && errno != EPIPE &&
 	    errno != ECONNRESET) {
 		if (errno == EAGAIN)
-			no_answer(socket_path(), cmd);
+			no_answer(path, cmd);
 		else
 			fprintf(stderr, "Couldn't send '%s' to xlbd: %s\n", cmd, strerror(errno));
 		goto out;
@@ -156,7 +161,7 @@ json_t *ctl_call(const char *cmd, json_t *args, int *rc)
 	answer = read_answer(fd, deadline, &len);
 	if (!answer) {
 		if (errno == ETIMEDOUT)
-			no_answer(socket_path(), cmd);
+			no_answer(path, cmd);
 		else
 			fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd, strerror(errno));
 		goto out;

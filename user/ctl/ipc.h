@@ -14,6 +14,8 @@ extern unsigned int ctl_timeout_s;
  * object, or NULL after printing why to stderr. *rc gets the exit code.
  */
 json_t *ctl_call(const char *cmd, json_t *args, int *rc);
+/* The same, to the xlbd whose control socket is at path. */
+json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc);
 /*
  * ctl_call for commands whose -j output is the result as it is: with -j it
  * prints the result and returns NULL with *rc = CTL_OK, so the caller only

@@ -19,11 +19,14 @@ static void print_vip(json_t *vip)
 	json_t *be;
 	size_t i;
 
-	printf("vip %s: %s%s%s:%lld/%s %s, table %lld%s\n", S(vip, "name"),
+	json_t *fp = json_object_get(vip, "fingerprint");
+
+	printf("vip %s: %s%s%s:%lld/%s %s, table %lld%s, fingerprint %s\n", S(vip, "name"),
 	       strchr(S(vip, "address"), ':') ? "[" : "", S(vip, "address"),
 	       strchr(S(vip, "address"), ':') ? "]" : "", I(vip, "port"), S(vip, "protocol"),
 	       S(vip, "mode"), I(vip, "table_size"),
-	       json_is_true(json_object_get(vip, "hash_source_port")) ? "" : ", source port not hashed");
+	       json_is_true(json_object_get(vip, "hash_source_port")) ? "" : ", source port not hashed",
+	       json_is_object(fp) ? S(fp, "digest") : "(table not read yet)");
 	printf("  %-24s %6s %-8s %-10s %-9s %7s %8s %10s %12s %9s  %s\n", "backend", "weight",
 	       "state", "health", "data path", "share", "expected", "new_flows", "packets",
 	       "latency", "last probe");

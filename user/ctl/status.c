@@ -55,6 +55,10 @@ int status_main(int argc, char **argv)
 			printf("event journal %s: %lld events could not be written (disk full or unwritable?)\n",
 			       json_string_value(json_object_get(r, "journal")),
 			       (long long)json_integer_value(json_object_get(r, "journal_write_errors")));
+		const char *fp = json_string_value(json_object_get(r, "fingerprint"));
+
+		printf("table fingerprint %s (all VIPs; 'xlbctl compare' checks other nodes)\n",
+		       fp && *fp ? fp : "not read yet");
 		printf("data path pinned under %s%s\n",
 		       json_string_value(json_object_get(r, "pin_dir")),
 		       json_is_true(json_object_get(r, "adopted")) ? ", adopted from an earlier run" : "");

@@ -32,6 +32,7 @@ static const struct {
 	{ "rollback", rollback_main, "Undoes the last change (reload or runtime change)" },
 	{ "check", check_main, "Checks a config file for errors, touching nothing" },
 	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
+	{ "compare", compare_main, "Do other nodes build the same tables? (SOCKET|URL...)" },
 	{ "reload", reload_main, "Makes xlbd re-read its config" },
 	{ "trace", trace_main, "Shows which backend a flow gets, and why" },
 	{ "top", top_main, "Live view: expected and observed share per backend" },

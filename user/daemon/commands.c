@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "diags_json.h"
 #include "diff.h"
+#include "fingerprints.h"
 #include "log.h"
 #include "packet.h"
 #include "stats.h"
@@ -65,8 +66,10 @@ static json_t *probe_stats(struct xlbd *x)
 static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
+	json_t *r;
+
 	(void)req, (void)err, (void)err_len;
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:b, s:I,"
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:b, s:I,"
 			 " s:s, s:I, s:i, s:o, s:o, s:{s:I, s:I, s:I}}",
 			 "version", XLB_VERSION, "config", x->config_path,
 			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
@@ -84,6 +87,19 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "loop", "stalls", (json_int_t)x->stall.stalls,
 			 "longest_stall_ms", (json_int_t)x->stall.longest_ms,
 			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
+	char node[XLB_FP_STRLEN];
+
+	if (r)
+		json_object_set_new(r, "fingerprint", json_string(fingerprint_node(x, node)));
+	return r;
+}
+
+/* xlbctl compare: what other nodes must agree on. */
+static json_t *cmd_fingerprints(struct xlbd *x, const struct ctl_request *req,
+				char *err, size_t err_len)
+{
+	(void)req, (void)err, (void)err_len;
+	return fingerprints_json(x);
 }
 
 /* A backend's probe latency: the window's median, its baseline, the last probe. */
@@ -221,14 +237,15 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 		json_array_append_new(list, backend_json(x, vip, be, &plan->be[i], n, m));
 	}
 	free(slots);
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o, s:o}",
 			 "name", vip->name,
 			 "address", xlb_addr_str(&vip->key.addr, addr, sizeof(addr)),
 			 "port", ntohs(vip->key.port),
 			 "protocol", vip->key.proto == IPPROTO_UDP ? "udp" : "tcp",
 			 "mode", vip->encap ? "encap" : "dsr", "table_size", (int)m,
 			 "hash_source_port", vip->hash_source_port, "backends", list,
-			 "diagnosis", diagnosis_json(x, vip));
+			 "diagnosis", diagnosis_json(x, vip),
+			 "fingerprint", fingerprint_json(x, vip->name));
 }
 
 static json_t *cmd_list(struct xlbd *x, const struct ctl_request *req,
@@ -793,6 +810,7 @@ static const struct {
 	{ "reset", cmd_reset, true },
 	{ "rollback", cmd_rollback, true },
 	{ "change", cmd_change, false },
+	{ "fingerprints", cmd_fingerprints, false },
 };
 
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)

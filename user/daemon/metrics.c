@@ -21,18 +21,27 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "fingerprints.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "xlbd.h"
 
+/* A response shared by every request until it is XLB_METRICS_CACHE_MS old. */
+struct page {
+	const char *url, *type;
+	char *(*render)(struct xlbd *x, size_t *len);
+	struct MHD_Response *cached;
+	__u64 cached_ms;
+};
+
 struct metrics {
 	struct xlbd *x;
 	struct MHD_Daemon *httpd;
 	sd_event_source *io, *timer;
-	struct MHD_Response *cached;	/* shared by every scrape until it expires */
-	__u64 cached_ms, renders, scrapes;
+	struct page pages[2];		/* /metrics, /fingerprints */
+	__u64 renders, scrapes;
 };
 
 struct row {
@@ -183,7 +192,7 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			r->v[B_WEIGHT_IN_FORCE] = plan->be[b].weight;
 		}
 	}
-	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
 		family(f, fams[i].name, fams[i].type, fams[i].help);
 		rows_of(f, fams[i].name, rows, n, fams[i].field, NULL);
 	}
@@ -220,7 +229,7 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 	size_t i, v, b;
 	char vl[384];
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		family(f, names[i], i < 4 ? "counter" : "gauge", helps[i]);
 		for (v = 0; v < x->effective->nr_vips; v++) {
 			const struct xlb_cfg_vip *vip = &x->effective->vips[v];
@@ -260,6 +269,30 @@ static void diagnosis_metrics(struct xlbd *x, FILE *f)
 		for (k = 0; k < XLB_DIAG_KINDS; k++)
 			fprintf(f, "xlb_vip_diagnosis{%s,kind=\"%s\"} %d\n", vl, xlb_diag_kind_name(k),
 				k == now);
+	}
+}
+
+/*
+ * The table fingerprint as an info metric: nodes of a site that disagree
+ * on a VIP send one flow to different backends (alerts.yml compares them).
+ */
+static void fingerprint_metrics(struct xlbd *x, FILE *f)
+{
+	char vl[384], d[XLB_FP_STRLEN], c[XLB_FP_STRLEN], t[XLB_FP_STRLEN];
+	size_t v;
+
+	family(f, "xlb_vip_table_fingerprint", "gauge",
+	       "1, labelled with the digest of the VIP's table and what it is built from: equal on every node of an ECMP group ('xlbctl compare' says where they differ).");
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		const struct vip_monitor *vm = monitor_vip(x, vip->name);
+
+		if (!vm || !vm->fp_ms)
+			continue;
+		vip_labels(vip, vl, sizeof(vl));
+		fprintf(f, "xlb_vip_table_fingerprint{%s,fingerprint=\"%s\",config=\"%s\",table=\"%s\"} 1\n",
+			vl, xlb_fp_str(vm->fp.digest, d), xlb_fp_str(vm->fp.config, c),
+			xlb_fp_str(vm->fp.table, t));
 	}
 }
 
@@ -330,6 +363,7 @@ static char *render(struct xlbd *x, size_t *len)
 	vip_metrics(x, f);
 	backend_metrics(x, f);
 	diagnosis_metrics(x, f);
+	fingerprint_metrics(x, f);
 	fclose(f);
 	return buf;
 }
@@ -344,30 +378,40 @@ static struct MHD_Response *text_response(const char *text)
 	return r;
 }
 
-/* The cached response, rendered again once it is older than the cache time. */
-static struct MHD_Response *current(struct metrics *m)
+/* 'xlbctl compare URL' reads this: the same as the fingerprints command. */
+static char *render_fingerprints(struct xlbd *x, size_t *len)
+{
+	json_t *j = fingerprints_json(x);
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	*len = body ? strlen(body) : 0;
+	return body;
+}
+
+/* The page's cached response, rendered again once it is older than the cache time. */
+static struct MHD_Response *current(struct metrics *m, struct page *p)
 {
 	__u64 now = monotonic_ms();
 	size_t len = 0;
 	char *body;
 
-	if (m->cached && now - m->cached_ms < XLB_METRICS_CACHE_MS)
-		return m->cached;
-	body = render(m->x, &len);
+	if (p->cached && now - p->cached_ms < XLB_METRICS_CACHE_MS)
+		return p->cached;
+	body = p->render(m->x, &len);
 	if (!body)
-		return m->cached;
-	if (m->cached)
-		MHD_destroy_response(m->cached);	/* queued copies hold their own reference */
-	m->cached = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!m->cached) {
+		return p->cached;
+	if (p->cached)
+		MHD_destroy_response(p->cached);	/* queued copies hold their own reference */
+	p->cached = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!p->cached) {
 		free(body);
 		return NULL;
 	}
-	MHD_add_response_header(m->cached, "Content-Type",
-				"text/plain; version=0.0.4; charset=utf-8");
-	m->cached_ms = now;
+	MHD_add_response_header(p->cached, "Content-Type", p->type);
+	p->cached_ms = now;
 	m->renders++;
-	return m->cached;
+	return p->cached;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -383,15 +427,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		resp = text_response("only GET\n");
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
-	} else if (strcmp(url, "/metrics")) {
-		resp = text_response("xlb: see /metrics\n");
-		code = MHD_HTTP_NOT_FOUND;
 	} else {
-		resp = current(m);
-		m->scrapes++;
-		if (!resp)
-			return MHD_NO;
-		return MHD_queue_response(conn, code, resp);
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(m->pages); i++) {
+			if (strcmp(url, m->pages[i].url))
+				continue;
+			resp = current(m, &m->pages[i]);
+			m->scrapes++;
+			if (!resp)
+				return MHD_NO;
+			return MHD_queue_response(conn, code, resp);
+		}
+		resp = text_response("xlb: see /metrics and /fingerprints\n");
+		code = MHD_HTTP_NOT_FOUND;
 	}
 	if (!resp)
 		return MHD_NO;
@@ -443,6 +492,10 @@ int metrics_start(struct metrics **out, struct xlbd *x)
 	if (!m)
 		return -ENOMEM;
 	m->x = x;
+	m->pages[0] = (struct page){ .url = "/metrics", .render = render,
+				     .type = "text/plain; version=0.0.4; charset=utf-8" };
+	m->pages[1] = (struct page){ .url = "/fingerprints", .render = render_fingerprints,
+				     .type = "application/json" };
 	xlb_addr_sockaddr(a, x->base->metrics_port, &ss);
 	if (!xlb_addr_is_v4(a))
 		flags |= MHD_USE_IPv6;
@@ -485,8 +538,9 @@ void metrics_stop(struct metrics *m)
 	sd_event_source_disable_unref(m->timer);
 	if (m->httpd)
 		MHD_stop_daemon(m->httpd);
-	if (m->cached)
-		MHD_destroy_response(m->cached);
+	for (size_t i = 0; i < ARRAY_SIZE(m->pages); i++)
+		if (m->pages[i].cached)
+			MHD_destroy_response(m->pages[i].cached);
 	free(m);
 }
 

@@ -36,6 +36,43 @@ static void vip_monitor_free(struct vip_monitor *vm)
 	free(vm->table_slots);
 }
 
+/* Before VIP rd->vip's first slot: its backends' addresses by id, for the fingerprint. */
+static void begin_table(struct xlbd *x, struct table_read *rd, const struct xlb_cfg_vip *vip)
+{
+	__u32 max = xlb_dp_max_backends(x->dp);
+	size_t b;
+
+	for (b = 0; b < vip->nr_backends; b++)
+		if (vip->backends[b].id < max)
+			rd->owner[vip->backends[b].id] = xlb_fp_addr(&vip->backends[b].addr);
+	xlb_fp_table_init(&rd->fp);
+}
+
+/*
+ * The fingerprint of what was read, with the config part from the plan in
+ * force: the backends that take new flows, at their weights in force.
+ */
+static void fingerprint(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cfg_vip *vip,
+			const struct xlb_fp_table *t)
+{
+	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
+	union xlb_addr *addrs = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*addrs));
+	__u32 *weights = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*weights));
+	size_t b;
+
+	if (addrs && weights && plan) {
+		for (b = 0; b < vip->nr_backends; b++) {
+			addrs[b] = vip->backends[b].addr;
+			weights[b] = plan->be[b].takes_new_flows ? plan->be[b].weight : 0;
+		}
+		xlb_fp_finish(&vm->fp, xlb_fp_config(addrs, weights, vip->nr_backends,
+						     vip->table_size, vip->hash_source_port), t);
+		vm->fp_ms = monotonic_ms();
+	}
+	free(addrs);
+	free(weights);
+}
+
 /* The count of VIP rd->vip is complete: its backends' slots, by index. */
 static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
 {
@@ -50,10 +87,14 @@ static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
 
 		vm->table_slots[b] = be && be->id < max ? rd->counts[be->id] : 0;
 		seen += vm->table_slots[b];
-		if (be && be->id < max)
+		if (be && be->id < max) {
 			rd->counts[be->id] = 0;
+			rd->owner[be->id] = XLB_FP_EMPTY;
+		}
 	}
 	vm->table_m = m;
+	if (vip)
+		fingerprint(x, vm, vip, &rd->fp);
 	/* Slots of ids not its own (a damaged table) are left: clear them all. */
 	if (seen != m)
 		memset(rd->counts, 0, max * sizeof(*rd->counts));
@@ -67,11 +108,16 @@ static void read_tables(struct xlbd *x)
 {
 	struct monitor *mon = &x->mon;
 	struct table_read *rd = &mon->rd;
-	__u32 budget = MONITOR_TABLE_READ_SLOTS, max = xlb_dp_max_backends(x->dp);
+	__u32 budget = MONITOR_TABLE_READ_SLOTS, max = xlb_dp_max_backends(x->dp), b;
 
 	if (!rd->counts)
 		rd->counts = calloc(max ? max : 1, sizeof(*rd->counts));
-	if (!rd->counts) {
+	if (!rd->owner) {
+		rd->owner = malloc((max ? max : 1) * sizeof(*rd->owner));
+		for (b = 0; rd->owner && b < max; b++)
+			rd->owner[b] = XLB_FP_EMPTY;
+	}
+	if (!rd->counts || !rd->owner) {
 		rd->active = false;
 		return;
 	}
@@ -79,8 +125,12 @@ static void read_tables(struct xlbd *x)
 		struct vip_monitor *vm = &mon->vips[rd->vip];
 		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
 		__u32 before = rd->from, m = 0, id = 0;
-		int r = vip ? xlb_dp_count_slots(x->dp, vip->id, &rd->from, budget, rd->counts,
-						 &m, &id) : -ENOENT;
+		int r;
+
+		if (vip && !rd->from)
+			begin_table(x, rd, vip);
+		r = vip ? xlb_dp_count_slots(x->dp, vip->id, &rd->from, budget, rd->counts,
+					     &m, &id, rd->owner, &rd->fp) : -ENOENT;
 
 		if (r >= 0 && before && id != rd->table_id) {
 			memset(rd->counts, 0, max * sizeof(*rd->counts));
@@ -531,6 +581,7 @@ void monitor_fini(struct xlbd *x)
 		vip_monitor_free(&mon->vips[v]);
 	free(mon->vips);
 	free(mon->rd.counts);
+	free(mon->rd.owner);
 	sd_event_source_disable_unref(mon->tick);
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
 		xlb_child_kill(mon->hooks[i]);

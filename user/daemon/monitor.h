@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "fingerprint.h"
 #include "journal.h"
 #include "diagnosis.h"
 #include "skew.h"
@@ -28,6 +29,8 @@ struct vip_monitor {
 	union xlb_addr *addrs;		/* backend i of skew is addrs[i] */
 	__u32 *table_slots;		/* backend i's slots in the live table, */
 	__u32 table_m;			/* of table_m, as last read in full */
+	struct xlb_fp fp;		/* of that table and the plan then */
+	__u64 fp_ms;			/* when; 0: not read yet */
 	size_t nr;
 };
 
@@ -44,6 +47,8 @@ struct table_read {
 	size_t vip;			/* index into monitor.vips */
 	__u32 from, table_id;
 	__u32 *counts;			/* by backend id */
+	__u64 *owner;			/* by backend id: its address, folded */
+	struct xlb_fp_table fp;		/* of the VIP being read */
 };
 
 #define MONITOR_MAX_HOOKS	16

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlbctl compare SOCKET|URL SOCKET|URL...: do the nodes of an ECMP group
+ * build the same table for every VIP? Each node is asked for its
+ * fingerprints, over its control socket or its metrics port's
+ * /fingerprints; every node is compared with the first, VIP by VIP, and
+ * each difference is named: a VIP missing, its table size or hash
+ * settings, a backend missing or at another weight in force. Exits 0 when
+ * all agree, 1 when any differs or cannot be asked.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "ctl.h"
+#include "ipc.h"
+
+#define MAX_ANSWER	(64u << 20)	/* a node's fingerprints: some MiB at most */
+
+#define S(obj, key)	(json_string_value(json_object_get(obj, key)) ?: "")
+#define I(obj, key)	((long long)json_integer_value(json_object_get(obj, key)))
+
+struct buf {
+	char *p;
+	size_t len;
+	bool too_big;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t add = size * n;
+	char *more;
+
+	if (b->len + add > MAX_ANSWER) {
+		b->too_big = true;
+		return 0;
+	}
+	more = realloc(b->p, b->len + add + 1);
+	if (!more)
+		return 0;
+	b->p = more;
+	memcpy(b->p + b->len, data, add);
+	b->len += add;
+	b->p[b->len] = 0;
+	return add;
+}
+
+static json_t *fetch_url(const char *url)
+{
+	struct buf b = {};
+	CURL *c = curl_easy_init();
+	json_error_t jerr;
+	json_t *j = NULL;
+	long code = 0;
+	CURLcode res;
+
+	if (!c)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ctl_timeout_s);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	res = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (res != CURLE_OK)
+		fprintf(stderr, "Couldn't get '%s': %s\n%s", url,
+			b.too_big ? "the answer is larger than 64 MiB" : curl_easy_strerror(res),
+			"hint: give xlbd's metrics address and port, e.g. http://198.18.0.2:9742/fingerprints\n");
+	else if (code != 200)
+		fprintf(stderr, "Couldn't get '%s': HTTP status %ld\n"
+			"hint: the path is /fingerprints on xlbd's metrics port\n", url, code);
+	else if (!(j = json_loadb(b.p ?: "", b.len, 0, &jerr)) ||
+		 !json_is_array(json_object_get(j, "vips"))) {
+		fprintf(stderr, "Couldn't read '%s': %s\n", url,
+			j ? "no \"vips\" list in it" : jerr.text);
+		json_decref(j);
+		j = NULL;
+	}
+	free(b.p);
+	curl_easy_cleanup(c);
+	return j;
+}
+
+static json_t *fetch(const char *where)
+{
+	int rc;
+
+	if (!strncmp(where, "http://", 7) || !strncmp(where, "https://", 8))
+		return fetch_url(where);
+	return ctl_call_at(where, "fingerprints", NULL, &rc);
+}
+
+static json_t *find(json_t *list, const char *key, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+		if (!strcmp(S(e, key), name))
+			return e;
+	return NULL;
+}
+
+static void differ(json_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void differ(json_t *out, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	json_array_append_new(out, json_string(line));
+}
+
+/* What makes VIP b of node nb differ from VIP a of node 1, in words, into out. */
+static void compare_vip(json_t *a, json_t *b, int nb, json_t *out)
+{
+	json_t *fa = json_object_get(a, "fingerprint"), *fb = json_object_get(b, "fingerprint");
+	json_t *be;
+	size_t i;
+
+	if (strcmp(S(a, "address"), S(b, "address")) || I(a, "port") != I(b, "port") ||
+	    strcmp(S(a, "protocol"), S(b, "protocol")))
+		differ(out, "address: %s:%lld/%s on node 1, %s:%lld/%s on node %d", S(a, "address"),
+		       I(a, "port"), S(a, "protocol"), S(b, "address"), I(b, "port"),
+		       S(b, "protocol"), nb);
+	if (I(a, "table_size") != I(b, "table_size"))
+		differ(out, "table_size: %lld on node 1, %lld on node %d", I(a, "table_size"),
+		       I(b, "table_size"), nb);
+	if (json_is_true(json_object_get(a, "hash_source_port")) !=
+	    json_is_true(json_object_get(b, "hash_source_port")))
+		differ(out, "hash: source port %s on node 1, %s on node %d",
+		       json_is_true(json_object_get(a, "hash_source_port")) ? "hashed" : "not hashed",
+		       json_is_true(json_object_get(b, "hash_source_port")) ? "hashed" : "not hashed", nb);
+	json_array_foreach(json_object_get(a, "backends"), i, be) {
+		json_t *other = find(json_object_get(b, "backends"), "address", S(be, "address"));
+
+		if (!other)
+			differ(out, "backend %s: on node 1 only (weight %lld), not on node %d",
+			       S(be, "address"), I(be, "weight"), nb);
+		else if (I(be, "weight") != I(other, "weight"))
+			differ(out, "backend %s: weight %lld on node 1, %lld on node %d (0: takes no new flows)",
+			       S(be, "address"), I(be, "weight"), I(other, "weight"), nb);
+	}
+	json_array_foreach(json_object_get(b, "backends"), i, be)
+		if (!find(json_object_get(a, "backends"), "address", S(be, "address")))
+			differ(out, "backend %s: on node %d only (weight %lld)", S(be, "address"), nb,
+			       I(be, "weight"));
+	if (json_array_size(out))
+		return;
+	if (!json_is_object(fa) || !json_is_object(fb)) {
+		differ(out, "table not read back yet on node %d: ask again in a few seconds",
+		       json_is_object(fa) ? nb : 1);
+	} else if (strcmp(S(fa, "digest"), S(fb, "digest"))) {
+		if (!strcmp(S(fa, "config"), S(fb, "config")))
+			differ(out, "the same backends and weights build different tables (%s on node 1, %s on node %d): a data-path fault or another xlb version; 'xlbctl table' on each shows the slots",
+			       S(fa, "table"), S(fb, "table"), nb);
+		else
+			differ(out, "fingerprints %s and %s differ though the backends, weights and settings listed agree: another xlb version?",
+			       S(fa, "digest"), S(fb, "digest"));
+	}
+}
+
+int compare_main(int argc, char **argv)
+{
+	json_t **nodes, *report = json_array(), *vip;
+	const char *usage = "compare SOCKET|URL SOCKET|URL...";
+	int rc, n, k, differs = 0, failed = 0;
+	size_t i;
+
+	if (ctl_usage(argc, argv, 3, 1 << 20, usage, &rc))
+		return rc;
+	n = argc - 1;
+	nodes = calloc(n, sizeof(*nodes));
+	if (!nodes || !report)
+		return CTL_ERROR;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (k = 0; k < n; k++) {
+		nodes[k] = fetch(argv[k + 1]);
+		failed += !nodes[k];
+	}
+	if (failed)
+		goto out;
+	/* Every VIP of any node, compared with node 1's. */
+	for (k = 0; k < n; k++) {
+		json_array_foreach(json_object_get(nodes[k], "vips"), i, vip) {
+			const char *name = S(vip, "name");
+			json_t *ref = find(json_object_get(nodes[0], "vips"), "name", name);
+			json_t *out, *row;
+			int j;
+
+			if (k && ref)
+				continue;	/* compared from node 1 */
+			if (find(report, "name", name))
+				continue;
+			out = json_array();
+			for (j = 0; j < n; j++) {
+				json_t *other = find(json_object_get(nodes[j], "vips"), "name", name);
+
+				if (!other)
+					differ(out, "VIP '%s' is not on node %d", name, j + 1);
+				else if (ref && j)
+					compare_vip(ref, other, j + 1, out);
+			}
+			row = json_pack("{s:s, s:b, s:o}", "name", name, "same", !json_array_size(out),
+					"differences", out);
+			json_object_set(row, "fingerprint", json_object_get(vip, "fingerprint"));
+			json_array_append_new(report, row);
+			differs += !json_is_true(json_object_get(row, "same"));
+		}
+	}
+	if (json_output) {
+		json_t *names = json_array();
+
+		for (k = 0; k < n; k++)
+			json_array_append_new(names, json_pack("{s:s, s:s}", "node", argv[k + 1],
+							       "fingerprint", S(nodes[k], "node")));
+		ctl_print_json(json_pack("{s:b, s:o, s:O}", "same", !differs, "nodes", names,
+					 "vips", report));
+	} else {
+		for (k = 0; k < n; k++)
+			printf("node %d: %s, fingerprint %s\n", k + 1, argv[k + 1],
+			       *S(nodes[k], "node") ? S(nodes[k], "node") : "(tables not all read yet)");
+		json_array_foreach(report, i, vip) {
+			json_t *d;
+			size_t j;
+
+			if (json_is_true(json_object_get(vip, "same"))) {
+				printf("VIP %s: same on all %d nodes (%s)\n", S(vip, "name"), n,
+				       S(json_object_get(vip, "fingerprint"), "digest"));
+				continue;
+			}
+			printf("VIP %s: DIFFERS\n", S(vip, "name"));
+			json_array_foreach(json_object_get(vip, "differences"), j, d)
+				printf("  %s\n", json_string_value(d));
+		}
+		if (differs)
+			printf("%d VIP%s differ: a flow that ECMP moves between these nodes may change backend\n",
+			       differs, differs == 1 ? "" : "s");
+	}
+out:
+	for (k = 0; k < n; k++)
+		json_decref(nodes[k]);
+	free(nodes);
+	json_decref(report);
+	curl_global_cleanup();
+	return failed || differs ? CTL_ERROR : CTL_OK;
+}
