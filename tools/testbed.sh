@@ -313,6 +313,20 @@ tb_write_config() {
 	} >"$file"
 }
 
+# tb_new_client_addr: sets TB_CLIENT_ADDR to a client address no earlier
+# call gave (198.18.0.101 on), added to the client's eth0. A load from it
+# makes only new 5-tuples: one from a reused source port would follow the
+# flow entry of an earlier connection, not the weights in force.
+tb_new_client_addr() {
+	local n
+	# Counted in a file: callers may run in a subshell, $(load ...).
+	n=$(( $(cat "$TB_STATE/client_addrs" 2>/dev/null || echo 0) + 1 ))
+	(( n <= 150 )) || { echo "testbed: out of client addresses" >&2; return 1; }
+	echo "$n" >"$TB_STATE/client_addrs"
+	TB_CLIENT_ADDR=198.18.0.$(( 100 + n ))
+	tb_exec client ip addr add "$TB_CLIENT_ADDR/24" dev eth0
+}
+
 # tb_start_xlbd CONFIG [xlbd args]: xlbd in the lb namespace, its socket,
 # state file and pins private to this testbed. Waits until it answers, at
 # most TB_START_WAIT_S seconds (5).

@@ -20,9 +20,12 @@ ALL_TESTS="test_flapping_before_damping test_flapping_held_out test_steady_let_b
 CONFIG=
 PROBE_BASE="type: http, interval: 1s, timeout: 500ms, rise: 2, fall: 2"
 
-# load SECONDS RATE: HTTP load through the VIP; prints "requests N failed N ...".
+# load SECONDS RATE: HTTP load through the VIP, from a new client address
+# (tb_new_client_addr says why); prints "requests N failed N ...".
 load() {
-	tb_exec client /usr/bin/python3 tests/e2e/helpers/http_load.py "http://$TB_VIP4/" "$2" "$1" 2
+	tb_new_client_addr
+	tb_exec client /usr/bin/python3 tests/e2e/helpers/http_load.py "http://$TB_VIP4/" "$2" "$1" 2 \
+		"$TB_CLIENT_ADDR"
 }
 health_of() {
 	tb_xlbctl -j show web4 | jq -r --arg a "$(tb_be_addr4 "$1")" \
@@ -53,7 +56,7 @@ test_flapping_before_damping() {
 }
 
 test_flapping_held_out() {
-	local t out failed
+	local t out failed m
 	TB_PROBE="{ $PROBE_BASE, flap_changes: 6, flap_window: 60s, flap_hold: 8s }" \
 		tb_write_config encap "$CONFIG" 1 1 1
 	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
@@ -65,9 +68,9 @@ test_flapping_held_out() {
 	[[ $failed -eq 0 ]] || fail "$failed clients failed while be3 was held out" || return 1
 	[[ $(health_of 3) == flapping ]] || fail "let back while still flapping" || return 1
 	tb_xlbctl events | grep -q "is flapping" || fail "not journaled" || return 1
-	tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics |
-		grep -q "^xlb_backend_flapping{vip=\"web4\".*remote_address=\"$(tb_be_addr4 3)\".*} 1$" ||
-		fail "xlb_backend_flapping not 1"
+	m=$(tb_exec lb curl -s -m 5 http://127.0.0.1:9742/metrics) || fail "no /metrics: curl $?" || return 1
+	grep -q "^xlb_backend_flapping{vip=\"web4\".*remote_address=\"$(tb_be_addr4 3)\".*} 1$" <<<"$m" ||
+		fail "xlb_backend_flapping not 1: $(grep '^xlb_backend_flapping{vip="web4"' <<<"$m"); show: $(health_of 3)"
 }
 
 test_steady_let_back() {

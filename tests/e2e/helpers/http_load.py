@@ -6,7 +6,13 @@ HTTP load through the VIP: new connections at RATE a second for DURATION s
 on each. Arrivals are a Poisson process (seeded), as independent clients
 make them: evenly spaced ones would never queue at a backend. Prints one line: requests, failures and latency quantiles in ms.
 
-    http_load.py URL RATE DURATION [TIMEOUT]
+SOURCE is the client address to connect from. The kernel hands a source
+port back as soon as the server has closed, and a 5-tuple used before
+meets the balancer's flow entry of the earlier connection, which keeps
+its backend whatever the weights say now: callers that change weights
+between loads give each load an address of its own.
+
+    http_load.py URL RATE DURATION [TIMEOUT [SOURCE]]
 """
 import asyncio
 import random
@@ -16,6 +22,7 @@ from urllib.parse import urlsplit
 
 URL, RATE, DURATION = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 TIMEOUT = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
+SOURCE = (sys.argv[5], 0) if len(sys.argv) > 5 else None
 u = urlsplit(URL)
 HOST, PORT, PATH = u.hostname, u.port or 80, u.path or "/"
 times, failed = [], 0
@@ -25,7 +32,8 @@ async def one():
     global failed
     t0 = time.monotonic()
     try:
-        r, w = await asyncio.wait_for(asyncio.open_connection(HOST, PORT), TIMEOUT)
+        r, w = await asyncio.wait_for(asyncio.open_connection(HOST, PORT, local_addr=SOURCE),
+                                      TIMEOUT)
         w.write(f"GET {PATH} HTTP/1.0\r\nHost: {HOST}\r\n\r\n".encode())
         data = await asyncio.wait_for(r.read(), TIMEOUT)
         w.close()
