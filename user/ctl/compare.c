@@ -221,8 +221,11 @@ int compare_main(int argc, char **argv)
 		for (k = 0; k < n; k++)
 			json_array_append_new(names, json_pack("{s:s, s:s}", "node", argv[k + 1],
 							       "fingerprint", S(nodes[k], "node")));
-		ctl_print_json(json_pack("{s:b, s:o, s:O}", "same", !differs, "nodes", names,
-					 "vips", report));
+		json_t *j = json_pack("{s:b, s:o, s:O}", "same", !differs, "nodes", names,
+				      "vips", report);
+
+		ctl_print_json(j);
+		json_decref(j);
 	} else {
 		for (k = 0; k < n; k++)
 			printf("node %d: %s, fingerprint %s\n", k + 1, argv[k + 1],

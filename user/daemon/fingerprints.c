@@ -23,50 +23,41 @@ json_t *fingerprint_json(struct xlbd *x, const char *vip)
 			 "age_s", (json_int_t)((monotonic_ms() - vm->fp_ms) / 1000));
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct vip_monitor *const *)a)->name,
+		      (*(const struct vip_monitor *const *)b)->name);
+}
+
 const char *fingerprint_node(struct xlbd *x, char *buf)
 {
+	const struct vip_monitor **sorted;
 	struct xlb_fp_table all;
-	size_t v;
+	struct xlb_fp fp;
+	size_t v, i;
 
-	/* The effective config's VIPs are in the file's order: fold them by name. */
+	buf[0] = 0;
+	if (x->mon.nr != x->effective->nr_vips)
+		return buf;
+	for (v = 0; v < x->mon.nr; v++)
+		if (!x->mon.vips[v].fp_ms)
+			return buf;	/* a table not read yet: no digest for the node */
+	sorted = calloc(x->mon.nr ? x->mon.nr : 1, sizeof(*sorted));
+	if (!sorted)
+		return buf;
+	for (v = 0; v < x->mon.nr; v++)
+		sorted[v] = &x->mon.vips[v];
+	/* By name: nodes whose files list the VIPs in another order agree. */
+	qsort(sorted, x->mon.nr, sizeof(*sorted), by_name);
 	xlb_fp_table_init(&all);
-	for (v = 0; v < x->effective->nr_vips; v++) {
-		const struct vip_monitor *vm = monitor_vip(x, x->effective->vips[v].name);
-
-		if (!vm || !vm->fp_ms) {
-			buf[0] = 0;
-			return buf;
-		}
+	for (v = 0; v < x->mon.nr; v++) {
+		xlb_fp_table_add(&all, sorted[v]->fp.digest);
+		for (i = 0; sorted[v]->name[i]; i++)
+			xlb_fp_table_add(&all, (unsigned char)sorted[v]->name[i]);
 	}
-	{
-		const struct vip_monitor **sorted = calloc(x->mon.nr ? x->mon.nr : 1,
-							   sizeof(*sorted));
-		size_t n = 0, i, j;
-
-		if (!sorted) {
-			buf[0] = 0;
-			return buf;
-		}
-		for (v = 0; v < x->mon.nr; v++) {
-			/* Insertion by name: a few hundred VIPs at most. */
-			for (i = n; i > 0 && strcmp(sorted[i - 1]->name, x->mon.vips[v].name) > 0; i--)
-				sorted[i] = sorted[i - 1];
-			sorted[i] = &x->mon.vips[v];
-			n++;
-		}
-		for (j = 0; j < n; j++) {
-			xlb_fp_table_add(&all, sorted[j]->fp.digest);
-			for (i = 0; sorted[j]->name[i]; i++)
-				xlb_fp_table_add(&all, (unsigned char)sorted[j]->name[i]);
-		}
-		free(sorted);
-	}
-	{
-		struct xlb_fp fp;
-
-		xlb_fp_finish(&fp, x->effective->nr_vips, &all);
-		return xlb_fp_str(fp.digest, buf);
-	}
+	free(sorted);
+	xlb_fp_finish(&fp, x->mon.nr, &all);
+	return xlb_fp_str(fp.digest, buf);
 }
 
 json_t *fingerprints_json(struct xlbd *x)

@@ -36,6 +36,19 @@ static void vip_monitor_free(struct vip_monitor *vm)
 	free(vm->table_slots);
 }
 
+/*
+ * vm's VIP in the effective config: vips[] follows its order (monitor_sync),
+ * so it is at the same index unless a change is not synced yet.
+ */
+static struct xlb_cfg_vip *vm_vip(struct xlbd *x, const struct vip_monitor *vm)
+{
+	size_t v = vm - x->mon.vips;
+
+	if (v < x->effective->nr_vips && !strcmp(x->effective->vips[v].name, vm->name))
+		return &x->effective->vips[v];
+	return xlb_cfg_find_vip(x->effective, vm->name);
+}
+
 /* Before VIP rd->vip's first slot: its backends' addresses by id, for the fingerprint. */
 static void begin_table(struct xlbd *x, struct table_read *rd, const struct xlb_cfg_vip *vip)
 {
@@ -77,7 +90,7 @@ static void fingerprint(struct xlbd *x, struct vip_monitor *vm, const struct xlb
 static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
 {
 	struct vip_monitor *vm = &x->mon.vips[rd->vip];
-	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+	struct xlb_cfg_vip *vip = vm_vip(x, vm);
 	__u32 max = xlb_dp_max_backends(x->dp);
 	__u64 seen = 0;
 	size_t b;
@@ -123,7 +136,7 @@ static void read_tables(struct xlbd *x)
 	}
 	while (rd->active && rd->vip < mon->nr && budget) {
 		struct vip_monitor *vm = &mon->vips[rd->vip];
-		struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+		struct xlb_cfg_vip *vip = vm_vip(x, vm);
 		__u32 before = rd->from, m = 0, id = 0;
 		int r;
 
@@ -456,7 +469,7 @@ static json_t *sample_row(struct xlbd *x, const struct xlb_cfg_vip *vip, const u
 
 static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 {
-	struct xlb_cfg_vip *vip = xlb_cfg_find_vip(x->effective, vm->name);
+	struct xlb_cfg_vip *vip = vm_vip(x, vm);
 	const struct xlb_vip_plan *plan = vip ? xlbd_plan(x, vip) : NULL;
 	struct xlb_skew_input *in = calloc(vm->nr ? vm->nr : 1, sizeof(*in));
 	enum xlb_skew_event *ev = calloc(vm->nr ? vm->nr : 1, sizeof(*ev));
@@ -590,13 +603,22 @@ void monitor_fini(struct xlbd *x)
 	memset(mon, 0, sizeof(*mon));
 }
 
+/*
+ * Callers walk the VIPs in the config's order, as vips[] is: the search
+ * starts where the last one was found, one or two looks each, not a scan
+ * per VIP (65536 VIPs are allowed).
+ */
 const struct vip_monitor *monitor_vip(struct xlbd *x, const char *vip)
 {
-	size_t v;
+	size_t k, v;
 
-	for (v = 0; v < x->mon.nr; v++)
-		if (!strcmp(x->mon.vips[v].name, vip))
+	for (k = 0; k < x->mon.nr; k++) {
+		v = (x->mon.last_found + k) % x->mon.nr;
+		if (!strcmp(x->mon.vips[v].name, vip)) {
+			x->mon.last_found = v;
 			return &x->mon.vips[v];
+		}
+	}
 	return NULL;
 }
 

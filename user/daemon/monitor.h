@@ -57,7 +57,7 @@ struct monitor {
 	sd_event_source *tick;
 	struct xlb_skew_cfg cfg;
 	struct vip_monitor *vips;
-	size_t nr;
+	size_t nr, last_found;		/* monitor_vip's last answer */
 	__u64 ticks, last_sample_ms;
 	bool refresh_pending;		/* a config was applied: read the tables */
 	struct table_read rd;
