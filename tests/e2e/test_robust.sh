@@ -124,7 +124,8 @@ test_probe_children_crash() {
 	write_config "$CONFIG"
 	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
 	wait_until 2000 none_left 'sleep 300' ||
-		fail "'sleep 300' processes left: $(count_procs 'sleep 300')" || return 1
+		fail "'sleep 300' processes left: $(pgrep -af 'sleep 300' | while read -r p _; do
+			ps -o pid=,ppid=,pgid=,etimes=,args= -p "$p"; done | tr '\n' ';')" || return 1
 	wait_until 2000 no_children || fail "xlbd still has children: $(xlbd_children)" || return 1
 	[[ $(status_field probes.orphans_reaped) -ge 0 ]]
 }
