@@ -645,24 +645,36 @@ __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
 	return counts;
 }
 
+/* VIP vip_id's live table: an fd (close it), its map id and its size; -errno. */
+static int open_table(struct xlb_dp *dp, __u32 vip_id, __u32 *inner_id, __u32 *size)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, inner_id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(*inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, size)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
 		       __u32 *counts, __u32 *m, __u32 *table_id, const __u64 *owner,
 		       struct xlb_fp_table *fp)
 {
-	__u32 inner_id, zero = 0, size, count, i, *keys = NULL, *vals = NULL, start;
+	__u32 zero = 0, size, count, i, *keys = NULL, *vals = NULL, start;
 	int fd, err = 0;
 
 	*m = 0;
-	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
-		return -errno;
-	*table_id = inner_id;
-	fd = bpf_map_get_fd_by_id(inner_id);
+	fd = open_table(dp, vip_id, table_id, &size);
 	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, &size)) {
-		err = -errno;
-		goto out;
-	}
+		return fd;
 	*m = size;
 	if (*from >= size) {
 		err = 1;
@@ -709,15 +721,9 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 
 	*table = NULL;
 	*m = 0;
-	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(inner_id);
+	fd = open_table(dp, vip_id, &inner_id, &size);
 	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, &size)) {
-		err = -errno;
-		goto out;
-	}
+		return fd;
 	/* Slot 0 is the size: read size + 1 entries in one batch. */
 	count = size + 1;
 	keys = malloc(count * sizeof(*keys));
