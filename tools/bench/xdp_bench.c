@@ -56,6 +56,8 @@ struct dp_under_test {
 };
 
 static int floor_fd;
+/* xlbd's default sizes; XDP_BENCH_LRU=N sets the flow table's for a what-if run. */
+static struct xlb_dp_opts lru_opts;
 
 static void spec_for(const char *vip, __u32 i, __u8 flags, struct pkt_spec *p, char *src)
 {
@@ -139,7 +141,7 @@ static int setup(struct dp_under_test *u)
 	int i, b, err;
 
 	memset(u, 0, sizeof(*u));
-	err = xlb_dp_load(&u->dp, NULL);	/* xlbd's default sizes */
+	err = xlb_dp_load(&u->dp, &lru_opts);
 	if (err)
 		return err;
 	inet_pton(AF_INET, "198.18.255.0", &cfg.src4_net);
@@ -317,6 +319,8 @@ int main(void)
 	struct bpf_object *obj;
 	int err;
 
+	if (getenv("XDP_BENCH_LRU"))
+		lru_opts.lru_entries = strtoul(getenv("XDP_BENCH_LRU"), NULL, 0);
 	xlb_log_hook_libbpf();
 	xlb_log_set_level(XLB_LOG_WARN);
 	obj = bpf_object__open_file("build/bench_swap.bpf.o", NULL);
@@ -326,7 +330,7 @@ int main(void)
 	}
 	floor_fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
 	printf("Medians of %d interleaved rounds of %d packets per path; xlbd's default map sizes (LRU %u entries).\n",
-	       ROUNDS, BATCH, XLB_DEFAULT_LRU_ENTRIES);
+	       ROUNDS, BATCH, lru_opts.lru_entries ?: XLB_DEFAULT_LRU_ENTRIES);
 	err = run_table("Fresh table", &u, fresh, sizeof(fresh) / sizeof(fresh[0]));
 	xlb_dp_destroy(u.dp);
 	/* A data path of its own: aged by one fill and one emptying. */
