@@ -13,6 +13,7 @@ PACKAGES=(
 	python3 python3-scapy
 	prometheus libmicrohttpd-dev
 	tcpdump strace
+	bird2
 )
 
 missing=()

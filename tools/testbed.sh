@@ -353,6 +353,50 @@ tb_start_xlbd() {
 
 tb_xlbctl() { XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" "$@"; }
 
+# BIRD (bird2), for the announce tests. tb_bird_router NODE_ADDR...: BIRD in
+# the router, a BGP session per xlb node (its v4 address; v6 is ::x of the
+# same last byte), routes into the kernel with ECMP over equal paths.
+# tb_bird_node NS ADDR4 ADDR6: BIRD on an xlb node, from tools/bird/bird.conf
+# with this node's router id. tb_birdc NS CMD...: birdc of that BIRD.
+tb_bird_start() {
+	local ns=$1 conf=$2
+	tb_enter "$ns" bird -c "$conf" -s "$TB_STATE/bird-$ns.ctl" -P "$TB_STATE/bird-$ns.pid" \
+		2>>"$TB_STATE/bird-$ns.log"
+}
+
+tb_birdc() { local ns=$1; shift; birdc -s "$TB_STATE/bird-$ns.ctl" "$@"; }
+
+tb_bird_router() {
+	local conf=$TB_STATE/bird-router.conf a
+	tb_sysctl router net.ipv4.fib_multipath_hash_policy=1
+	tb_sysctl router net.ipv6.fib_multipath_hash_policy=1
+	{
+		echo "router id 198.18.1.1;"
+		echo "protocol device { }"
+		for a in 4 6; do
+			echo "protocol kernel { merge paths on; ipv$a { import none; export all; }; }"
+		done
+		echo "template bgp xlb_node { local as 64512; hold time 3; keepalive time 1;"
+		echo "  connect retry time 2; error wait time 1, 10; }"
+		for a in "$@"; do
+			echo "protocol bgp node${a##*.}_v4 from xlb_node { neighbor $a as 64513;"
+			echo "  ipv4 { import all; export none; }; }"
+			echo "protocol bgp node${a##*.}_v6 from xlb_node { neighbor 2001:db8:1::${a##*.} as 64513;"
+			echo "  ipv6 { import all; export none; }; }"
+		done
+	} >"$conf"
+	tb_bird_start router "$conf"
+}
+
+tb_bird_node() {
+	local ns=$1 conf=$TB_STATE/bird-$1.conf
+	sed "s/^router id .*/router id $2;/" "$TB_ROOT/tools/bird/bird.conf" >"$conf"
+	tb_bird_start "$ns" "$conf"
+}
+
+# tb_router_route FAMILY PREFIX: the router's kernel route for PREFIX (empty: none).
+tb_router_route() { tb_exec router ip "-$1" route show "$2" proto bird; }
+
 # tb_stop_xlbd [SIGNAL]: stops xlbd and waits until it is gone.
 tb_stop_xlbd() {
 	local n

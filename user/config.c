@@ -1051,6 +1051,49 @@ static void top_skew(struct walker *w, yaml_node_t *v, void *obj)
 	walk_mapping(w, v, "skew", skew_fields, sizeof(skew_fields) / sizeof(skew_fields[0]), obj);
 }
 
+static void announce_table(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_announce *a = &((struct xlb_cfg *)obj)->announce;
+	__u32 t;
+
+	if (!parse_number(w, v, "announce table", 1, 0x7fffffff, &t))
+		return;
+	/* 253-255 are the kernel's own; routes there would steer this host's traffic. */
+	if (t >= 253 && t <= 255) {
+		err(w, v, "invalid announce table '%u': %u is the kernel's %s table; name a table of its own that no 'ip rule' routes by, e.g. 200",
+		    t, t, t == 253 ? "default" : t == 254 ? "main" : "local");
+		return;
+	}
+	a->table = t;
+}
+
+static void announce_device(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_announce *a = &((struct xlb_cfg *)obj)->announce;
+
+	parse_name(w, v, "announce device", a->device, sizeof(a->device));
+}
+
+static void announce_grace(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_duration(w, v, "announce drain_grace", 0, 3600000,
+		       &((struct xlb_cfg *)obj)->announce.drain_grace_ms);
+}
+
+static const struct field announce_fields[] = {
+	{ "table", announce_table }, { "device", announce_device },
+	{ "drain_grace", announce_grace },
+};
+
+static void top_announce(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg_announce *a = &((struct xlb_cfg *)obj)->announce;
+
+	a->on = true;
+	a->pos = pos_of(v);
+	walk_mapping(w, v, "announce", announce_fields, ARRAY_SIZE(announce_fields), obj);
+}
+
 static const struct field control_fields[] = {
 	{ "admin_group", ctl_admin }, { "read_group", ctl_read },
 };
@@ -1065,7 +1108,7 @@ static const struct field top_fields[] = {
 	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
 	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
 	{ "metrics", top_metrics }, { "journal", top_journal }, { "skew", top_skew },
-	{ "diagnosis", top_diagnosis },
+	{ "diagnosis", top_diagnosis }, { "announce", top_announce },
 	{ "vips", top_vips },
 };
 
@@ -1377,6 +1420,13 @@ int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 	if (!cfg->ifname[0])
 		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "no interface: add 'interface: { name: eth0, mode: native }'");
+	if (cfg->announce.on && !cfg->announce.table)
+		xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
+			     "announce has no table: add 'table: 200' (a kernel routing table of its own, that BIRD's kernel protocol learns from)");
+	if (cfg->announce.on && !strcmp(cfg->announce.device, cfg->ifname))
+		xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
+			     "announce device '%s' is the interface xlb serves: name a device of its own (the default is '%s')",
+			     cfg->announce.device, XLB_ANNOUNCE_DEVICE);
 	check_duplicate_vips(d, cfg);
 	for (i = 0; i < cfg->nr_vips; i++) {
 		check_vip(d, cfg, i);
@@ -1556,6 +1606,8 @@ static void cfg_defaults(struct xlb_cfg *cfg)
 	cfg->metrics_port = 9742;
 	strcpy(cfg->journal_path, "/var/lib/xlb/journal.jsonl");
 	cfg->journal_max_mb = 64;
+	strcpy(cfg->announce.device, XLB_ANNOUNCE_DEVICE);
+	cfg->announce.drain_grace_ms = XLB_ANNOUNCE_GRACE_MS;
 	cfg->sample_interval_ms = 10000;
 	cfg->skew_window_s = 5;
 	cfg->skew_ratio = 1.5;

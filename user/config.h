@@ -105,6 +105,21 @@ struct xlb_cfg_vip {
 	__u32 id;			/* VIP id in the data path, once applied */
 };
 
+/*
+ * Route announcements (announce.h): each VIP address as a route in a kernel
+ * table of its own, on a device that lives as long as xlbd's process, for
+ * BIRD to learn and export. Off unless the config has 'announce:'.
+ */
+#define XLB_ANNOUNCE_DEVICE	"xlb-vips"
+#define XLB_ANNOUNCE_GRACE_MS	30000
+struct xlb_cfg_announce {
+	bool on;
+	__u32 table;			/* 0: not given (an error when on) */
+	char device[IF_NAMESIZE];
+	__u32 drain_grace_ms;		/* drain-node: withdrawn, still forwarding */
+	struct xlb_pos pos;
+};
+
 struct xlb_cfg {
 	char ifname[IF_NAMESIZE];
 	char xdp_mode[8];		/* native, generic, auto */
@@ -124,6 +139,7 @@ struct xlb_cfg {
 	double skew_ratio, skew_config_ratio, skew_z;
 	char skew_hook[XLB_PATH_MAX];	/* run on raise and clear, of skew and diagnosis */
 	struct xlb_diag_cfg diagnosis;	/* "was it the balancer?" (diagnosis.h) */
+	struct xlb_cfg_announce announce;
 	char admin_group[XLB_NAME_MAX];	/* may change things over the socket */
 	char read_group[XLB_NAME_MAX];	/* may read */
 	struct xlb_cfg_vip *vips;

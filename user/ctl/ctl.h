@@ -40,5 +40,7 @@ int events_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int top_main(int argc, char **argv);
 int compare_main(int argc, char **argv);
+int drain_node_main(int argc, char **argv);
+int resume_node_main(int argc, char **argv);
 
 #endif /* XLB_CTL_H */

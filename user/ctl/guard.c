@@ -12,21 +12,32 @@
 #define MAX_GUARD_S	3600
 #define POLL_MS		500
 
-/* "30s", "2m", "1500ms", or seconds; 0 on a bad value. */
-static __u32 duration_ms(const char *s)
+bool ctl_duration_ms(const char *s, __u32 max_s, __u32 *ms)
 {
 	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	unsigned long v;
 
-	if (end == s || v > MAX_GUARD_S * 1000ul)
-		return 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (v > max_s * 1000ul)
+		return false;
 	if (!strcmp(end, "ms"))
-		return v;
-	if (!strcmp(end, "s") || !*end)
-		return v <= MAX_GUARD_S ? v * 1000 : 0;
-	if (!strcmp(end, "m"))
-		return v <= MAX_GUARD_S / 60 ? v * 60000 : 0;
-	return 0;
+		*ms = v;
+	else if ((!strcmp(end, "s") || !*end) && v <= max_s)
+		*ms = v * 1000;
+	else if (!strcmp(end, "m") && v <= max_s / 60)
+		*ms = v * 60000;
+	else
+		return false;
+	return true;
+}
+
+static __u32 duration_ms(const char *s)
+{
+	__u32 ms;
+
+	return ctl_duration_ms(s, MAX_GUARD_S, &ms) ? ms : 0;
 }
 
 bool ctl_guard_opts(int *argc, char **argv, struct ctl_guard *g)

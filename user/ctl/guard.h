@@ -19,6 +19,8 @@ struct ctl_guard {
 
 #define CTL_GUARD_USAGE	" [--guard DURATION [--wait]]"
 
+/* "30s", "2m", "1500ms", or seconds, up to max_s; false on a bad value. */
+bool ctl_duration_ms(const char *s, __u32 max_s, __u32 *ms);
 /* Takes the options out of argv; false (with a message) on a bad one. */
 bool ctl_guard_opts(int *argc, char **argv, struct ctl_guard *g);
 /* The change's request with the guard in it. */

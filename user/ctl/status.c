@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xlbctl status (also bare xlbctl): what xlbd runs and since when. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ctl.h"
@@ -55,6 +56,23 @@ int status_main(int argc, char **argv)
 			printf("event journal %s: %lld events could not be written (disk full or unwritable?)\n",
 			       json_string_value(json_object_get(r, "journal")),
 			       (long long)json_integer_value(json_object_get(r, "journal_write_errors")));
+		json_t *an = json_object_get(r, "announce");
+
+		if (json_is_true(json_object_get(an, "enabled"))) {
+			const char *node = json_string_value(json_object_get(an, "node"));
+			size_t n = json_array_size(json_object_get(an, "routes"));
+
+			if (!strcmp(node, "serving"))
+				printf("announce: node serving, %zu VIP address%s announced (table %lld, device %s)\n",
+				       n, n == 1 ? "" : "es",
+				       (long long)json_integer_value(json_object_get(an, "table")),
+				       json_string_value(json_object_get(an, "device")));
+			else
+				print_time(!strcmp(node, "draining") ?
+					   "NODE DRAINING: routes withdrawn, xlb still forwards; since" :
+					   "NODE DRAINED: nothing announced, xlb still forwards ('xlbctl resume-node'); since",
+					   json_integer_value(json_object_get(an, "drain_started")));
+		}
 		const char *fp = json_string_value(json_object_get(r, "fingerprint"));
 
 		printf("table fingerprint %s (all VIPs; 'xlbctl compare' checks other nodes)\n",

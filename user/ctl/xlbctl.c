@@ -33,6 +33,8 @@ static const struct {
 	{ "check", check_main, "Checks a config file for errors, touching nothing" },
 	{ "diff", diff_main, "Dry run: how traffic would move under a config" },
 	{ "compare", compare_main, "Do other nodes build the same tables? (SOCKET|URL...)" },
+	{ "drain-node", drain_node_main, "Withdraws this node's routes, keeps forwarding (BGP)" },
+	{ "resume-node", resume_node_main, "Announces this node's routes again after drain-node" },
 	{ "reload", reload_main, "Makes xlbd re-read its config" },
 	{ "trace", trace_main, "Shows which backend a flow gets, and why" },
 	{ "top", top_main, "Live view: expected and observed share per backend" },

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "announce.h"
 #include "diags_json.h"
 #include "diff.h"
 #include "fingerprints.h"
@@ -89,8 +90,10 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
 	char node[XLB_FP_STRLEN];
 
-	if (r)
+	if (r) {
 		json_object_set_new(r, "fingerprint", json_string(fingerprint_node(x, node)));
+		json_object_set_new(r, "announce", announce_json(x));
+	}
 	return r;
 }
 
@@ -237,7 +240,7 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 		json_array_append_new(list, backend_json(x, vip, be, &plan->be[i], n, m));
 	}
 	free(slots);
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:o, s:o, s:o, s:b}",
 			 "name", vip->name,
 			 "address", xlb_addr_str(&vip->key.addr, addr, sizeof(addr)),
 			 "port", ntohs(vip->key.port),
@@ -245,7 +248,8 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 			 "mode", vip->encap ? "encap" : "dsr", "table_size", (int)m,
 			 "hash_source_port", vip->hash_source_port, "backends", list,
 			 "diagnosis", diagnosis_json(x, vip),
-			 "fingerprint", fingerprint_json(x, vip->name));
+			 "fingerprint", fingerprint_json(x, vip->name),
+			 "announced", announce_vip_announced(x, vip));
 }
 
 static json_t *cmd_list(struct xlbd *x, const struct ctl_request *req,
@@ -791,6 +795,36 @@ static json_t *cmd_trace(struct xlbd *x, const struct ctl_request *req,
 			 "backend", be_addr, "explanation", why);
 }
 
+/* xlbctl drain-node [--grace D]: withdraw every route, keep forwarding. */
+static json_t *cmd_drain_node(struct xlbd *x, const struct ctl_request *req,
+			      char *err, size_t err_len)
+{
+	json_t *g = json_object_get(req->args, "grace_ms");
+	__u32 grace = UINT32_MAX;
+
+	if (g) {
+		if (!json_is_integer(g) || json_integer_value(g) < 0 ||
+		    json_integer_value(g) > 3600000) {
+			snprintf(err, err_len, "grace must be from 0s to 1h");
+			return NULL;
+		}
+		grace = json_integer_value(g);
+	}
+	if (announce_drain_node(x, grace, err, err_len))
+		return NULL;
+	pr_info("Node drain asked by uid %u\n", req->uid);
+	return announce_json(x);
+}
+
+static json_t *cmd_resume_node(struct xlbd *x, const struct ctl_request *req,
+			       char *err, size_t err_len)
+{
+	if (announce_resume_node(x, err, err_len))
+		return NULL;
+	pr_info("Node resume asked by uid %u\n", req->uid);
+	return announce_json(x);
+}
+
 /* Every command xlbd answers, and whether it changes anything (admin). */
 static const struct {
 	const char *name;
@@ -811,6 +845,8 @@ static const struct {
 	{ "rollback", cmd_rollback, true },
 	{ "change", cmd_change, false },
 	{ "fingerprints", cmd_fingerprints, false },
+	{ "drain-node", cmd_drain_node, true },
+	{ "resume-node", cmd_resume_node, true },
 };
 
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "log.h"
 #include "reconcile.h"
+#include "announce.h"
 #include "xlbd.h"
 
 const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip)
@@ -221,6 +222,7 @@ int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	slow_start_note(x, vip, &next);
 	xlb_vip_plan_free(plan);
 	*plan = next;
+	announce_sync(x);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "announce.h"
 #include "fingerprints.h"
 #include "health.h"
 #include "log.h"
@@ -296,6 +297,28 @@ static void fingerprint_metrics(struct xlbd *x, FILE *f)
 	}
 }
 
+/* Only with 'announce:': what this node tells the routers. */
+static void announce_metrics(struct xlbd *x, FILE *f)
+{
+	enum node_state s, now = announce_node_state(x);
+	char vl[384];
+	size_t v;
+
+	if (!announce_enabled(x))
+		return;
+	family(f, "xlb_vip_announced", "gauge",
+	       "1 while the VIP's address is announced (a route for BIRD to export): the node can serve it.");
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		vip_labels(&x->effective->vips[v], vl, sizeof(vl));
+		fprintf(f, "xlb_vip_announced{%s} %d\n", vl,
+			announce_vip_announced(x, &x->effective->vips[v]));
+	}
+	family(f, "xlb_node_state", "gauge",
+	       "1 for the node's state: serving, draining (withdrawn, still forwarding) or drained.");
+	for (s = NODE_SERVING; s <= NODE_DRAINED; s++)
+		fprintf(f, "xlb_node_state{state=\"%s\"} %d\n", node_state_name(s), s == now);
+}
+
 static void reason_metrics(struct xlbd *x, FILE *f)
 {
 	struct xlb_counter c;
@@ -364,6 +387,7 @@ static char *render(struct xlbd *x, size_t *len)
 	backend_metrics(x, f);
 	diagnosis_metrics(x, f);
 	fingerprint_metrics(x, f);
+	announce_metrics(x, f);
 	fclose(f);
 	return buf;
 }

@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "health.h"
 #include "log.h"
+#include "announce.h"
 #include "monitor.h"
 #include "moved.h"
 #include "stats.h"
@@ -537,6 +538,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	if (x->health_retry)
 		health_retry(x);
 	slow_start_tick(x);
+	/* Catches what no event reported: a failed route write, a device deleted by hand. */
+	announce_sync(x);
 	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
 		sweep_moved(x);
 	mon->ticks++;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "reconcile.h"
 #include "child.h"
+#include "announce.h"
 #include "xlbd.h"
 
 static void usage(FILE *f)
@@ -173,6 +174,7 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	if (x->ctl)
 		control_set_groups(x->ctl, base->admin_group, base->read_group);
 	monitor_sync(x);
+	announce_sync(x);
 	/* Probes follow the config in force: new backends start up, gone ones stop. */
 	return prober_sync(&x->pr, eff);
 }
@@ -240,6 +242,12 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 		"metrics %s port %u -> %s port %u", xlb_addr_str(&run->metrics_address, a, sizeof(a)),
 		run->metrics_port, xlb_addr_str(&cfg->metrics_address, b, sizeof(b)),
 		cfg->metrics_port);
+	RESTART(run->announce.on != cfg->announce.on ||
+		run->announce.table != cfg->announce.table ||
+		strcmp(run->announce.device, cfg->announce.device), keep,
+		"announce %s (table %u, device %s) -> %s (table %u, device %s)",
+		run->announce.on ? "on" : "off", run->announce.table, run->announce.device,
+		cfg->announce.on ? "on" : "off", cfg->announce.table, cfg->announce.device);
 	RESTART(strcmp(run->journal_path, cfg->journal_path) ||
 		run->journal_max_mb != cfg->journal_max_mb, keep, "journal %s (%u MB) -> %s (%u MB)",
 		run->journal_path, run->journal_max_mb, cfg->journal_path, cfg->journal_max_mb);
@@ -292,6 +300,7 @@ static void on_link_gone(void *ctx)
 		x->base->ifname);
 	journal_event(x, "interface", json_pack("{s:s, s:s}", "interface", x->base->ifname,
 						"state", "lost"));
+	announce_sync(x);
 }
 
 static int on_link_back(void *ctx, unsigned int ifindex)
@@ -575,6 +584,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = lock_pin_dir(&x);
 	if (!err)
+		err = announce_open(&x);
+	if (!err)
 		err = prober_init(&x.pr, x.event, &x.stall, health_changed, &x);
 	if (!err)
 		err = monitor_open_journal(&x);
@@ -600,6 +611,7 @@ int main(int argc, char **argv)
 	}
 	if (!err)
 		err = link_watch_start(&x.link, x.event, x.base->ifname, on_link_gone, on_link_back, &x);
+	announce_sync(&x);
 	if (!err)
 		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
 			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
@@ -617,6 +629,8 @@ int main(int argc, char **argv)
 	else
 		pr_info("xlbd stopping; forwarding goes on (pinned under %s)\n", x.pin_dir);
 	sd_notify(0, "STOPPING=1");
+	/* Withdraw first: the routers move away while the rest shuts down. */
+	announce_close(&x);
 	if (x.effective)
 		journal_event(&x, "daemon_stop", json_pack("{s:s}", "reason",
 			      err ? strerror(-err) : "signal; forwarding goes on"));

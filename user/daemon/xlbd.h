@@ -45,6 +45,7 @@ struct xlbd {
 	struct monitor mon;
 	struct metrics *metrics;
 	struct link_watch *link;	/* the interface: attached, lost, back */
+	struct announcer *ann;		/* VIP routes for BIRD; NULL: not announcing */
 	struct guard guard;		/* the last changes, to undo; guarded ones watched */
 };
 
