@@ -1056,6 +1056,7 @@ static void announce_table(struct walker *w, yaml_node_t *v, void *obj)
 	struct xlb_cfg_announce *a = &((struct xlb_cfg *)obj)->announce;
 	__u32 t;
 
+	a->table_given = true;
 	if (!parse_number(w, v, "announce table", 1, 0x7fffffff, &t))
 		return;
 	/* 253-255 are the kernel's own; routes there would steer this host's traffic. */
@@ -1420,7 +1421,7 @@ int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 	if (!cfg->ifname[0])
 		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "no interface: add 'interface: { name: eth0, mode: native }'");
-	if (cfg->announce.on && !cfg->announce.table)
+	if (cfg->announce.on && !cfg->announce.table_given)
 		xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
 			     "announce has no table: add 'table: 200' (a kernel routing table of its own, that BIRD's kernel protocol learns from)");
 	if (cfg->announce.on && !strcmp(cfg->announce.device, cfg->ifname))

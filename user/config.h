@@ -115,6 +115,7 @@ struct xlb_cfg_vip {
 struct xlb_cfg_announce {
 	bool on;
 	__u32 table;			/* 0: not given (an error when on) */
+	bool table_given;		/* even if refused: one error, not two */
 	char device[IF_NAMESIZE];
 	__u32 drain_grace_ms;		/* drain-node: withdrawn, still forwarding */
 	struct xlb_pos pos;
