@@ -394,6 +394,42 @@ tb_bird_node() {
 	tb_bird_start "$ns" "$conf"
 }
 
+# A second (third...) xlb node on the router's segment, for ECMP tests:
+#   tb_add_lb_node NAME N: namespace NAME, eth0 at 198.18.1.N and
+#     2001:db8:1::N, MAC 02:00:c6:12:01:0N, XDP on its bridge port;
+#   tb_start_node_xlbd NAME CONFIG: its own xlbd (pins "$TB_PIN-NAME",
+#     socket $TB_STATE/NAME.sock, log $TB_STATE/NAME.log);
+#   tb_node_xlbctl NAME ARGS...: xlbctl against it.
+tb_add_lb_node() {
+	local name=$1 n=$2
+	tb_add_ns "$name"
+	tb_link "$name" eth0 router "r$name" "$(printf '02:00:c6:12:01:%02x' "$n")"
+	tb_exec router ip link set "r$name" master br0
+	tb_addr "$name" eth0 "198.18.1.$n/24"
+	tb_addr "$name" eth0 "2001:db8:1::$n/64"
+	tb_enter router "$TB_LOADER" xdp --dev "r$name" --obj "$TB_BUILD/xdp_pass.bpf.o"
+}
+
+tb_start_node_xlbd() {
+	local name=$1 config=$2 n pid
+	nsenter --net="/run/netns/$(tb_ns "$name")" "$TB_XLBD" -c "$config" --pin "$TB_PIN-$name" \
+		--socket "$TB_STATE/$name.sock" --state "$TB_STATE/$name.json" \
+		--journal "$TB_STATE/$name.jsonl" >>"$TB_STATE/$name.log" 2>&1 &
+	pid=$!
+	disown "$pid"
+	echo "$pid" >"$TB_STATE/xlbd-$name.pid"
+	for ((n = 0; n < ${TB_START_WAIT_S:-5} * 20; n++)); do
+		tb_node_xlbctl "$name" status >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "testbed: xlbd on $name did not start:" >&2
+	tail -n 20 "$TB_STATE/$name.log" >&2
+	return 1
+}
+
+tb_node_xlbctl() { local name=$1; shift; XLB_SOCKET=$TB_STATE/$name.sock "$TB_XLBCTL" "$@"; }
+
 # tb_router_route FAMILY PREFIX: the router's kernel route for PREFIX (empty: none).
 tb_router_route() { tb_exec router ip "-$1" route show "$2" proto bird; }
 
