@@ -54,6 +54,11 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo '```'
 	bash tools/bench/probe_scale.sh 1000 20
 	echo '```'
+	section "ECMP failover with two nodes (BGP through BIRD)"
+	echo "Command: \`tools/bench/ecmp_failover.sh 5\`."
+	echo
+	bash tools/bench/ecmp_failover.sh 5
+
 	section "Reading these numbers: where xlb loses, and why"
 	cat <<'TEXT'
 - **Per packet** (xdp_bench, work above the MAC-swap floor). Against
