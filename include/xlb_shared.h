@@ -14,6 +14,8 @@
 
 /* Defaults; every map size is set at load time, these only fill gaps. */
 #define XLB_DEFAULT_MAX_VIPS		64
+/* Interfaces one xlbd attaches to, all sharing its maps (userspace only). */
+#define XLB_MAX_IFACES			8
 #define XLB_DEFAULT_MAX_BACKENDS	4096
 #define XLB_DEFAULT_LRU_ENTRIES		(1u << 20)
 #define XLB_DEFAULT_MOVED_FLOWS		65536

@@ -193,6 +193,19 @@ tb_lb_link() {
 	tb_enter router "$TB_LOADER" xdp --dev rlb --obj "$TB_BUILD/xdp_pass.bpf.o"
 }
 
+# tb_lb_link2: a second client-facing link on the lb, eth1, on its own
+# segment to the router (198.18.2.0/24, 2001:db8:2::/64). The router's end
+# has the router's MAC, so nexthop_mac fits both links.
+tb_lb_link2() {
+	tb_link lb eth1 router rlb1 02:00:c6:12:02:02
+	tb_exec router ip link set rlb1 address "$TB_ROUTER_MAC"
+	tb_addr router rlb1 198.18.2.1/24
+	tb_addr router rlb1 2001:db8:2::1/64
+	tb_addr lb eth1 198.18.2.2/24
+	tb_addr lb eth1 2001:db8:2::2/64
+	tb_enter router "$TB_LOADER" xdp --dev rlb1 --obj "$TB_BUILD/xdp_pass.bpf.o"
+}
+
 # tb_setup N: builds the testbed with N backends.
 tb_setup() {
 	local i

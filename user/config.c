@@ -808,23 +808,66 @@ static const char *const xdp_modes[] = { "native", "generic", "auto", NULL };
 
 static void iface_name(struct walker *w, yaml_node_t *v, void *obj)
 {
-	parse_name(w, v, "interface name", ((struct xlb_cfg *)obj)->ifname, IF_NAMESIZE);
+	parse_name(w, v, "interface name", ((struct xlb_cfg_iface *)obj)->name, IF_NAMESIZE);
 }
 
 static void iface_mode(struct walker *w, yaml_node_t *v, void *obj)
 {
-	struct xlb_cfg *cfg = obj;
+	struct xlb_cfg_iface *i = obj;
 	int m;
 
 	if (parse_choice(w, v, "XDP mode", xdp_modes, &m))
-		strcpy(cfg->xdp_mode, xdp_modes[m]);
+		strcpy(i->xdp_mode, xdp_modes[m]);
 }
 
 static const struct field iface_fields[] = { { "name", iface_name }, { "mode", iface_mode } };
 
+static bool one_iface_key(struct walker *w, yaml_node_t *v, struct xlb_cfg *cfg)
+{
+	if (!cfg->nr_ifaces)
+		return true;
+	err(w, v, "both 'interface' and 'interfaces': give one (a list under 'interfaces' for several)");
+	return false;
+}
+
 static void top_interface(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "interface", iface_fields, 2, obj);
+	struct xlb_cfg *cfg = obj;
+
+	if (!one_iface_key(w, v, cfg))
+		return;
+	cfg->nr_ifaces = 1;
+	cfg->ifaces[0].pos = pos_of(v);
+	walk_mapping(w, v, "interface", iface_fields, ARRAY_SIZE(iface_fields), &cfg->ifaces[0]);
+}
+
+static void top_interfaces(struct walker *w, yaml_node_t *v, void *obj)
+{
+	struct xlb_cfg *cfg = obj;
+	yaml_node_item_t *item;
+
+	cfg->ifaces_given = true;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		err(w, v, "interfaces must be a list, like [ { name: eth0 }, { name: eth1 } ]; found %s",
+		    node_kind(v));
+		return;
+	}
+	if (!one_iface_key(w, v, cfg))
+		return;
+	if (v->data.sequence.items.start == v->data.sequence.items.top)
+		err(w, v, "interfaces is empty: list at least one, like [ { name: eth0 } ]");
+	for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
+		yaml_node_t *node = yaml_document_get_node(w->doc, *item);
+		struct xlb_cfg_iface *i;
+
+		if (cfg->nr_ifaces == XLB_MAX_IFACES) {
+			err(w, node, "more than %d interfaces: the limit of one xlbd", XLB_MAX_IFACES);
+			return;
+		}
+		i = &cfg->ifaces[cfg->nr_ifaces++];
+		i->pos = pos_of(node);
+		walk_mapping(w, node, "interface", iface_fields, ARRAY_SIZE(iface_fields), i);
+	}
 }
 
 static void top_nexthop(struct walker *w, yaml_node_t *v, void *obj)
@@ -1105,7 +1148,8 @@ static void top_control(struct walker *w, yaml_node_t *v, void *obj)
 }
 
 static const struct field top_fields[] = {
-	{ "interface", top_interface }, { "nexthop_mac", top_nexthop },
+	{ "interface", top_interface }, { "interfaces", top_interfaces },
+	{ "nexthop_mac", top_nexthop },
 	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
 	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
 	{ "metrics", top_metrics }, { "journal", top_journal }, { "skew", top_skew },
@@ -1414,20 +1458,42 @@ static void check_backend_modes(struct xlb_diags *d, const struct xlb_cfg *cfg)
 	free(items);
 }
 
+/* Each named, once: a second link on one interface would fail to attach. */
+static void check_ifaces(struct xlb_diags *d, const struct xlb_cfg *cfg)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->nr_ifaces; i++) {
+		const struct xlb_cfg_iface *a = &cfg->ifaces[i];
+
+		if (!a->name[0]) {
+			xlb_diag_add(d, XLB_SEV_ERROR, a->pos, "interface without a name: add 'name: eth0'");
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(a->name, cfg->ifaces[j].name))
+				xlb_diag_add(d, XLB_SEV_ERROR, a->pos,
+					     "interface '%s' is listed twice (first at line %d)",
+					     a->name, cfg->ifaces[j].pos.line);
+	}
+}
+
 int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 {
 	size_t i, backends = 0, errors = d->errors;
 
-	if (!cfg->ifname[0])
+	if (!cfg->nr_ifaces && !cfg->ifaces_given)
 		xlb_diag_add(d, XLB_SEV_ERROR, top,
 			     "no interface: add 'interface: { name: eth0, mode: native }'");
+	check_ifaces(d, cfg);
 	if (cfg->announce.on && !cfg->announce.table_given)
 		xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
 			     "announce has no table: add 'table: 200' (a kernel routing table of its own, that BIRD's kernel protocol learns from)");
-	if (cfg->announce.on && !strcmp(cfg->announce.device, cfg->ifname))
-		xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
-			     "announce device '%s' is the interface xlb serves: name a device of its own (the default is '%s')",
-			     cfg->announce.device, XLB_ANNOUNCE_DEVICE);
+	for (i = 0; cfg->announce.on && i < cfg->nr_ifaces; i++)
+		if (!strcmp(cfg->announce.device, cfg->ifaces[i].name))
+			xlb_diag_add(d, XLB_SEV_ERROR, cfg->announce.pos,
+				     "announce device '%s' is an interface xlb serves: name a device of its own (the default is '%s')",
+				     cfg->announce.device, XLB_ANNOUNCE_DEVICE);
 	check_duplicate_vips(d, cfg);
 	for (i = 0; i < cfg->nr_vips; i++) {
 		check_vip(d, cfg, i);
@@ -1596,7 +1662,8 @@ static void bad_encoding(const char *buf, size_t len, size_t offset, struct xlb_
 
 static void cfg_defaults(struct xlb_cfg *cfg)
 {
-	strcpy(cfg->xdp_mode, "native");
+	for (size_t i = 0; i < XLB_MAX_IFACES; i++)
+		strcpy(cfg->ifaces[i].xdp_mode, "native");
 	cfg->dp.mtu = XLB_DEFAULT_MTU;
 	cfg->max_vips = XLB_DEFAULT_MAX_VIPS;
 	cfg->max_backends = XLB_DEFAULT_MAX_BACKENDS;

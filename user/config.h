@@ -121,9 +121,17 @@ struct xlb_cfg_announce {
 	struct xlb_pos pos;
 };
 
-struct xlb_cfg {
-	char ifname[IF_NAMESIZE];
+struct xlb_cfg_iface {
+	char name[IF_NAMESIZE];
 	char xdp_mode[8];		/* native, generic, auto */
+	struct xlb_pos pos;
+};
+
+struct xlb_cfg {
+	/* 'interface:' (one) or 'interfaces:' (a list); the first pins as before. */
+	struct xlb_cfg_iface ifaces[XLB_MAX_IFACES];
+	size_t nr_ifaces;
+	bool ifaces_given;		/* even if refused: one error, not two */
 	bool has_nexthop;
 	bool has_src4, has_src6;
 	struct xlb_config dp;		/* next hop, MTU, tunnel sources */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -21,7 +22,9 @@ struct xlb_dp {
 	struct xlb *skel;	/* NULL when opened from pins */
 	struct xlb *trace;	/* trace instance, loaded on first use */
 	__u32 udp_idle_ms;
-	int link_fd;		/* XDP link; -1 when not attached here */
+	/* XDP links, one per interface slot; -1 when not attached here. */
+	int link_fd[XLB_MAX_IFACES];
+	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd;
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
@@ -56,7 +59,8 @@ static struct xlb_dp *dp_alloc(void)
 		return NULL;
 	for (i = 0; i < XLB_DP_NR_MAPS; i++)
 		*map_fd_slot(dp, i) = -1;
-	dp->link_fd = -1;
+	for (i = 0; i < XLB_MAX_IFACES; i++)
+		dp->link_fd[i] = -1;
 	dp->nr_cpus = libbpf_num_possible_cpus();
 	if (dp->nr_cpus <= 0) {
 		free(dp);
@@ -353,8 +357,9 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 
 	if (!dp)
 		return;
-	if (dp->link_fd >= 0)
-		close(dp->link_fd);
+	for (i = 0; i < XLB_MAX_IFACES; i++)
+		if (dp->link_fd[i] >= 0)
+			close(dp->link_fd[i]);
 	xlb__destroy(dp->trace);
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
@@ -379,12 +384,51 @@ static int xdp_mode_flags(const char *mode, __u32 *flags)
 	return 0;
 }
 
-int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode)
+/*
+ * Where slot's link is pinned: the first interface's as "link", as before
+ * xlbd served several, so that pins of either build are adopted; the
+ * others' as "link-IFNAME". bpffs refuses dots in names, and interface
+ * names may have them (eth0.100) but never a colon: '.' is kept as ':'.
+ */
+#define LINK_PREFIX	"link-"
+
+static void pin_name_of(const char *ifname, char *out, size_t len)
+{
+	size_t i;
+
+	snprintf(out, len, LINK_PREFIX "%s", ifname);
+	for (i = strlen(LINK_PREFIX); out[i]; i++)
+		if (out[i] == '.')
+			out[i] = ':';
+}
+
+static int link_path(char *path, size_t len, const char *dir, size_t slot, const char *ifname)
+{
+	char name[IF_NAMESIZE + 8];
+
+	if (slot)
+		pin_name_of(ifname, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "link");
+	return pin_path(path, len, dir, name);
+}
+
+static void set_link(struct xlb_dp *dp, size_t slot, const char *ifname, int fd)
+{
+	if (dp->link_fd[slot] >= 0)
+		close(dp->link_fd[slot]);
+	dp->link_fd[slot] = fd;
+	snprintf(dp->link_if[slot], sizeof(dp->link_if[slot]), "%s", ifname);
+}
+
+int xlb_dp_attach_at(struct xlb_dp *dp, size_t slot, const char *ifname, const char *mode)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
 	unsigned int ifindex = if_nametoindex(ifname);
 	int fd, err;
 
+	if (slot >= XLB_MAX_IFACES)
+		return -E2BIG;
 	if (!ifindex) {
 		pr_err("Couldn't find interface '%s': %s\n", ifname, strerror(errno));
 		return -ENODEV;
@@ -403,24 +447,27 @@ int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode)
 			       ifname);
 		return err;
 	}
-	if (dp->link_fd >= 0)
-		close(dp->link_fd);
-	dp->link_fd = fd;
+	set_link(dp, slot, ifname, fd);
 	pr_info("Attached XDP program to '%s' (%s mode)\n", ifname, mode ? mode : "native");
 	return 0;
 }
 
-int xlb_dp_repin_link(struct xlb_dp *dp, const char *dir)
+int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode)
+{
+	return xlb_dp_attach_at(dp, 0, ifname, mode);
+}
+
+int xlb_dp_repin_link_at(struct xlb_dp *dp, size_t slot, const char *dir)
 {
 	char path[PATH_MAX];
 	int err;
 
-	err = pin_path(path, sizeof(path), dir, "link");
+	err = link_path(path, sizeof(path), dir, slot, dp->link_if[slot]);
 	if (err)
 		return err;
 	if (unlink(path) && errno != ENOENT)
 		return -errno;
-	if (dp->link_fd >= 0 && bpf_obj_pin(dp->link_fd, path)) {
+	if (dp->link_fd[slot] >= 0 && bpf_obj_pin(dp->link_fd[slot], path)) {
 		err = -errno;
 		pr_err("Couldn't pin XDP link '%s': %s\n", path, strerror(-err));
 		return err;
@@ -431,6 +478,7 @@ int xlb_dp_repin_link(struct xlb_dp *dp, const char *dir)
 int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 {
 	char path[PATH_MAX];
+	size_t slot;
 	int err;
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
@@ -449,12 +497,14 @@ int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 			return err;
 		}
 	}
-	if (dp->link_fd >= 0) {
-		err = pin_path(path, sizeof(path), dir, "link");
-		if (!err && bpf_obj_pin(dp->link_fd, path))
+	for (slot = 0; slot < XLB_MAX_IFACES; slot++) {
+		if (dp->link_fd[slot] < 0)
+			continue;
+		err = link_path(path, sizeof(path), dir, slot, dp->link_if[slot]);
+		if (!err && bpf_obj_pin(dp->link_fd[slot], path))
 			err = -errno;
 		if (err) {
-			pr_err("Couldn't pin XDP link at '%s/link': %s\n", dir, strerror(-err));
+			pr_err("Couldn't pin XDP link at '%s': %s\n", path, strerror(-err));
 			return err;
 		}
 	}
@@ -469,17 +519,33 @@ bool xlb_dp_pinned(const char *dir)
 	       !pin_path(path, sizeof(path), dir, "vips") && !access(path, F_OK);
 }
 
-int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir)
+/*
+ * -ENOLINK: nothing pinned for this slot, or a link that is not on ifname
+ * now (severed when its interface went, or the config's order changed):
+ * the caller attaches afresh, with the pinned maps.
+ */
+int xlb_dp_adopt_link_at(struct xlb_dp *dp, size_t slot, const char *ifname, const char *dir)
 {
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 	int fd, err;
 
-	err = pin_path(path, sizeof(path), dir, "link");
-	fd = err ? err : bpf_obj_get(path);
+	err = link_path(path, sizeof(path), dir, slot, ifname);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
 	if (fd < 0) {
-		err = err ? err : -errno;
+		err = -errno;
+		if (err == -ENOENT)
+			return -ENOLINK;
 		pr_err("Couldn't open pinned XDP link '%s': %s\n", path, strerror(-err));
 		return err;
+	}
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.xdp.ifindex != if_nametoindex(ifname)) {
+		close(fd);
+		return -ENOLINK;
 	}
 	if (bpf_link_update(fd, xlb_dp_prog_fd(dp), NULL)) {
 		err = -errno;
@@ -488,10 +554,47 @@ int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir)
 		close(fd);
 		return err;
 	}
-	if (dp->link_fd >= 0)
-		close(dp->link_fd);
-	dp->link_fd = fd;
+	set_link(dp, slot, ifname, fd);
 	return 0;
+}
+
+/*
+ * Links pinned for interfaces not in keep (the config dropped them):
+ * unpinned, which detaches them once nobody holds them. Returns how many.
+ */
+int xlb_dp_prune_links(const char *dir, const char *const *keep, size_t nr_keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int pruned = 0;
+	size_t i;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], want[IF_NAMESIZE + 8];
+
+		if (strncmp(e->d_name, LINK_PREFIX, strlen(LINK_PREFIX)))
+			continue;
+		for (i = 0; i < nr_keep; i++) {
+			pin_name_of(keep[i], want, sizeof(want));
+			if (!strcmp(e->d_name, want))
+				break;
+		}
+		if (i < nr_keep || pin_path(path, sizeof(path), dir, e->d_name))
+			continue;
+		if (!unlink(path)) {
+			char *c, *ifname = e->d_name + strlen(LINK_PREFIX);
+
+			for (c = ifname; *c; c++)
+				*c = *c == ':' ? '.' : *c;
+			pr_info("Detached from interface '%s': it is not in the config any more\n",
+				ifname);
+			pruned++;
+		}
+	}
+	closedir(d);
+	return pruned;
 }
 
 int xlb_dp_unpin(const char *dir, bool keep_dir)
@@ -499,9 +602,10 @@ int xlb_dp_unpin(const char *dir, bool keep_dir)
 	char path[PATH_MAX];
 	size_t i;
 
-	/* Unpinning the link detaches the program once no one holds it. */
+	/* Unpinning the links detaches the program once no one holds them. */
 	if (!pin_path(path, sizeof(path), dir, "link"))
 		unlink(path);
+	xlb_dp_prune_links(dir, NULL, 0);
 	for (i = 0; i < XLB_DP_NR_MAPS; i++)
 		if (!pin_path(path, sizeof(path), dir, map_names[i]))
 			unlink(path);

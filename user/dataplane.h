@@ -35,16 +35,25 @@ void xlb_dp_destroy(struct xlb_dp *dp);
 
 /* mode: "native", "generic" or "auto". The link stays while dp lives or is pinned. */
 int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, const char *mode);
+/*
+ * The same for one of several interfaces (slot: its place in the config,
+ * below XLB_MAX_IFACES); slot 0 is the link xlb_dp_attach makes. Every
+ * link runs the one program over the one set of maps.
+ */
+int xlb_dp_attach_at(struct xlb_dp *dp, size_t slot, const char *ifname, const char *mode);
+/*
+ * Takes over slot's pinned link: the interface switches to this program in
+ * one step (bpf_link_update), with no moment without XDP. -ENOLINK when
+ * none is pinned for the slot or it is not on ifname now.
+ */
+int xlb_dp_adopt_link_at(struct xlb_dp *dp, size_t slot, const char *ifname, const char *dir);
+/* Pins slot's link in place of the one pinned (a new attachment). */
+int xlb_dp_repin_link_at(struct xlb_dp *dp, size_t slot, const char *dir);
+/* Unpins links of interfaces other than keep's; returns how many. */
+int xlb_dp_prune_links(const char *dir, const char *const *keep, size_t nr_keep);
 int xlb_dp_pin(struct xlb_dp *dp, const char *dir);
 /* True when dir holds a pinned link and maps from an earlier run. */
 bool xlb_dp_pinned(const char *dir);
-/*
- * Takes over the link pinned under dir: the interface switches to this
- * program in one step (bpf_link_update), with no moment without XDP.
- */
-int xlb_dp_adopt_link(struct xlb_dp *dp, const char *dir);
-/* Pins this data path's link in place of the one pinned (a new attachment). */
-int xlb_dp_repin_link(struct xlb_dp *dp, const char *dir);
 /* Detaches and removes everything pinned under dir: forwarding stops. */
 int xlb_dp_unpin(const char *dir, bool keep_dir);
 

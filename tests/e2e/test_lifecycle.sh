@@ -95,7 +95,7 @@ test_reload_needing_restart_refused() {
 	before=$(snapshot)
 	sed -i 's/^  name: eth0/  name: eth1/' "$CONFIG"
 	out=$(tb_xlbctl reload 2>&1) && fail "reload to another interface accepted" || true
-	[[ $out == *"interface eth0 -> eth1 needs a restart of xlbd"* ]] || fail "reload said: $out" || return 1
+	[[ $out == *"interfaces eth0 (native) -> eth1 (native) needs a restart of xlbd"* ]] || fail "reload said: $out" || return 1
 	[[ $(tb_xlbctl -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["interface"])') == eth0 ]] ||
 		fail "status shows an interface not in force" || return 1
 	tb_write_config encap "$CONFIG"
@@ -289,7 +289,7 @@ test_restart_after_severed_link() {
 	tb_exec lb ip link del eth0
 	tb_lb_link || return 1
 	tb_start_xlbd "$CONFIG" || fail "xlbd did not start after its link was severed" || return 1
-	grep -q "The pinned XDP link was severed from its interface" "$TB_STATE/xlbd.log" ||
+	grep -q "No pinned XDP link on 'eth0' (new in the config, or severed from its interface)" "$TB_STATE/xlbd.log" ||
 		fail "the recovery is not logged" || return 1
 	out=$(connect_many 4 32000 10)
 	[[ $(awk '$1 == "failed" { print $2 }' <<<"$out") == 0 ]] || fail "connections fail: $out" || return 1

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xlb_diags_init(&d, "fuzz.yaml");
 	xlb_cfg_load_buf("fuzz.yaml", (const char *)data, size, &cfg, &d);
 	/* A config comes back only without errors, and then whole. */
-	if (cfg && (d.errors || !cfg->ifname[0]))
+	if (cfg && (d.errors || !cfg->nr_ifaces || !cfg->ifaces[0].name[0]))
 		__builtin_trap();
 	xlb_cfg_free(cfg);
 	xlb_diags_free(&d);

@@ -31,14 +31,26 @@ int status_main(int argc, char **argv)
 		json_int_t bes = json_integer_value(json_object_get(r, "backends"));
 		json_int_t ov = json_integer_value(json_object_get(r, "overrides"));
 
-		printf("xlbd %s: interface %s (%s XDP), %lld VIP%s, %lld backend%s\n",
-		       json_string_value(json_object_get(r, "version")),
-		       json_string_value(json_object_get(r, "interface")),
-		       json_string_value(json_object_get(r, "xdp_mode")),
+		json_t *ifs = json_object_get(r, "interfaces"), *i;
+		size_t n;
+
+		printf("xlbd %s: interface%s", json_string_value(json_object_get(r, "version")),
+		       json_array_size(ifs) == 1 ? "" : "s");
+		json_array_foreach(ifs, n, i)
+			printf("%s %s (%s XDP)", n ? "," : "", json_string_value(json_object_get(i, "name")),
+			       json_string_value(json_object_get(i, "mode")));
+		printf(", %lld VIP%s, %lld backend%s\n",
 		       (long long)vips, vips == 1 ? "" : "s", (long long)bes, bes == 1 ? "" : "s");
-		if (!json_is_true(json_object_get(r, "attached")))
-			print_time("NOT ATTACHED: the interface is gone; xlb's traffic is not balanced since",
-				   json_integer_value(json_object_get(r, "interface_lost_at")));
+		json_array_foreach(ifs, n, i) {
+			char what[128];
+
+			if (json_is_true(json_object_get(i, "attached")))
+				continue;
+			snprintf(what, sizeof(what),
+				 "NOT ATTACHED: interface %s is gone; its traffic is not balanced since",
+				 json_string_value(json_object_get(i, "name")));
+			print_time(what, json_integer_value(json_object_get(i, "lost_at")));
+		}
 		printf("config %s, %lld runtime change%s%s\n",
 		       json_string_value(json_object_get(r, "config")), (long long)ov,
 		       ov == 1 ? "" : "s", ov ? " ('xlbctl diff' shows them)" : "");

@@ -188,8 +188,8 @@ static const char *withdraw_reason(const struct xlbd *x, const union xlb_addr *a
 
 	if (a->node != NODE_SERVING)
 		return "the node is drained (xlbctl drain-node)";
-	if (!link_watch_attached(x->link))
-		return "the interface is lost: xlb is not attached";
+	if (!xlbd_attached_any(x))
+		return "the interface is lost: xlb is attached to none";
 	for (v = 0; v < x->effective->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
 
@@ -226,7 +226,7 @@ static union xlb_addr *wanted(const struct xlbd *x, size_t *nr)
 	size_t v, n = 0, i;
 
 	*nr = 0;
-	if (x->ann->node != NODE_SERVING || !link_watch_attached(x->link) || !eff->nr_vips)
+	if (x->ann->node != NODE_SERVING || !xlbd_attached_any(x) || !eff->nr_vips)
 		return NULL;
 	w = calloc(eff->nr_vips, sizeof(*w));
 	if (!w)
@@ -275,7 +275,7 @@ void announce_sync(struct xlbd *x)
 	char why[160];
 	int err;
 
-	if (!a || !x->link || !x->effective)
+	if (!a || !x->nr_watched || !x->effective)
 		return;
 	check_device(x);
 	if (a->broken)

@@ -64,6 +64,31 @@ static json_t *probe_stats(struct xlbd *x)
 			 "orphans_reaped", (json_int_t)xlb_children_swept());
 }
 
+/* The earliest loss of an interface not back yet; 0: all attached. */
+static time_t lost_at(const struct xlbd *x)
+{
+	time_t first = 0, t;
+
+	for (size_t i = 0; i < x->nr_watched; i++) {
+		t = link_watch_lost_at(x->ifaces[i].watch);
+		if (t && (!first || t < first))
+			first = t;
+	}
+	return first;
+}
+
+static json_t *ifaces_json(const struct xlbd *x)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < x->nr_watched; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I}",
+			"name", x->base->ifaces[i].name, "mode", x->base->ifaces[i].xdp_mode,
+			"attached", link_watch_attached(x->ifaces[i].watch),
+			"lost_at", (json_int_t)link_watch_lost_at(x->ifaces[i].watch)));
+	return list;
+}
+
 static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
@@ -73,14 +98,14 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:i, s:i, s:i, s:o, s:b, s:I,"
 			 " s:s, s:I, s:i, s:o, s:o, s:{s:I, s:I, s:I}}",
 			 "version", XLB_VERSION, "config", x->config_path,
-			 "interface", x->base->ifname, "xdp_mode", x->base->xdp_mode,
+			 "interface", x->base->ifaces[0].name, "xdp_mode", x->base->ifaces[0].xdp_mode,
 			 "pin_dir", x->pin_dir, "adopted", x->adopted,
 			 "started", (json_int_t)x->started, "applied", (json_int_t)x->applied,
 			 "vips", (int)x->effective->nr_vips,
 			 "backends", (int)nr_backends(x->effective),
 			 "overrides", (int)x->ov.nr, "probes", probe_stats(x),
-			 "attached", link_watch_attached(x->link),
-			 "interface_lost_at", (json_int_t)link_watch_lost_at(x->link),
+			 "attached", xlbd_attached_all(x),
+			 "interface_lost_at", (json_int_t)lost_at(x),
 			 "journal", x->mon.journal.path,
 			 "journal_write_errors", (json_int_t)x->mon.journal.write_errors,
 			 "sample_interval_ms", (int)x->base->sample_interval_ms,
@@ -93,6 +118,7 @@ static json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 	if (r) {
 		json_object_set_new(r, "fingerprint", json_string(fingerprint_node(x, node)));
 		json_object_set_new(r, "announce", announce_json(x));
+		json_object_set_new(r, "interfaces", ifaces_json(x));
 	}
 	return r;
 }

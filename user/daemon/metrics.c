@@ -369,8 +369,9 @@ static char *render(struct xlbd *x, size_t *len)
 	fprintf(f, "xlb_runtime_changes %zu\n", x->ov.nr);
 	family(f, "xlb_interface_attached", "gauge",
 	       "1 while xlb's XDP program is attached to the configured interface.");
-	fprintf(f, "xlb_interface_attached{interface=\"%s\"} %d\n", x->base->ifname,
-		link_watch_attached(x->link));
+	for (size_t i = 0; i < x->nr_watched; i++)
+		fprintf(f, "xlb_interface_attached{interface=\"%s\"} %d\n", x->base->ifaces[i].name,
+			link_watch_attached(x->ifaces[i].watch));
 	family(f, "xlb_daemon_stalls_total", "counter",
 	       "Times xlbd itself did not run for longer than its stall bound.");
 	fprintf(f, "xlb_daemon_stalls_total %llu\n", (unsigned long long)x->stall.stalls);

@@ -532,7 +532,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 	sd_event_source_set_time(s, (now + TICK_MS) * 1000);
 	xlb_children_sweep();
 	expire_hooks(mon);
-	link_watch_check(x->link);
+	for (v = 0; v < x->nr_watched; v++)
+		link_watch_check(x->ifaces[v].watch);
 	if (!x->effective)
 		return 0;
 	if (x->health_retry)

@@ -179,29 +179,59 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	return prober_sync(&x->pr, eff);
 }
 
-/* What the config asks of this host: the interface exists, and its MTU fits. */
+/* What the config asks of this host: each interface exists, and its MTU fits. */
 static int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d)
 {
-	struct ifreq ifr = {};
 	int fd, err = 0;
+	size_t i;
 
-	if (!if_nametoindex(cfg->ifname)) {
-		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
-			     "interface '%s' does not exist on this host ('ip link' lists them)",
-			     cfg->ifname);
-		return -ENODEV;
-	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->ifname);
-	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr) && cfg->dp.mtu > ifr.ifr_mtu) {
-		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
-			     "mtu %u is more than interface %s's MTU %d: packets in between would be counted as forwarded and lost on the link; set mtu: %d, or raise the interface's MTU",
-			     cfg->dp.mtu, cfg->ifname, ifr.ifr_mtu, ifr.ifr_mtu);
-		err = -EINVAL;
+	for (i = 0; i < cfg->nr_ifaces; i++) {
+		const char *name = cfg->ifaces[i].name;
+		struct ifreq ifr = {};
+
+		if (!if_nametoindex(name)) {
+			xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+				     "interface '%s' does not exist on this host ('ip link' lists them)",
+				     name);
+			err = -ENODEV;
+			continue;
+		}
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr) && cfg->dp.mtu > ifr.ifr_mtu) {
+			xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+				     "mtu %u is more than interface %s's MTU %d: packets in between would be counted as forwarded and lost on the link; set mtu: %d, or raise the interface's MTU",
+				     cfg->dp.mtu, name, ifr.ifr_mtu, ifr.ifr_mtu);
+			err = err ? err : -EINVAL;
+		}
 	}
 	if (fd >= 0)
 		close(fd);
 	return err;
+}
+
+/* "eth0 (native), eth1 (generic)", for messages. */
+static void ifaces_str(const struct xlb_cfg *cfg, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < cfg->nr_ifaces && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s (%s)", i ? ", " : "", cfg->ifaces[i].name,
+			      cfg->ifaces[i].xdp_mode);
+}
+
+static bool same_ifaces(const struct xlb_cfg *a, const struct xlb_cfg *b)
+{
+	size_t i;
+
+	if (a->nr_ifaces != b->nr_ifaces)
+		return false;
+	for (i = 0; i < a->nr_ifaces; i++)
+		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
+		    strcmp(a->ifaces[i].xdp_mode, b->ifaces[i].xdp_mode))
+			return false;
+	return true;
 }
 
 /*
@@ -211,6 +241,7 @@ static int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d)
 static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, struct xlb_diags *d)
 {
 	char a[XLB_ADDR_STRLEN], b[XLB_ADDR_STRLEN];
+	char ia[XLB_MAX_IFACES * (IF_NAMESIZE + 12)], ib[sizeof(ia)];
 	size_t errors = d->errors;
 
 #define RESTART(cond, how, fmt, ...)							\
@@ -223,10 +254,9 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 	const char *keep = "'systemctl restart xlbd': flows are kept";
 	const char *reset = "'xlbd --reset': the maps are made anew and flows are lost";
 
-	RESTART(strcmp(run->ifname, cfg->ifname), keep, "interface %s -> %s", run->ifname,
-		cfg->ifname);
-	RESTART(strcmp(run->xdp_mode, cfg->xdp_mode), keep, "interface mode %s -> %s",
-		run->xdp_mode, cfg->xdp_mode);
+	ifaces_str(run, ia, sizeof(ia));
+	ifaces_str(cfg, ib, sizeof(ib));
+	RESTART(!same_ifaces(run, cfg), keep, "interfaces %s -> %s", ia, ib);
 	RESTART(run->udp_idle_ms != cfg->udp_idle_ms, keep, "udp_idle_timeout %ums -> %ums",
 		run->udp_idle_ms, cfg->udp_idle_ms);
 	RESTART(run->max_vips != cfg->max_vips, reset, "maps vips %u -> %u", run->max_vips,
@@ -294,36 +324,86 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
 
 static void on_link_gone(void *ctx)
 {
-	struct xlbd *x = ctx;
+	struct xlbd_iface *i = ctx;
+	struct xlbd *x = i->x;
+	const char *name = x->base->ifaces[i->slot].name;
 
 	pr_warn("Interface '%s' is gone, and xlb's XDP program with it: its traffic is not balanced. xlbd attaches again when an interface of that name returns\n",
-		x->base->ifname);
-	journal_event(x, "interface", json_pack("{s:s, s:s}", "interface", x->base->ifname,
-						"state", "lost"));
+		name);
+	journal_event(x, "interface", json_pack("{s:s, s:s}", "interface", name, "state", "lost"));
 	announce_sync(x);
 }
 
 static int on_link_back(void *ctx, unsigned int ifindex)
 {
-	struct xlbd *x = ctx;
+	struct xlbd_iface *i = ctx;
+	struct xlbd *x = i->x;
+	const struct xlb_cfg_iface *cf = &x->base->ifaces[i->slot];
 	int err;
 
-	err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
+	err = xlb_dp_attach_at(x->dp, i->slot, cf->name, cf->xdp_mode);
 	if (!err)
-		err = xlb_dp_repin_link(x->dp, x->pin_dir);
+		err = xlb_dp_repin_link_at(x->dp, i->slot, x->pin_dir);
 	if (err) {
 		pr_err("Couldn't attach to interface '%s' (index %u) again: %s; xlbd tries again every second\n",
-		       x->base->ifname, ifindex, strerror(-err));
+		       cf->name, ifindex, strerror(-err));
 		return err;
 	}
 	pr_info("Interface '%s' is back (index %u): xlb is attached again, with its maps and flows\n",
-		x->base->ifname, ifindex);
-	journal_event(x, "interface", json_pack("{s:s, s:s, s:i}", "interface", x->base->ifname,
+		cf->name, ifindex);
+	journal_event(x, "interface", json_pack("{s:s, s:s, s:i}", "interface", cf->name,
 						"state", "attached", "ifindex", (int)ifindex));
 	return 0;
 }
 
-/* Loads the program, adopting pinned maps and link when there are some. */
+bool xlbd_attached_any(const struct xlbd *x)
+{
+	for (size_t i = 0; i < x->nr_watched; i++)
+		if (link_watch_attached(x->ifaces[i].watch))
+			return true;
+	return false;
+}
+
+bool xlbd_attached_all(const struct xlbd *x)
+{
+	for (size_t i = 0; i < x->nr_watched; i++)
+		if (!link_watch_attached(x->ifaces[i].watch))
+			return false;
+	return x->nr_watched > 0;
+}
+
+/*
+ * Each interface takes over its pinned link, or is attached afresh when it
+ * has none (new in the config) or its link was severed (the interface was
+ * deleted and made again while xlbd was down): the pinned maps and flows
+ * are kept either way. Links of interfaces the config no longer has go.
+ */
+static int adopt_links(struct xlbd *x)
+{
+	const char *names[XLB_MAX_IFACES];
+	size_t s;
+	int err;
+
+	for (s = 0; s < x->base->nr_ifaces; s++) {
+		const struct xlb_cfg_iface *cf = &x->base->ifaces[s];
+
+		names[s] = cf->name;
+		err = xlb_dp_adopt_link_at(x->dp, s, cf->name, x->pin_dir);
+		if (err == -ENOLINK) {
+			pr_warn("No pinned XDP link on '%s' (new in the config, or severed from its interface): attaching to it, with the pinned maps and flows\n",
+				cf->name);
+			err = xlb_dp_attach_at(x->dp, s, cf->name, cf->xdp_mode);
+			if (!err)
+				err = xlb_dp_repin_link_at(x->dp, s, x->pin_dir);
+		}
+		if (err)
+			return err;
+	}
+	xlb_dp_prune_links(x->pin_dir, names, x->base->nr_ifaces);
+	return 0;
+}
+
+/* Loads the program, adopting pinned maps and links when there are some. */
 static int start_data_path(struct xlbd *x)
 {
 	struct xlb_dp_opts opts = {
@@ -333,24 +413,14 @@ static int start_data_path(struct xlbd *x)
 		.moved_flows = x->base->moved_flows,
 		.udp_idle_ms = x->base->udp_idle_ms,
 	};
+	size_t s;
 	int err;
 
 	if (xlb_dp_pinned(x->pin_dir)) {
 		opts.reuse_dir = x->pin_dir;
 		err = xlb_dp_load(&x->dp, &opts);
 		if (!err)
-			err = xlb_dp_adopt_link(x->dp, x->pin_dir);
-		/*
-		 * The pinned link lost its interface (deleted and made again while
-		 * xlbd was down): attach afresh, keeping the pinned maps and flows.
-		 */
-		if (err == -ENOLINK) {
-			pr_warn("The pinned XDP link was severed from its interface: attaching to '%s' again, with the pinned maps and flows\n",
-				x->base->ifname);
-			err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
-			if (!err)
-				err = xlb_dp_repin_link(x->dp, x->pin_dir);
-		}
+			err = adopt_links(x);
 		if (err)
 			return err;
 		x->adopted = true;
@@ -363,8 +433,8 @@ static int start_data_path(struct xlbd *x)
 		return 0;
 	}
 	err = xlb_dp_load(&x->dp, &opts);
-	if (!err)
-		err = xlb_dp_attach(x->dp, x->base->ifname, x->base->xdp_mode);
+	for (s = 0; !err && s < x->base->nr_ifaces; s++)
+		err = xlb_dp_attach_at(x->dp, s, x->base->ifaces[s].name, x->base->ifaces[s].xdp_mode);
 	if (!err)
 		err = xlb_dp_pin(x->dp, x->pin_dir);
 	return err;
@@ -609,16 +679,23 @@ int main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
-	if (!err)
-		err = link_watch_start(&x.link, x.event, x.base->ifname, on_link_gone, on_link_back, &x);
+	for (size_t s = 0; !err && s < x.base->nr_ifaces; s++) {
+		x.ifaces[s] = (struct xlbd_iface){ .x = &x, .slot = s };
+		err = link_watch_start(&x.ifaces[s].watch, x.event, x.base->ifaces[s].name,
+				       on_link_gone, on_link_back, &x.ifaces[s]);
+		if (!err)
+			x.nr_watched++;
+	}
 	announce_sync(&x);
 	if (!err)
 		journal_event(&x, "daemon_start", json_pack("{s:b, s:i, s:o}", "adopted", x.adopted,
 			"pid", (int)getpid(), "changes", config_changes(NULL, x.effective)));
 	if (!err) {
+		char on[XLB_MAX_IFACES * (IF_NAMESIZE + 12)];
+
+		ifaces_str(x.base, on, sizeof(on));
 		pr_info("xlbd ready: %zu VIP%s on %s, control socket %s\n",
-			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s",
-			x.base->ifname, x.socket_path);
+			x.effective->nr_vips, x.effective->nr_vips == 1 ? "" : "s", on, x.socket_path);
 		sd_notify(0, "READY=1");
 		err = sd_event_loop(x.event);
 		if (err > 0)
@@ -635,7 +712,8 @@ int main(int argc, char **argv)
 		journal_event(&x, "daemon_stop", json_pack("{s:s}", "reason",
 			      err ? strerror(-err) : "signal; forwarding goes on"));
 	metrics_stop(x.metrics);
-	link_watch_stop(x.link);
+	for (size_t s = 0; s < x.nr_watched; s++)
+		link_watch_stop(x.ifaces[s].watch);
 	monitor_fini(&x);
 	guard_fini(&x.guard);
 	prober_fini(&x.pr);

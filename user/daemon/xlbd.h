@@ -25,6 +25,13 @@
 #define XLBD_DEFAULT_PIN	"/sys/fs/bpf/xlb"
 #define XLBD_DEFAULT_SOCKET	"/run/xlb/xlb.sock"
 
+/* One interface of the config: its watch, and the way back to xlbd. */
+struct xlbd_iface {
+	struct xlbd *x;
+	size_t slot;			/* in base->ifaces, and the data path's link slot */
+	struct link_watch *watch;	/* attached, lost, back */
+};
+
 struct xlbd {
 	const char *config_path, *state_path, *pin_dir, *socket_path;
 	const char *journal_path;	/* --journal; else the config's */
@@ -44,7 +51,8 @@ struct xlbd {
 	struct prober pr;
 	struct monitor mon;
 	struct metrics *metrics;
-	struct link_watch *link;	/* the interface: attached, lost, back */
+	struct xlbd_iface ifaces[XLB_MAX_IFACES];	/* as base->ifaces */
+	size_t nr_watched;		/* watches started: 0 until xlbd runs */
 	struct announcer *ann;		/* VIP routes for BIRD; NULL: not announcing */
 	struct guard guard;		/* the last changes, to undo; guarded ones watched */
 };
@@ -74,6 +82,10 @@ void health_retry(struct xlbd *x);
 
 /* The changes between two configs, as sentences (JSON array). */
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
+
+/* Is xlb attached to at least one interface (all: every one)? */
+bool xlbd_attached_any(const struct xlbd *x);
+bool xlbd_attached_all(const struct xlbd *x);
 
 /* Command handlers (the control socket's ctl_run_fn). */
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len);
