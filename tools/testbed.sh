@@ -354,13 +354,20 @@ tb_start_xlbd() {
 	TB_XLBD_PID=$!
 	# Tests kill it on purpose; no job-control notices for that.
 	disown "$TB_XLBD_PID"
+	tb_wait_xlbd "$TB_SOCKET" "$TB_XLBD_PID" "$TB_STATE/xlbd.log"
+}
+
+# tb_wait_xlbd SOCKET PID LOG: until that xlbd answers, at most
+# TB_START_WAIT_S seconds (5); says why not, from its log.
+tb_wait_xlbd() {
+	local n
 	for ((n = 0; n < ${TB_START_WAIT_S:-5} * 20; n++)); do
-		XLB_SOCKET=$TB_SOCKET "$TB_XLBCTL" status >/dev/null 2>&1 && return 0
-		kill -0 "$TB_XLBD_PID" 2>/dev/null || break
+		XLB_SOCKET=$1 "$TB_XLBCTL" status >/dev/null 2>&1 && return 0
+		kill -0 "$2" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "testbed: xlbd did not start:" >&2
-	tail -n 20 "$TB_STATE/xlbd.log" >&2
+	echo "testbed: xlbd ($1) did not start:" >&2
+	tail -n 20 "$3" >&2
 	return 1
 }
 
@@ -424,27 +431,29 @@ tb_add_lb_node() {
 }
 
 tb_start_node_xlbd() {
-	local name=$1 config=$2 n pid
+	local name=$1 config=$2 pid
 	nsenter --net="/run/netns/$(tb_ns "$name")" "$TB_XLBD" -c "$config" --pin "$TB_PIN-$name" \
 		--socket "$TB_STATE/$name.sock" --state "$TB_STATE/$name.json" \
 		--journal "$TB_STATE/$name.jsonl" >>"$TB_STATE/$name.log" 2>&1 &
 	pid=$!
 	disown "$pid"
 	echo "$pid" >"$TB_STATE/xlbd-$name.pid"
-	for ((n = 0; n < ${TB_START_WAIT_S:-5} * 20; n++)); do
-		tb_node_xlbctl "$name" status >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "testbed: xlbd on $name did not start:" >&2
-	tail -n 20 "$TB_STATE/$name.log" >&2
-	return 1
+	tb_wait_xlbd "$TB_STATE/$name.sock" "$pid" "$TB_STATE/$name.log"
 }
 
 tb_node_xlbctl() { local name=$1; shift; XLB_SOCKET=$TB_STATE/$name.sock "$TB_XLBCTL" "$@"; }
 
 # tb_router_route FAMILY PREFIX: the router's kernel route for PREFIX (empty: none).
 tb_router_route() { tb_exec router ip "-$1" route show "$2" proto bird; }
+
+# tb_router_nexthops: how many nexthops the router's BGP route to the IPv4 VIP has.
+tb_router_nexthops() {
+	local r n
+	r=$(tb_router_route 4 "$TB_VIP4")
+	[[ -z $r ]] && { echo 0; return; }
+	n=$(grep -c "nexthop via" <<<"$r")
+	echo $(( n ? n : 1 ))
+}
 
 # tb_stop_xlbd [SIGNAL]: stops xlbd and waits until it is gone.
 tb_stop_xlbd() {

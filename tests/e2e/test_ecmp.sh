@@ -40,19 +40,11 @@ new_flows() { "$@" -j counters | jq '.vips[] | select(.name == "web4") | .new_fl
 lb_flows() { new_flows tb_xlbctl; }
 lb2_flows() { new_flows tb_node_xlbctl lb2; }
 
-# nexthops: how many nexthops the router's route to the IPv4 VIP has.
-nexthops() {
-	local r n
-	r=$(tb_router_route 4 "$TB_VIP4")
-	[[ -z $r ]] && { echo 0; return; }
-	n=$(grep -c "nexthop via" <<<"$r")
-	echo $(( n ? n : 1 ))
-}
 
 wait_nexthops() {
 	local n
 	for ((n = 0; n < ${2:-20} * 10; n++)); do
-		[[ $(nexthops) == "$1" ]] && return 0
+		[[ $(tb_router_nexthops) == "$1" ]] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -141,7 +133,7 @@ test_drain_node_no_failures() {
 	wait $! || fail "drain-node: $(cat "$TB_STATE/drain.out")" || return 1
 	echo "  60 connections across drain-node on lb2: $failed failed"
 	[[ $failed == 0 ]] || fail "connections failed during the drain" || return 1
-	[[ $(nexthops) == 1 ]] || fail "lb2 is still a nexthop" || return 1
+	[[ $(tb_router_nexthops) == 1 ]] || fail "lb2 is still a nexthop" || return 1
 	b0=$(lb2_flows)
 	out=$(requests 20)
 	[[ $out == 0 && $(lb2_flows) == "$b0" ]] ||

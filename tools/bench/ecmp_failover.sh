@@ -20,20 +20,12 @@ missing=$(tb_missing)
 [[ -z $missing ]] || { echo "ecmp_failover: needs $missing" >&2; exit 1; }
 command -v bird >/dev/null || { echo "ecmp_failover: needs bird2 (make deps)" >&2; exit 1; }
 
-nexthops() {
-	local r n
-	r=$(tb_router_route 4 "$TB_VIP4")
-	[[ -z $r ]] && { echo 0; return; }
-	n=$(grep -c "nexthop via" <<<"$r")
-	echo $(( n ? n : 1 ))
-}
-
 # until_nexthops N: milliseconds until the route has N nexthops (30 s at most).
 until_nexthops() {
 	local t0 n
 	t0=$(date +%s%N)
 	for ((n = 0; n < 3000; n++)); do
-		[[ $(nexthops) == "$1" ]] && { echo $(( ($(date +%s%N) - t0) / 1000000 )); return 0; }
+		[[ $(tb_router_nexthops) == "$1" ]] && { echo $(( ($(date +%s%N) - t0) / 1000000 )); return 0; }
 		sleep 0.01
 	done
 	echo "timeout"

@@ -32,6 +32,18 @@ static void print_node(json_t *r)
 	printf("\n");
 }
 
+/* Both commands' answer: the node as it is now. */
+static json_t *call(const char *cmd, json_t *args, int *rc)
+{
+	json_t *r = ctl_call(cmd, args, rc);
+
+	if (r && json_output)
+		ctl_print_json(r);
+	else if (r)
+		print_node(r);
+	return r;
+}
+
 /* Polls status until the node is drained; bounded by the grace plus a margin. */
 static int wait_drained(json_int_t grace_ms)
 {
@@ -88,13 +100,9 @@ int drain_node_main(int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
-	r = ctl_call("drain-node", args, &rc);
+	r = call("drain-node", args, &rc);
 	if (!r)
 		return rc;
-	if (json_output)
-		ctl_print_json(r);
-	else
-		print_node(r);
 	if (wait && !json_output)
 		rc = wait_drained(json_integer_value(json_object_get(r, "grace_ms")));
 	json_decref(r);
@@ -108,13 +116,9 @@ int resume_node_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "resume-node", &rc))
 		return rc;
-	r = ctl_call("resume-node", NULL, &rc);
+	r = call("resume-node", NULL, &rc);
 	if (!r)
 		return rc;
-	if (json_output)
-		ctl_print_json(r);
-	else
-		print_node(r);
 	json_decref(r);
 	return CTL_OK;
 }
