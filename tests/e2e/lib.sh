@@ -29,11 +29,15 @@ connect_many() {
 	echo "failed $failed"
 }
 
-# A sanitized xlbd reports into its log; any report fails the test.
+# A sanitized xlbd reports into its log; any report fails the test. The
+# testbed's xlbd logs to xlbd.log, further nodes' to NAME.log (lb2.log).
 no_sanitizer_reports() {
-	[[ -s $TB_STATE/xlbd.log ]] || return 0
-	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TB_STATE/xlbd.log" ||
-		fail "sanitizer report in xlbd's log"
+	local log
+	for log in "$TB_STATE/xlbd.log" "$TB_STATE"/lb*.log; do
+		[[ -s $log ]] || continue
+		! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" ||
+			fail "sanitizer report in $(basename "$log")" || return 1
+	done
 }
 
 # e2e_main NR_BACKENDS: builds the testbed and runs $ALL_TESTS.
