@@ -17,6 +17,15 @@
  * - every call is checked to take the path it claims (verdict and event
  *   counters); a mismatch is printed.
  * Prints Markdown tables.
+ *
+ * --compare OBJ: another build of xlb.bpf.o, loaded on the same maps and
+ * run in the same rounds (the order alternating), to measure a change:
+ * runs of separate processes differ by 15-40 % on this VM, more than most
+ * changes are worth. Its column is its work above the floor, and the ratio
+ * (the median of each round's; a build against itself gives 0.96-1.04).
+ * Twice the new flows go through the flow table per round then, and the
+ * LRU may evict a few dozen of the 20k hit flows: shown as a MISMATCH of
+ * under 0.1 %.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +56,7 @@ struct path {
 	enum kind kind;
 	__u32 reason, event;	/* every call must move these (event XLB_R_MAX: none) */
 	double above[ROUNDS], kernel[ROUNDS], wall[ROUNDS];
+	double above_b[ROUNDS];		/* --compare: the other build */
 	__u64 checked, bad;
 };
 
@@ -56,6 +66,7 @@ struct dp_under_test {
 };
 
 static int floor_fd;
+static int compare_fd = -1;		/* --compare: the other build's program */
 /* xlbd's default sizes; XDP_BENCH_LRU=N sets the flow table's for a what-if run. */
 static struct xlb_dp_opts lru_opts;
 
@@ -208,40 +219,52 @@ static double median(const double *v, int n)
 	return s[n / 2];
 }
 
+static int run_path(struct dp_under_test *u, struct path *p, int fd, struct timing *t)
+{
+	int err;
+
+	switch (p->kind) {
+	case SAME_FLOW:
+		return run(fd, p->vip, 1, BATCH, true, TCP_ACK, t);
+	case MANY_HITS:
+		return run(fd, p->vip, 2, BATCH, false, TCP_ACK, t);
+	case NEW_SYN:
+	case NEW_ACK:
+		err = run(fd, p->vip, u->next_new, BATCH, false, p->kind == NEW_SYN ? 0 : TCP_ACK, t);
+		u->next_new += BATCH;
+		return err;
+	default:
+		return run(fd, NULL, 1, BATCH, false, TCP_ACK, t);
+	}
+}
+
 /* One round of one path; warm paths were primed before the first round. */
 static int measure(struct dp_under_test *u, struct path *p, int r, const struct timing *fl)
 {
 	int fd = xlb_dp_prog_fd(u->dp);
 	__u64 v0 = count(u->dp, p->reason), e0 = p->event < XLB_R_MAX ? count(u->dp, p->event) : 0;
-	__u64 verdicts, events;
-	struct timing t;
-	int err;
+	__u64 verdicts, events, calls = compare_fd >= 0 ? 2 * BATCH : BATCH;
+	struct timing t, tb;
+	int err = 0;
 
-	switch (p->kind) {
-	case SAME_FLOW:
-		err = run(fd, p->vip, 1, BATCH, true, TCP_ACK, &t);
-		break;
-	case MANY_HITS:
-		err = run(fd, p->vip, 2, BATCH, false, TCP_ACK, &t);
-		break;
-	case NEW_SYN:
-	case NEW_ACK:
-		err = run(fd, p->vip, u->next_new, BATCH, false,
-			  p->kind == NEW_SYN ? 0 : TCP_ACK, &t);
-		u->next_new += BATCH;
-		break;
-	default:
-		err = run(fd, NULL, 1, BATCH, false, TCP_ACK, &t);
-	}
+	/* The other build first in odd rounds: neither always runs on a warmer cache. */
+	if (compare_fd >= 0 && r % 2)
+		err = run_path(u, p, compare_fd, &tb);
+	if (!err)
+		err = run_path(u, p, fd, &t);
+	if (!err && compare_fd >= 0 && !(r % 2))
+		err = run_path(u, p, compare_fd, &tb);
 	if (err)
 		return err;
 	verdicts = count(u->dp, p->reason) - v0;
 	events = p->event < XLB_R_MAX ? count(u->dp, p->event) - e0 : verdicts;
-	p->checked += BATCH;
-	p->bad += BATCH - (verdicts < events ? verdicts : events);
+	p->checked += calls;
+	p->bad += calls - (verdicts < events ? verdicts : events);
 	p->kernel[r] = t.kernel;
 	p->wall[r] = t.wall;
 	p->above[r] = t.kernel - fl->kernel;
+	if (compare_fd >= 0)
+		p->above_b[r] = tb.kernel - fl->kernel;
 	return 0;
 }
 
@@ -277,24 +300,43 @@ static int run_table(const char *title, struct dp_under_test *u, struct path *pa
 	if (err)
 		return err;
 	printf("\n### %s\n\n", title);
-	printf("| path | floor (ns) | xlb (ns) | xlb above floor (ns) | wall clock per call, floor / xlb (ns) | runs on that path |\n");
-	printf("|---|---|---|---|---|---|\n");
+	printf("| path | floor (ns) | xlb (ns) | xlb above floor (ns) | wall clock per call, floor / xlb (ns) | runs on that path |%s\n",
+	       compare_fd >= 0 ? " other build above floor (ns) | other / xlb |" : "");
+	printf("|---|---|---|---|---|---|%s\n", compare_fd >= 0 ? "---|---|" : "");
 	for (i = 0; i < n; i++) {
 		struct path *p = &paths[i];
+		double ratio[ROUNDS];
 
-		printf("| %s | %.0f | %.0f | %.0f | %.0f / %.0f | %llu/%llu%s |\n", p->name,
+		printf("| %s | %.0f | %.0f | %.0f | %.0f / %.0f | %llu/%llu%s |", p->name,
 		       median(floor_k, ROUNDS), median(p->kernel, ROUNDS),
 		       median(p->above, ROUNDS), median(floor_w, ROUNDS),
 		       median(p->wall, ROUNDS),
 		       (unsigned long long)(p->checked - p->bad),
 		       (unsigned long long)p->checked, p->bad ? " (MISMATCH)" : "");
+		if (compare_fd >= 0) {
+			/* The median of each round's ratio: both saw that round's noise. */
+			for (r = 0; r < ROUNDS; r++)
+				ratio[r] = p->above[r] > 0 ? p->above_b[r] / p->above[r] : 0;
+			printf(" %.0f | %.2f |", median(p->above_b, ROUNDS), median(ratio, ROUNDS));
+		}
+		printf("\n");
 	}
 	return 0;
 }
 
 #define P(n, v, k, r, e) { .name = n, .vip = v, .kind = k, .reason = r, .event = e }
 
-int main(void)
+/* The other build on u's maps; its programs' first is the XDP one. */
+static int load_compare(struct dp_under_test *u, const char *path, struct bpf_object **obj)
+{
+	int err = xlb_dp_load_sibling(u->dp, path, obj);
+
+	if (!err)
+		compare_fd = bpf_program__fd(bpf_object__next_program(*obj, NULL));
+	return err;
+}
+
+int main(int argc, char **argv)
 {
 	struct path fresh[] = {
 		P("IPv4 TCP hit, same flow", "198.18.100.10", SAME_FLOW, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
@@ -316,8 +358,16 @@ int main(void)
 		P("non-VIP pass", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
 	};
 	struct dp_under_test u;
-	struct bpf_object *obj;
+	struct bpf_object *obj, *other = NULL;
+	const char *compare = NULL;
 	int err;
+
+	if (argc == 3 && !strcmp(argv[1], "--compare")) {
+		compare = argv[2];
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: xdp_bench [--compare OTHER_BUILD/xlb.bpf.o]\n");
+		return 2;
+	}
 
 	if (getenv("XDP_BENCH_LRU"))
 		lru_opts.lru_entries = strtoul(getenv("XDP_BENCH_LRU"), NULL, 0);
@@ -331,16 +381,24 @@ int main(void)
 	floor_fd = bpf_program__fd(bpf_object__next_program(obj, NULL));
 	printf("Medians of %d interleaved rounds of %d packets per path; xlbd's default map sizes (LRU %u entries).\n",
 	       ROUNDS, BATCH, lru_opts.lru_entries ?: XLB_DEFAULT_LRU_ENTRIES);
-	err = run_table("Fresh table", &u, fresh, sizeof(fresh) / sizeof(fresh[0]));
+	err = compare ? load_compare(&u, compare, &other) : 0;
+	if (!err)
+		err = run_table("Fresh table", &u, fresh, sizeof(fresh) / sizeof(fresh[0]));
+	bpf_object__close(other);
+	other = NULL;
+	compare_fd = -1;
 	xlb_dp_destroy(u.dp);
 	/* A data path of its own: aged by one fill and one emptying. */
 	if (!err)
 		err = setup(&u);
 	if (!err)
 		err = age(&u, AGED_FILL);
+	if (!err && compare)
+		err = load_compare(&u, compare, &other);
 	if (!err)
 		err = run_table("Aged table (540,000 flows in, all deleted once)", &u, aged,
 				sizeof(aged) / sizeof(aged[0]));
+	bpf_object__close(other);
 	xlb_dp_destroy(u.dp);
 	bpf_object__close(obj);
 	if (err)
