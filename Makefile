@@ -175,7 +175,9 @@ install: all
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
 	install -D -m 0644 $(BUILD)/xlb_decap.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb_decap.bpf.o
-	install -D -m 0644 tools/systemd/xlbd.service $(DESTDIR)/etc/systemd/system/xlbd.service
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/usr/share/doc/|$(PREFIX)/share/doc/|g' \
+		tools/systemd/xlbd.service >$(DESTDIR)/etc/systemd/system/xlbd.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
 	install -D -m 0644 tests/config/good/full.yaml $(DESTDIR)$(PREFIX)/share/doc/xlb/xlb.yaml.example
 

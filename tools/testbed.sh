@@ -346,8 +346,10 @@ tb_new_client_addr() {
 tb_start_xlbd() {
 	local config=$1 n
 	shift
-	# nsenter, not a shell function: $! must be xlbd itself (nsenter execs it).
-	nsenter --net="/run/netns/$(tb_ns lb)" "$TB_XLBD" -c "$config" --pin "$TB_PIN" \
+	# nsenter, not a shell function: $! must be xlbd itself (nsenter execs it,
+	# and so does TB_XLBD_WRAP, e.g. setpriv with fewer capabilities).
+	# shellcheck disable=SC2086
+	nsenter --net="/run/netns/$(tb_ns lb)" ${TB_XLBD_WRAP:-} "$TB_XLBD" -c "$config" --pin "$TB_PIN" \
 		--socket "$TB_SOCKET" --state "$TB_STATE/state.json" \
 		--journal "$TB_STATE/journal.jsonl" "$@" \
 		>>"$TB_STATE/xlbd.log" 2>&1 &
