@@ -54,7 +54,7 @@ BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
 
-.PHONY: all deps test demo bench fuzz install clean
+.PHONY: all deps test demo bench fuzz install clean man deb
 all: $(BPF_OBJS) $(SKELS) $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/xlb-loadgen \
      $(BUILD)/maglev_bench $(BUILD)/xdp_bench $(BUILD)/xdp-gen
 
@@ -83,12 +83,12 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 define user_objs
 $(1)/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(1)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
 
 $(1)/tests/%.o: tests/*/%.c $(USER_HDRS) $(SKELS) $(wildcard tests/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
 
 $(1)/libxlb.a: $(patsubst user/%.c,$(1)/%.o,$(LIB_SRCS))
 	$$(call msg,AR,$$@)
@@ -97,24 +97,24 @@ $(1)/libxlb.a: $(patsubst user/%.c,$(1)/%.o,$(LIB_SRCS))
 $(1)/ctl/%.o: user/ctl/%.c $(USER_HDRS) $(SKELS)
 	@mkdir -p $$(dir $$@)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -Iuser/ctl -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -Iuser/ctl -c $$< -o $$@
 
 $(1)/xlb-load: $(1)/xlb_load.o $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 
 $(1)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS)
 	@mkdir -p $$(dir $$@)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(2) -Iuser/daemon -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -Iuser/daemon -c $$< -o $$@
 
 $(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl -lmicrohttpd -lmnl
+	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lsystemd -lcurl -lmicrohttpd -lmnl
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcurl
+	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lcurl
 endef
 
 $(eval $(call user_objs,$(BUILD),))
@@ -131,7 +131,7 @@ $(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/libxlb.a
 # Load generator and benchmarks, plain builds (sanitizers would skew timings).
 $(BUILD)/xlb-loadgen: tools/loadgen.c user/ctl/ipc.c $(BUILD)/libxlb.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser/ctl -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Iuser/ctl -o $@ $^ $(LDLIBS)
 
 $(BUILD)/xdp-gen: tools/bench/xdp_gen.c $(BUILD)/libxlb.a
 	$(call msg,LINK,$@)
@@ -170,16 +170,51 @@ test: all $(TEST_BINS)
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+# The unit goes where the system's own units are for a package (make deb).
+UNITDIR		?= /etc/systemd/system
+DOCDIR		?= $(PREFIX)/share/doc/xlb
+MANDIR		?= $(PREFIX)/share/man
 
-install: all
+# Man pages from scdoc sources beside the code; checked with mandoc -T lint.
+MAN_SRCS	:= $(wildcard man/*.scd)
+MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd $(DEPS_STAMP)
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)scdoc <$< >$@.tmp && mv $@.tmp $@
+
+install: all man
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlbctl $(DESTDIR)$(PREFIX)/sbin/xlbctl
+	install -D -m 0755 $(BUILD)/xlb-loadgen $(DESTDIR)$(PREFIX)/bin/xlb-loadgen
 	install -D -m 0644 $(BUILD)/xlb_decap.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb_decap.bpf.o
-	install -d $(DESTDIR)/etc/systemd/system
-	sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/usr/share/doc/|$(PREFIX)/share/doc/|g' \
-		tools/systemd/xlbd.service >$(DESTDIR)/etc/systemd/system/xlbd.service
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
-	install -D -m 0644 tests/config/good/full.yaml $(DESTDIR)$(PREFIX)/share/doc/xlb/xlb.yaml.example
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/usr/share/doc/xlb/|$(DOCDIR)/|g' \
+		tools/systemd/xlbd.service >$(DESTDIR)$(UNITDIR)/xlbd.service
+	for m in $(MAN_PAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	install -D -m 0644 tools/completion/xlbctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/xlbctl
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 tests/config/good/full.yaml $(DESTDIR)$(DOCDIR)/examples/xlb.yaml
+	install -D -m 0644 tools/bird/bird.conf $(DESTDIR)$(DOCDIR)/examples/bird.conf
+	install -D -m 0644 tools/monitoring/alerts.yml $(DESTDIR)$(PREFIX)/share/xlb/monitoring/alerts.yml
+	install -D -m 0644 tools/monitoring/grafana-dashboard.json \
+		$(DESTDIR)$(PREFIX)/share/xlb/monitoring/grafana-dashboard.json
+
+# The Debian package (debian/), built in debian/build, into build/deb/;
+# lintian must find no error. dpkg-buildpackage writes beside the tree.
+DEB_VERSION	= $(shell dpkg-parsechangelog -S Version)
+deb: $(DEPS_STAMP)
+	$(Q)dpkg-buildpackage -us -uc -b -j2 >$(BUILD)/deb.log 2>&1 || \
+		{ tail -n 30 $(BUILD)/deb.log; exit 1; }
+	$(Q)mkdir -p $(BUILD)/deb
+	$(Q)mv ../xlb_$(DEB_VERSION)_* ../xlb-dbgsym_$(DEB_VERSION)_* $(BUILD)/deb/ 2>/dev/null; true
+	$(Q)lintian --fail-on error $(BUILD)/deb/xlb_$(DEB_VERSION)_*.changes
+	$(Q)ls $(BUILD)/deb/*.deb
 
 demo: all
 	$(Q)bash tools/demo.sh $(DEMO_ARGS)

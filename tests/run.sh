@@ -66,6 +66,8 @@ run_suite "bpf/test_xdp" "$SAN_BUILD"/test_xdp
 # The packet fuzzer, briefly (make fuzz runs 10 million).
 run_suite "bpf/fuzz_xdp" "$SAN_BUILD"/test_xdp --fuzz 200000 "${FUZZ_SEED:-1}"
 
+run_suite "pkg/test_deb" bash tests/pkg/test_deb.sh
+
 for t in tests/e2e/test_*.sh; do
 	[[ -e $t ]] || continue
 	run_suite "e2e/$(basename "$t" .sh)" bash "$t"

@@ -13,7 +13,8 @@ PACKAGES=(
 	python3 python3-scapy
 	prometheus libmicrohttpd-dev
 	tcpdump strace
-	bird2
+	bird2 scdoc mandoc
+	debhelper dpkg-dev lintian
 )
 
 missing=()

@@ -10,13 +10,15 @@
 #   that adopts the pinned maps and link
 #   the unit's exposure score (systemd-analyze security) stays at 2.5 or
 #   under
+#   xlbctl's bash completion (tools/completion/xlbctl.bash): subcommands,
+#   and VIP names and backend addresses from the running xlbd
 #
 # What this cannot show without systemd as PID 1: the file-system,
 # device and system-call restrictions of the unit.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ALL_TESTS="test_least_capabilities test_exposure_score"
+ALL_TESTS="test_least_capabilities test_exposure_score test_bash_completion"
 
 UNIT=tools/systemd/xlbd.service
 
@@ -64,6 +66,27 @@ test_exposure_score() {
 	echo "  exposure $score (systemd-analyze security)"
 	[[ -n $score ]] || fail "no score: $(tail -3 <<<"$out")" || return 1
 	awk -v s="$score" 'BEGIN { exit !(s <= 2.5) }' || fail "over 2.5" || return 1
+}
+
+# complete WORDS...: what the completion offers for the last word.
+complete_words() {
+	XLB_SOCKET=$TB_SOCKET PATH="$(dirname "$TB_XLBCTL"):$PATH" bash -c '
+		source tools/completion/xlbctl.bash
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _xlbctl; echo "${COMPREPLY[*]}"' _ "$@"
+}
+
+test_bash_completion() {
+	local out
+	out=$(complete_words xlbctl dr)
+	[[ $out == "drain drain-node" ]] || fail "xlbctl dr<TAB>: '$out'" || return 1
+	out=$(complete_words xlbctl -j weight "")
+	[[ $out == "web4 web6" ]] || fail "xlbctl -j weight <TAB>: '$out'" || return 1
+	out=$(complete_words xlbctl drain web4 198.18.1.1)
+	[[ $out == "$(tb_be_addr4 1) $(tb_be_addr4 2) $(tb_be_addr4 3)" ]] ||
+		fail "xlbctl drain web4 198.18.1.1<TAB>: '$out'" || return 1
+	out=$(complete_words xlbctl drain-node --)
+	[[ $out == "--grace --no-wait" ]] || fail "drain-node --<TAB>: '$out'" || return 1
+	echo "  subcommands, VIP names and backend addresses (from the running xlbd), options"
 }
 
 e2e_main 3

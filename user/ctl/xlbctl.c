@@ -64,7 +64,7 @@ static void show_usage(FILE *f)
 	fprintf(f, "Usage: %s [-j] [--timeout SECONDS] <cmd> [<args>]\n\n", prog_name);
 	fprintf(f, "Available subcommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].description);
+		fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].description);
 	fprintf(f, "\n-j prints JSON. --timeout: how long to wait for xlbd's answer (default %u s).\n"
 		"'%s <cmd> help' explains a subcommand.\n", CTL_DEFAULT_TIMEOUT_S, prog_name);
 }
