@@ -198,7 +198,7 @@ install: all man
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
 	install -D -m 0644 tools/completion/xlbctl.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/xlbctl
-	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	for d in README.md docs/*.md; do install -D -m 0644 $$d $(DESTDIR)$(DOCDIR)/$$(basename $$d); done
 	install -D -m 0644 tests/config/good/full.yaml $(DESTDIR)$(DOCDIR)/examples/xlb.yaml
 	install -D -m 0644 tools/bird/bird.conf $(DESTDIR)$(DOCDIR)/examples/bird.conf
 	install -D -m 0644 tools/monitoring/alerts.yml $(DESTDIR)$(PREFIX)/share/xlb/monitoring/alerts.yml
