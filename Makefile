@@ -42,7 +42,7 @@ BPF_OBJS	:= $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS		:= $(BUILD)/xlb.skel.h $(BUILD)/xlb_decap.skel.h
 BPF_HDRS	:= $(wildcard bpf/*.h include/*.h)
 
-LIB_SRCS	:= $(filter-out user/xlb_load.c,$(wildcard user/*.c))
+LIB_SRCS	:= $(wildcard user/*.c)
 CTL_SRCS	:= $(wildcard user/ctl/*.c)
 XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
@@ -99,7 +99,12 @@ $(1)/ctl/%.o: user/ctl/%.c $(USER_HDRS) $(SKELS)
 	$$(call msg,CC,$$@)
 	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -Iuser/ctl -c $$< -o $$@
 
-$(1)/xlb-load: $(1)/xlb_load.o $(1)/libxlb.a
+$(1)/tools/%.o: tools/%.c $(USER_HDRS) $(SKELS)
+	@mkdir -p $$(dir $$@)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/xlb-load: $(1)/tools/xlb_load.o $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
 	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 

@@ -5,10 +5,12 @@
  * The outer header keeps the inner TOS / traffic class, carries a fresh
  * TTL, and takes a per-flow source address (and IPv6 flow label) so that
  * the backend's RSS and any ECMP on the way spread the flows.
- * Included by xlb.bpf.c after struct pkt and its helpers.
  */
 #ifndef XLB_BPF_ENCAP_H
 #define XLB_BPF_ENCAP_H
+
+#include "xlb.h"
+#include "icmp.h"
 
 static __always_inline __u32 encap_overhead(const struct xlb_backend *be)
 {

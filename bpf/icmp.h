@@ -8,10 +8,11 @@
  *    discovery works for the connection that caused them;
  *  - a packet that would exceed the MTU after encapsulation is answered with
  *    fragmentation-needed / packet-too-big.
- * Included by xlb.bpf.c after struct pkt and its helpers.
  */
 #ifndef XLB_BPF_ICMP_H
 #define XLB_BPF_ICMP_H
+
+#include "xlb.h"
 
 /* handle_icmp's answer when the packet is to be routed like the flow it quotes. */
 #define ICMP_FOLLOW_FLOW	(-1)

@@ -1048,13 +1048,13 @@ static void skew_##fname(struct walker *w, yaml_node_t *v, void *obj)	\
 	body;								\
 }
 
-SKEW_FIELD(window, { __u32 ms; if (parse_duration(w, v, "skew window", 1000, 120000, &ms)) c->skew_window_s = ms / 1000; })
-SKEW_FIELD(ratio, { parse_decimal(w, v, "skew ratio", 1.05, 100, &c->skew_ratio); })
-SKEW_FIELD(config_ratio, { parse_decimal(w, v, "skew config_ratio", 1.05, 100, &c->skew_config_ratio); })
-SKEW_FIELD(z, { parse_decimal(w, v, "skew z", 1, 50, &c->skew_z); })
-SKEW_FIELD(min_flows, { parse_number(w, v, "skew min_flows", 1, 1u << 30, &c->skew_min_flows); })
-SKEW_FIELD(raise_after, { parse_number(w, v, "skew raise_after", 1, 3600, &c->skew_raise_after); })
-SKEW_FIELD(clear_after, { parse_number(w, v, "skew clear_after", 1, 3600, &c->skew_clear_after); })
+SKEW_FIELD(window, { __u32 ms; if (parse_duration(w, v, "skew window", 1000, 120000, &ms)) c->skew.window = ms / 1000; })
+SKEW_FIELD(ratio, { parse_decimal(w, v, "skew ratio", 1.05, 100, &c->skew.ratio); })
+SKEW_FIELD(config_ratio, { parse_decimal(w, v, "skew config_ratio", 1.05, 100, &c->skew.config_ratio); })
+SKEW_FIELD(z, { parse_decimal(w, v, "skew z", 1, 50, &c->skew.z); })
+SKEW_FIELD(min_flows, { parse_number(w, v, "skew min_flows", 1, 1u << 30, &c->skew.min_flows); })
+SKEW_FIELD(raise_after, { parse_number(w, v, "skew raise_after", 1, 3600, &c->skew.raise_after); })
+SKEW_FIELD(clear_after, { parse_number(w, v, "skew clear_after", 1, 3600, &c->skew.clear_after); })
 SKEW_FIELD(hook, { parse_name(w, v, "skew hook", c->skew_hook, sizeof(c->skew_hook)); })
 
 static const struct field skew_fields[] = {
@@ -1670,20 +1670,14 @@ static void cfg_defaults(struct xlb_cfg *cfg)
 	cfg->lru_entries = XLB_DEFAULT_LRU_ENTRIES;
 	cfg->moved_flows = XLB_DEFAULT_MOVED_FLOWS;
 	cfg->udp_idle_ms = XLB_DEFAULT_UDP_IDLE_SEC * 1000;
-	xlb_addr_parse("127.0.0.1", &cfg->metrics_address);
-	cfg->metrics_port = 9742;
-	strcpy(cfg->journal_path, "/var/lib/xlb/journal.jsonl");
-	cfg->journal_max_mb = 64;
+	xlb_addr_parse(XLB_DEFAULT_METRICS_ADDR, &cfg->metrics_address);
+	cfg->metrics_port = XLB_DEFAULT_METRICS_PORT;
+	strcpy(cfg->journal_path, XLB_DEFAULT_JOURNAL);
+	cfg->journal_max_mb = XLB_DEFAULT_JOURNAL_MAX_MB;
 	strcpy(cfg->announce.device, XLB_ANNOUNCE_DEVICE);
 	cfg->announce.drain_grace_ms = XLB_ANNOUNCE_GRACE_MS;
 	cfg->sample_interval_ms = 10000;
-	cfg->skew_window_s = 5;
-	cfg->skew_ratio = 1.5;
-	cfg->skew_config_ratio = 2.0;
-	cfg->skew_z = 4.0;
-	cfg->skew_min_flows = 100;
-	cfg->skew_raise_after = 3;
-	cfg->skew_clear_after = 10;
+	xlb_skew_cfg_default(&cfg->skew);
 	xlb_diag_cfg_default(&cfg->diagnosis);
 }
 

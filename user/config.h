@@ -14,9 +14,10 @@
 #include <net/if.h>
 #include <linux/types.h>
 #include "xlb_shared.h"
+#include "defaults.h"
 #include "diagnosis.h"
+#include "skew.h"
 
-#define XLB_DEFAULT_CONFIG	"/etc/xlb/xlb.yaml"
 #define XLB_NAME_MAX		64
 #define XLB_MAX_WEIGHT		65535
 #define XLB_PATH_MAX		256
@@ -143,9 +144,8 @@ struct xlb_cfg {
 	char journal_path[XLB_PATH_MAX];
 	__u32 journal_max_mb;
 	__u32 sample_interval_ms;	/* per-backend samples for reports */
-	/* Skew detection (see skew.h); window in seconds. */
-	__u32 skew_window_s, skew_min_flows, skew_raise_after, skew_clear_after;
-	double skew_ratio, skew_config_ratio, skew_z;
+	/* Skew detection, as the detector takes it (window: seconds, one evaluation each). */
+	struct xlb_skew_cfg skew;
 	char skew_hook[XLB_PATH_MAX];	/* run on raise and clear, of skew and diagnosis */
 	struct xlb_diag_cfg diagnosis;	/* "was it the balancer?" (diagnosis.h) */
 	struct xlb_cfg_announce announce;

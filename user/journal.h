@@ -17,9 +17,9 @@
 #include <sys/types.h>
 #include <time.h>
 #include <jansson.h>
+#include "defaults.h"
 
-#define XLB_DEFAULT_JOURNAL		"/var/lib/xlb/journal.jsonl"
-#define XLB_DEFAULT_JOURNAL_MAX		(64u << 20)
+#define XLB_DEFAULT_JOURNAL_MAX		(XLB_DEFAULT_JOURNAL_MAX_MB << 20)
 #define XLB_JOURNAL_KEEP		3		/* rotated files: FILE.1 .. FILE.3 */
 #define XLB_JOURNAL_EVENT_MAX		(64u << 10)	/* one line; larger ones are summarised */
 

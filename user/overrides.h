@@ -13,9 +13,9 @@
 #include <sys/types.h>
 #include <time.h>
 #include <jansson.h>
+#include "defaults.h"
 #include "config.h"
 
-#define XLB_DEFAULT_STATE	"/var/lib/xlb/state.json"
 
 struct xlb_override {
 	char vip[XLB_NAME_MAX];

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defaults.h"
 #include "ctl.h"
 #include "ipc.h"
 
-#define DEFAULT_SOCKET	"/run/xlb/xlb.sock"
 
 unsigned int ctl_timeout_s = CTL_DEFAULT_TIMEOUT_S;
 
@@ -36,7 +36,7 @@ static const char *socket_path(void)
 {
 	const char *env = getenv("XLB_SOCKET");
 
-	return env && *env ? env : DEFAULT_SOCKET;
+	return env && *env ? env : XLB_DEFAULT_SOCKET;
 }
 
 static int connect_daemon(const char *path)

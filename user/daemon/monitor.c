@@ -184,14 +184,7 @@ void monitor_sync(struct xlbd *x)
 	const struct xlb_cfg *cfg = x->base;
 	size_t v, b, o;
 
-	xlb_skew_cfg_default(&mon->cfg);
-	mon->cfg.window = cfg->skew_window_s;
-	mon->cfg.ratio = cfg->skew_ratio;
-	mon->cfg.config_ratio = cfg->skew_config_ratio;
-	mon->cfg.z = cfg->skew_z;
-	mon->cfg.min_flows = cfg->skew_min_flows;
-	mon->cfg.raise_after = cfg->skew_raise_after;
-	mon->cfg.clear_after = cfg->skew_clear_after;
+	mon->cfg = cfg->skew;
 
 	next = calloc(x->effective->nr_vips ? x->effective->nr_vips : 1, sizeof(*next));
 	if (!next)

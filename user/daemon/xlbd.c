@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"  --unload            detach xlb and remove its pinned state, then exit\n"
 		"  --discard-runtime-changes  drop the state file's runtime changes, then exit\n"
 		"  -v, --verbose       debug logging, libbpf's included\n",
-		XLB_DEFAULT_CONFIG, XLB_DEFAULT_STATE, XLBD_DEFAULT_PIN, XLBD_DEFAULT_SOCKET);
+		XLB_DEFAULT_CONFIG, XLB_DEFAULT_STATE, XLB_DEFAULT_PIN, XLB_DEFAULT_SOCKET);
 }
 
 static int load_config(const char *path, struct xlb_cfg **cfg)
@@ -583,8 +583,8 @@ int main(int argc, char **argv)
 	struct xlbd x = {
 		.config_path = XLB_DEFAULT_CONFIG,
 		.state_path = XLB_DEFAULT_STATE,
-		.pin_dir = XLBD_DEFAULT_PIN,
-		.socket_path = XLBD_DEFAULT_SOCKET,
+		.pin_dir = XLB_DEFAULT_PIN,
+		.socket_path = XLB_DEFAULT_SOCKET,
 		.acting_uid = -1,
 		.pin_lock = -1,
 	};

@@ -22,8 +22,6 @@
 #include "stall.h"
 
 #define XLB_VERSION		"0.7.0"
-#define XLBD_DEFAULT_PIN	"/sys/fs/bpf/xlb"
-#define XLBD_DEFAULT_SOCKET	"/run/xlb/xlb.sock"
 
 /* One interface of the config: its watch, and the way back to xlbd. */
 struct xlbd_iface {

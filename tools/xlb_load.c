@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xlb-load: the small loader the tests use until xlbd exists. It loads the
- * data path, attaches it, writes VIPs and backends given on the command
+ * xlb-load: a small loader for tests and the testbed, without xlbd. It loads
+ * the data path, attaches it, writes VIPs and backends given on the command
  * line, pins maps and link under a directory and exits; forwarding goes on.
+ * It also attaches other XDP objects (the decap program on backends, the
+ * pass program on veth peers) and prints the pinned counters.
  *
  *   xlb-load attach --dev IF --pin DIR [settings] --vip ... --backend ... ...
  *   xlb-load stats --pin DIR
