@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include "xlb_shared.h"
 #include "defaults.h"
+#include "diags.h"
 #include "diagnosis.h"
 #include "skew.h"
 
@@ -30,7 +31,6 @@
 #define XLB_CFG_MAX_DEPTH	32		/* nested lists and mappings */
 #define XLB_CFG_MAX_NODES	500000		/* values, lists and mappings, aliases expanded */
 #define XLB_CFG_MAX_ANCHORS	1000		/* &anchors in one file */
-#define XLB_DIAGS_MAX		100		/* problems listed; the rest are counted */
 
 enum xlb_admin_state {
 	XLB_ADMIN_UP = 0,
@@ -68,9 +68,6 @@ struct xlb_cfg_probe {
 	bool set;			/* present in the file */
 };
 
-struct xlb_pos {
-	int line, col;			/* 1-based; 0 when not from a file */
-};
 
 struct xlb_cfg_backend {
 	union xlb_addr addr;
@@ -155,22 +152,8 @@ struct xlb_cfg {
 	size_t nr_vips;
 };
 
-enum xlb_severity { XLB_SEV_ERROR, XLB_SEV_WARNING };
 
-struct xlb_diag {
-	size_t seq;			/* order found, to sort stably */
-	enum xlb_severity sev;
-	struct xlb_pos pos;
-	char msg[320];
-};
 
-struct xlb_diags {
-	const char *file;		/* as named to the user */
-	struct xlb_diag *items;		/* the first XLB_DIAGS_MAX */
-	size_t nr, cap;
-	size_t errors, warnings;	/* all of them */
-	size_t unlisted;		/* past XLB_DIAGS_MAX: counted only */
-};
 
 /* Parses and checks; returns 0 and a config when there is no error. */
 int xlb_cfg_load_file(const char *path, struct xlb_cfg **cfg, struct xlb_diags *d);
@@ -180,14 +163,6 @@ void xlb_cfg_free(struct xlb_cfg *cfg);
 /* The semantic checks alone, for a config changed in memory. -EINVAL on errors. */
 int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d);
 
-void xlb_diags_init(struct xlb_diags *d, const char *file);
-void xlb_diags_free(struct xlb_diags *d);
-void xlb_diag_add(struct xlb_diags *d, enum xlb_severity sev, struct xlb_pos pos,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* "file:line:col: error: msg" lines, in file order. */
-void xlb_diags_print(const struct xlb_diags *d, FILE *f);
-/* The same lines as one string (caller frees), for an error reply. */
-char *xlb_diags_text(const struct xlb_diags *d);
 
 const char *xlb_admin_state_name(enum xlb_admin_state s);
 int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out);
