@@ -4,22 +4,14 @@
  * side is config_yaml.c, the checks config_check.c, the messages diags.c).
  */
 #include <errno.h>
-#include <sys/stat.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <yaml.h>
+#include <sys/stat.h>
 
-#include "addr.h"
 #include "config.h"
-#include "maglev.h"
-#include "health.h"
-#include "latency.h"
-#include "stats.h"
-
+#include "addr.h"
 #include "config_int.h"
 
 const char *xlb_admin_state_name(enum xlb_admin_state s)

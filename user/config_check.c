@@ -5,22 +5,17 @@
  * enough. Each problem once, against the first of its kind.
  */
 #include <errno.h>
-#include <sys/stat.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <yaml.h>
+#include <netinet/in.h>
 
-#include "addr.h"
 #include "config.h"
+#include "addr.h"
 #include "maglev.h"
 #include "health.h"
-#include "latency.h"
 #include "stats.h"
-
 
 /* ---- semantic checks -------------------------------------------------- */
 

@@ -8,22 +8,16 @@
  * follow are config_check.c's.
  */
 #include <errno.h>
-#include <sys/stat.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <yaml.h>
+#include <netinet/in.h>
 
-#include "addr.h"
 #include "config.h"
-#include "maglev.h"
+#include "addr.h"
 #include "health.h"
 #include "latency.h"
-#include "stats.h"
-
 #include "config_int.h"
 
 /* ---- schema walking ---------------------------------------------------- */

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The commands that change things: reload, weights and states, backends
+ * added and removed, reset, rollback, drain-node and resume-node. Each
+ * goes through one transaction (commit_overrides) and is recorded for
+ * rollback and its guard.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "announce.h"
+#include "diags_json.h"
+#include "log.h"
+#include "xlbd.h"
+#include "commands.h"
+
+/* Diagnostics as one message, for an error reply. */
+static void diags_text(const struct xlb_diags *d, char *buf, size_t len)
+{
+	char *text = xlb_diags_text(d);
+
+	snprintf(buf, len, "%s", text ? text : "");
+	free(text);
+}
+
+/* --guard: how long to watch the change, in ms; 0 when not asked. */
+static int guard_arg(const struct ctl_request *req, __u32 *ms, char *err, size_t err_len)
+{
+	json_t *g = json_object_get(req->args, "guard_ms");
+
+	*ms = 0;
+	if (!g)
+		return 0;
+	if (!json_is_integer(g) || json_integer_value(g) < 1000 ||
+	    json_integer_value(g) > GUARD_MAX_MS) {
+		snprintf(err, err_len, "guard must be from 1s to %us", GUARD_MAX_MS / 1000);
+		return -EINVAL;
+	}
+	*ms = json_integer_value(g);
+	return 0;
+}
+
+/* The change is in force: it can be undone, and watched if asked. */
+static void record_change(struct xlbd *x, const struct ctl_request *req, struct guard_before *b,
+			  const char *what, const char *vip, __u32 guard_ms, json_t *r)
+{
+	__u64 id = guard_record(x, b, what, vip, req->uid, guard_ms);
+
+	json_object_set_new(r, "change_id", json_integer(id));
+	if (guard_ms)
+		json_object_set_new(r, "guard_s", json_integer(guard_ms / 1000));
+}
+
+json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	struct guard_before before;
+	struct xlb_diags d;
+	json_t *r = NULL;
+	char what[XLB_PATH_MAX + 16];
+	__u32 guard_ms;
+	bool failed;
+
+	if (guard_arg(req, &guard_ms, err, err_len))
+		return NULL;
+	if (guard_before_take(x, &before)) {
+		snprintf(err, err_len, "out of memory; nothing changed");
+		return NULL;
+	}
+	xlb_diags_init(&d, x->config_path);
+	x->acting_uid = req->uid;
+	failed = xlbd_reload(x, &d) != 0;
+	x->acting_uid = -1;
+	if (failed) {
+		diags_text(&d, err, err_len);
+		guard_before_free(&before);
+	} else {
+		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
+		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
+			      "vips", (int)x->effective->nr_vips, "warnings", xlb_diags_json(&d));
+		snprintf(what, sizeof(what), "reload of %s", x->config_path);
+		record_change(x, req, &before, what, NULL, guard_ms, r);
+	}
+	xlb_diags_free(&d);
+	return r;
+}
+
+/* ---- runtime changes -------------------------------------------------- */
+
+static int find_target(struct xlbd *x, const struct ctl_request *req, const char **vip,
+		       union xlb_addr *addr, bool backend_must_exist, char *err, size_t err_len)
+{
+	const char *backend = NULL;
+	struct xlb_cfg_vip *v;
+
+	if (json_unpack(req->args, "{s:s, s:s}", "vip", vip, "backend", &backend)) {
+		snprintf(err, err_len, "'%s' needs a VIP name and a backend address", req->cmd);
+		return -EINVAL;
+	}
+	if (xlb_addr_parse(backend, addr)) {
+		snprintf(err, err_len, "invalid backend address '%s'", backend);
+		return -EINVAL;
+	}
+	v = xlb_cfg_find_vip(x->effective, *vip);
+	if (!v) {
+		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", *vip);
+		return -ENOENT;
+	}
+	if (backend_must_exist && !xlb_cfg_find_backend(v, addr)) {
+		snprintf(err, err_len, "VIP '%s' has no backend %s", *vip, backend);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Applies a changed set of overrides: persisted first, then applied; on
+ * any failure the old set is put back, in memory and on disk.
+ */
+static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
+				struct xlb_overrides *next, const char *what,
+				char *err, size_t err_len)
+{
+	struct xlb_overrides prev = x->ov;
+	const char *vip = json_string_value(json_object_get(req->args, "vip"));
+	struct guard_before before;
+	struct xlb_diags d;
+	json_t *r = NULL;
+	__u32 guard_ms;
+	int err_apply;
+
+	if (guard_arg(req, &guard_ms, err, err_len)) {
+		xlb_overrides_free(next);
+		return NULL;
+	}
+	if (guard_before_take(x, &before)) {
+		snprintf(err, err_len, "out of memory; nothing changed");
+		xlb_overrides_free(next);
+		return NULL;
+	}
+	if (xlb_overrides_save(x->state_path, next)) {
+		guard_before_free(&before);
+		snprintf(err, err_len, "couldn't write state file '%s'; nothing changed",
+			 x->state_path);
+		xlb_overrides_free(next);
+		return NULL;
+	}
+	x->ov = *next;
+	xlb_diags_init(&d, x->config_path);
+	x->acting_uid = req->uid;
+	err_apply = xlbd_apply(x, x->base, &d);
+	x->acting_uid = -1;
+	if (err_apply) {
+		diags_text(&d, err, err_len);
+		x->ov = prev;
+		xlb_overrides_save(x->state_path, &prev);
+		xlb_overrides_free(next);
+		guard_before_free(&before);
+	} else {
+		pr_info("uid %u: %s\n", req->uid, what);
+		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
+						  "command", req->cmd, "change", what));
+		xlb_overrides_free(&prev);
+		r = json_pack("{s:s}", "done", what);
+		record_change(x, req, &before, what, vip, guard_ms, r);
+	}
+	xlb_diags_free(&d);
+	return r;
+}
+
+/* Who changed it and when, then as commit_overrides. */
+static json_t *commit_change(struct xlbd *x, const struct ctl_request *req,
+			     struct xlb_overrides *next, struct xlb_override *o,
+			     char *err, size_t err_len)
+{
+	char what[256];
+
+	o->uid = req->uid;
+	o->when = time(NULL);
+	xlb_override_describe(o, x->base, what, sizeof(what));
+	return commit_overrides(x, req, next, what, err, err_len);
+}
+
+/* A weight is a whole number: say so, rather than misreport its range. */
+static int check_weight_arg(const struct ctl_request *req, char *err, size_t err_len)
+{
+	json_t *w = json_object_get(req->args, "weight");
+
+	if (w && !json_is_integer(w)) {
+		snprintf(err, err_len, "weight must be a whole number from 0 to %u, not %s",
+			 XLB_MAX_WEIGHT, json_is_string(w) ? "a string" : "that");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
+		       char *err, size_t err_len)
+{
+	json_int_t weight = -1;
+	const char *vip, *state = NULL;
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+
+	if (find_target(x, req, &vip, &addr, true, err, err_len))
+		return NULL;
+	if (check_weight_arg(req, err, err_len))
+		return NULL;
+	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "state", &state);
+	if (weight > XLB_MAX_WEIGHT || (weight < 0 && !state)) {
+		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
+		return NULL;
+	}
+	if (xlb_overrides_copy(&x->ov, &next))
+		return NULL;
+	o = xlb_overrides_get(&next, vip, &addr, true);
+	if (!o) {
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	if (weight >= 0) {
+		o->has_weight = true;
+		o->weight = weight;
+	}
+	if (state && xlb_admin_state_parse(state, &o->admin)) {
+		snprintf(err, err_len, "invalid state '%s': expected up, drain or disabled", state);
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	o->has_admin |= state != NULL;
+	return commit_change(x, req, &next, o, err, err_len);
+}
+
+json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
+			       char *err, size_t err_len)
+{
+	const char *vip, *mac = NULL;
+	json_int_t weight = 1;
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+
+	if (find_target(x, req, &vip, &addr, false, err, err_len))
+		return NULL;
+	if (xlb_cfg_find_backend(xlb_cfg_find_vip(x->effective, vip), &addr)) {
+		snprintf(err, err_len, "VIP '%s' already has that backend", vip);
+		return NULL;
+	}
+	if (check_weight_arg(req, err, err_len))
+		return NULL;
+	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "mac", &mac);
+	if (weight < 0 || weight > XLB_MAX_WEIGHT) {
+		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
+		return NULL;
+	}
+	if (xlb_overrides_copy(&x->ov, &next))
+		return NULL;
+	o = xlb_overrides_get(&next, vip, &addr, true);
+	if (!o || (mac && xlb_mac_parse(mac, o->mac))) {
+		snprintf(err, err_len, "invalid MAC '%s'", mac ? mac : "");
+		xlb_overrides_free(&next);
+		return NULL;
+	}
+	o->removed = false;
+	o->added = true;
+	o->has_mac = mac != NULL;
+	o->has_weight = true;
+	o->weight = weight;
+	return commit_change(x, req, &next, o, err, err_len);
+}
+
+json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
+				  char *err, size_t err_len)
+{
+	struct xlb_overrides next;
+	struct xlb_override *o;
+	union xlb_addr addr;
+	const char *vip;
+	char what[256];
+
+	if (find_target(x, req, &vip, &addr, true, err, err_len) ||
+	    xlb_overrides_copy(&x->ov, &next))
+		return NULL;
+	xlb_overrides_drop(&next, vip, &addr);
+	/* A backend only the CLI added simply goes; one from the config is marked. */
+	if (xlb_cfg_find_backend(xlb_cfg_find_vip(x->base, vip) ?: &(struct xlb_cfg_vip){}, &addr)) {
+		o = xlb_overrides_get(&next, vip, &addr, true);
+		if (!o) {
+			xlb_overrides_free(&next);
+			return NULL;
+		}
+		o->removed = true;
+		o->uid = req->uid;
+		o->when = time(NULL);
+	}
+	snprintf(what, sizeof(what), "%s: backend %s removed", vip,
+		 json_string_value(json_object_get(req->args, "backend")));
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
+			 char *err, size_t err_len)
+{
+	const char *vip = NULL, *backend = NULL;
+	struct xlb_overrides next;
+	union xlb_addr addr;
+	char what[256];
+	size_t dropped;
+
+	json_unpack(req->args, "{s?s, s?s}", "vip", &vip, "backend", &backend);
+	if (backend && (!vip || xlb_addr_parse(backend, &addr))) {
+		snprintf(err, err_len, "reset takes [VIP [BACKEND]]");
+		return NULL;
+	}
+	if (xlb_overrides_copy(&x->ov, &next))
+		return NULL;
+	if (!vip) {
+		dropped = next.nr;
+		next.nr = 0;
+	} else {
+		dropped = xlb_overrides_drop(&next, vip, backend ? &addr : NULL);
+	}
+	snprintf(what, sizeof(what), "dropped %zu runtime change%s%s%s", dropped,
+		 dropped == 1 ? "" : "s", vip ? " of " : "", vip ? vip : "");
+	return commit_overrides(x, req, &next, what, err, err_len);
+}
+
+/* xlbctl rollback [VIP]: the newest change undone. */
+json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
+			    char *err, size_t err_len)
+{
+	const char *vip = json_string_value(json_object_get(req->args, "vip"));
+	char done[512];
+
+	if (vip && !xlb_cfg_find_vip(x->effective, vip)) {
+		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", vip);
+		return NULL;
+	}
+	if (guard_undo(x, vip, req->uid, err, err_len, done, sizeof(done)))
+		return NULL;
+	return json_pack("{s:s}", "done", done);
+}
+
+/* A change's guard, for xlbctl --wait. */
+json_t *cmd_change(struct xlbd *x, const struct ctl_request *req,
+			  char *err, size_t err_len)
+{
+	json_int_t id = json_integer_value(json_object_get(req->args, "id"));
+	json_t *r = guard_status(x, id);
+
+	if (!r)
+		snprintf(err, err_len, "no change #%lld: xlbd keeps the last %d", (long long)id,
+			 GUARD_HISTORY);
+	return r;
+}
+
+/* xlbctl drain-node [--grace D]: withdraw every route, keep forwarding. */
+json_t *cmd_drain_node(struct xlbd *x, const struct ctl_request *req,
+			      char *err, size_t err_len)
+{
+	json_t *g = json_object_get(req->args, "grace_ms");
+	__u32 grace = UINT32_MAX;
+
+	if (g) {
+		if (!json_is_integer(g) || json_integer_value(g) < 0 ||
+		    json_integer_value(g) > 3600000) {
+			snprintf(err, err_len, "grace must be from 0s to 1h");
+			return NULL;
+		}
+		grace = json_integer_value(g);
+	}
+	if (announce_drain_node(x, grace, err, err_len))
+		return NULL;
+	pr_info("Node drain asked by uid %u\n", req->uid);
+	return announce_json(x);
+}
+
+json_t *cmd_resume_node(struct xlbd *x, const struct ctl_request *req,
+			       char *err, size_t err_len)
+{
+	if (announce_resume_node(x, err, err_len))
+		return NULL;
+	pr_info("Node resume asked by uid %u\n", req->uid);
+	return announce_json(x);
+}
