@@ -129,7 +129,9 @@ $(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(SAN_BUILD)/test_xdp: $(SAN_BUILD)/tests/test_xdp.o $(SAN_BUILD)/libxlb.a
+# The data path's tests: a harness and one file per topic (tests/bpf/).
+XDP_TEST_OBJS	:= $(patsubst tests/bpf/%.c,$(SAN_BUILD)/tests/%.o,$(wildcard tests/bpf/*.c))
+$(SAN_BUILD)/test_xdp: $(XDP_TEST_OBJS) $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
