@@ -34,7 +34,7 @@ int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		if (!strcmp(s, xlb_admin_state_name(all[i]))) {
 			*out = all[i];
 			return 0;

@@ -157,7 +157,7 @@ static void walk_mapping(struct walker *w, yaml_node_t *map, const char *what,
 		}
 		if (!key)
 			continue;
-		if (nr_seen < sizeof(seen) / sizeof(seen[0]))
+		if (nr_seen < ARRAY_SIZE(seen))
 			seen[nr_seen++] = fields[i].key;
 		fields[i].parse(w, v, obj);
 	}
@@ -359,7 +359,7 @@ static void parse_probe(struct walker *w, yaml_node_t *v, struct xlb_cfg_probe *
 {
 	p->set = true;
 	walk_mapping(w, v, "probe", probe_fields,
-		     sizeof(probe_fields) / sizeof(probe_fields[0]), p);
+		     ARRAY_SIZE(probe_fields), p);
 }
 
 /* ---- backend ----------------------------------------------------------- */
@@ -539,11 +539,11 @@ static void vip_backends(struct walker *w, yaml_node_t *v, void *obj)
 		be->pos = pos_of(b);
 		be->weight_pos = be->pos;
 		walk_mapping(w, b, "backend", backend_fields,
-			     sizeof(backend_fields) / sizeof(backend_fields[0]), be);
+			     ARRAY_SIZE(backend_fields), be);
 		snprintf(label, sizeof(label), "backend of VIP '%s'",
 			 vip->name[0] ? vip->name : "(unnamed)");
 		check_required(w, b, label, backend_required,
-			       sizeof(backend_required) / sizeof(backend_required[0]));
+			       ARRAY_SIZE(backend_required));
 		be->invalid = w->d->errors != errors;
 		w->backend_errors += w->d->errors - errors;
 	}
@@ -603,10 +603,10 @@ static void top_vips(struct walker *w, yaml_node_t *v, void *obj)
 		vip->pos = pos_of(node);
 		vip->table_pos = vip->pos;
 		walk_mapping(w, node, "VIP", vip_fields,
-			     sizeof(vip_fields) / sizeof(vip_fields[0]), vip);
+			     ARRAY_SIZE(vip_fields), vip);
 		snprintf(label, sizeof(label), "VIP '%s'", vip->name[0] ? vip->name : "(unnamed)");
 		check_required(w, node, label, vip_required,
-			       sizeof(vip_required) / sizeof(vip_required[0]));
+			       ARRAY_SIZE(vip_required));
 		/* Its backends' own errors do not make the VIP's checks moot. */
 		vip->invalid = w->d->errors - errors > w->backend_errors - in_backends;
 	}
@@ -758,7 +758,7 @@ static const struct field map_fields[] = {
 
 static void top_maps(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "maps", map_fields, sizeof(map_fields) / sizeof(map_fields[0]), obj);
+	walk_mapping(w, v, "maps", map_fields, ARRAY_SIZE(map_fields), obj);
 }
 
 static void top_udp_idle(struct walker *w, yaml_node_t *v, void *obj)
@@ -896,12 +896,12 @@ static const struct field diag_fields[] = {
 
 static void top_diagnosis(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "diagnosis", diag_fields, sizeof(diag_fields) / sizeof(diag_fields[0]), obj);
+	walk_mapping(w, v, "diagnosis", diag_fields, ARRAY_SIZE(diag_fields), obj);
 }
 
 static void top_skew(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "skew", skew_fields, sizeof(skew_fields) / sizeof(skew_fields[0]), obj);
+	walk_mapping(w, v, "skew", skew_fields, ARRAY_SIZE(skew_fields), obj);
 }
 
 static void announce_table(struct walker *w, yaml_node_t *v, void *obj)
@@ -1158,7 +1158,7 @@ int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 1, 1 }, "the file is empty");
 	} else {
 		walk_mapping(&w, root, "the top level", top_fields,
-			     sizeof(top_fields) / sizeof(top_fields[0]), cfg);
+			     ARRAY_SIZE(top_fields), cfg);
 		if (root->type == YAML_MAPPING_NODE)
 			xlb_cfg_check(cfg, pos_of(root), d);
 	}

@@ -37,7 +37,7 @@ static const char *const map_names[] = {
 	"reason_stats", "vip_stats", "backend_stats", "moved",
 };
 
-#define XLB_DP_NR_MAPS	(sizeof(map_names) / sizeof(map_names[0]))
+#define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
 
 static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 {
@@ -288,7 +288,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
 		};
-		for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(maps); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
 	}
 	if (old_flows >= 0) {

@@ -26,7 +26,6 @@ enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const ch
 	}
 	h->probes++;
 	h->last_ok = ok;
-	h->last_probe_ms = now_ms;
 	snprintf(h->last_reason, sizeof(h->last_reason), "%s", reason);
 	if (ok) {
 		h->ok_run++;

@@ -52,7 +52,7 @@ struct xlb_health {
 	__u32 ok_run, fail_run;		/* current runs of results */
 	bool last_ok;
 	char last_reason[96];		/* "ok", "timeout", "refused", "status 503", ... */
-	__u64 last_probe_ms, last_change_ms;
+	__u64 last_change_ms;
 	__u64 probes, failures;
 	/* Times of the last result changes (a ring), for flap damping. */
 	__u64 change_ms[XLB_FLAP_MAX_CHANGES + 1];

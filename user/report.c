@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "journal.h"
+#include "xlb_shared.h"
 #include "report.h"
 
 static const char *S(json_t *o, const char *k)
@@ -222,7 +223,7 @@ static void balancer_section(FILE *f, json_t *events)
 	size_t i, k, verdicts = 0;
 
 	fprintf(f, "\n## Was it the balancer?\n\n");
-	for (k = 0; k < sizeof(answers) / sizeof(answers[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(answers); k++) {
 		json_array_foreach(events, i, ev) {
 			if (strcmp(S(ev, "type"), "diagnosis_raised") || strcmp(S(ev, "kind"), answers[k].kind))
 				continue;

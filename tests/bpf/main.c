@@ -41,7 +41,7 @@ static const struct test all_tests[] = {
 
 int main(int argc, char **argv)
 {
-	const size_t nr = sizeof(all_tests) / sizeof(all_tests[0]);
+	const size_t nr = ARRAY_SIZE(all_tests);
 	const char *only = argc > 1 ? argv[1] : NULL;
 	struct fixture f;
 	size_t i;

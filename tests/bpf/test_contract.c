@@ -19,7 +19,7 @@ void test_truncated_packets(struct fixture *f)
 	specs[0].ipv4_opt_len = 12;
 	specs[2].vlans = 2;
 	specs[3].vlans = 1;
-	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
 		__u8 in[PKT_MAX];
 		size_t len;
 
@@ -58,7 +58,7 @@ void test_malformed_headers(struct fixture *f)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(v4_cases) / sizeof(v4_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(v4_cases); i++) {
 		memcpy(bad, in, len4);
 		bad[l3 + v4_cases[i].off] = v4_cases[i].val;
 		if (v4_cases[i].off == 3)

@@ -28,7 +28,7 @@ void test_decap_round_trip(struct fixture *f)
 	if (!ASSERT_TRUE(d != NULL, "decap program loads"))
 		return;
 	prog = bpf_program__fd(d->progs.xlb_decap);
-	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(vips); i++) {
 		for (vlans = 0; vlans <= 2; vlans++) {
 			struct pkt_spec s = to_vip(vips[i], 20, 55000 + vlans);
 			__u8 in[PKT_MAX], inner[PKT_MAX];

@@ -14,7 +14,7 @@ void test_forward_each_mode_and_family(struct fixture *f)
 	size_t i;
 	int c;
 
-	for (i = 0; i < sizeof(vips) / sizeof(vips[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(vips); i++) {
 		/* Many clients, so that every backend is seen. */
 		for (c = 0; c < 24; c++) {
 			struct pkt_spec s = to_vip(vips[i], c, 40000 + c);
@@ -71,7 +71,7 @@ void test_not_for_a_vip_passes_untouched(struct fixture *f)
 	size_t i, len;
 
 	expect_untouched(f, arp, sizeof(arp), XDP_PASS, XLB_R_PASS_NOT_IP, "ARP passes");
-	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
 		len = pkt_build(&specs[i], in, sizeof(in));
 		expect_untouched(f, in, len, XDP_PASS, XLB_R_PASS_NOT_VIP, "non-VIP passes");
 	}

@@ -16,7 +16,7 @@ void test_icmp_errors_follow_their_flow(struct fixture *f)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		int vip = cases[i].vip;
 		struct pkt_spec s = to_vip(vip, 9, 47000 + i);
 		struct pkt_spec cold = to_vip(vip, 10, 47100 + i);
@@ -199,7 +199,7 @@ void test_too_big_answered(struct fixture *f)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct pkt_spec s = to_vip(cases[i].vip, 11, 48000);
 		bool v6 = strchr(vip_defs[cases[i].vip].addr, ':');
 		__u8 in[PKT_MAX];

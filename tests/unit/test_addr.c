@@ -47,7 +47,7 @@ static void test_bad_addresses(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(xlb_addr_parse(bad[i], &a), -EINVAL);
 	assert_int_equal(xlb_addr_parse(NULL, &a), -EINVAL);
 }

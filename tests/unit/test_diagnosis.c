@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "diagnosis.h"
+#include "xlb_shared.h"
 #include "latency.h"
 #include "skew.h"
 #include "stats.h"
@@ -374,7 +375,7 @@ static void test_steady_ten_minutes_no_verdict(void **state)
 	size_t k;
 
 	(void)state;
-	for (k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(seeds); k++) {
 		sim_init(&s, w, seeds[k] * 0x9e3779b97f4a7c15ull + 1);
 		s.noise = 0.5;
 		s.fail = 0.01;

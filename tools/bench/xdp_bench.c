@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 	       ROUNDS, BATCH, lru_opts.lru_entries ?: XLB_DEFAULT_LRU_ENTRIES);
 	err = compare ? load_compare(&u, compare, &other) : 0;
 	if (!err)
-		err = run_table("Fresh table", &u, fresh, sizeof(fresh) / sizeof(fresh[0]));
+		err = run_table("Fresh table", &u, fresh, ARRAY_SIZE(fresh));
 	bpf_object__close(other);
 	other = NULL;
 	compare_fd = -1;
@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 		err = load_compare(&u, compare, &other);
 	if (!err)
 		err = run_table("Aged table (540,000 flows in, all deleted once)", &u, aged,
-				sizeof(aged) / sizeof(aged[0]));
+				ARRAY_SIZE(aged));
 	bpf_object__close(other);
 	xlb_dp_destroy(u.dp);
 	bpf_object__close(obj);

@@ -63,7 +63,7 @@ static void show_usage(FILE *f)
 
 	fprintf(f, "Usage: %s [-j] [--timeout SECONDS] <cmd> [<args>]\n\n", prog_name);
 	fprintf(f, "Available subcommands:\n");
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].description);
 	fprintf(f, "\n-j prints JSON. --timeout: how long to wait for xlbd's answer (default %u s).\n"
 		"'%s <cmd> help' explains a subcommand.\n", CTL_DEFAULT_TIMEOUT_S, prog_name);
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 		show_usage(stdout);
 		return CTL_OK;
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (!strcmp(argv[0], subcommands[i].name))
 			return subcommands[i].fn(argc, argv);
 	fprintf(stderr, "%s: invalid subcommand '%s'\n", prog_name, argv[0]);

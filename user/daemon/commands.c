@@ -36,7 +36,7 @@ json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t 
 	struct xlbd *x = ctx;
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(req->cmd, commands[i].name))
 			continue;
 		if (commands[i].admin && !req->admin) {
