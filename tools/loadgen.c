@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
+#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,58 +59,81 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The options, in the manner of xdp-tools: one table says each option's
+ * name, its value's name and its help; usage and getopt_long read it.
+ */
+static const struct opt {
+	const char *name, *metavar, *help;
+} opts[] = {
+	{ "dev", "IF", "interface to send from (required)" },
+	{ "dst-mac", "MAC", "next hop's MAC: xlb's interface (required)" },
+	{ "dst", "ADDR", "the VIP (required)" },
+	{ "dport", "PORT", "the VIP's port (required)" },
+	{ "proto", "tcp|udp", "TCP SYNs or UDP datagrams (tcp)" },
+	{ "flows", "N", "distinct flows, 1..16777216 (1000)" },
+	{ "sources", "N", "source addresses they come from, 1..60000 (64)" },
+	{ "count", "N", "packets at most (100000)" },
+	{ "rate", "PPS", "packets a second at most; 0: as fast as it goes (0)" },
+	{ "duration", "SECONDS", "time at most (10)" },
+	{ "offset", "N", "number the flows from N: new flows again (0)" },
+	{ "socket", "PATH", "xlbd's control socket: report the spread afterwards" },
+	{ "vip", "NAME", "the VIP's name, with --socket" },
+};
+
 static void usage(void)
 {
-	fprintf(stderr,
-		"Usage: xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT [--proto tcp|udp]\n"
-		"         [--flows N] [--sources N] [--count N] [--rate PPS] [--duration SECONDS]\n"
-		"         [--offset N]\n"
-		"         [--socket PATH --vip NAME]\n");
+	size_t i;
+
+	fprintf(stderr, "Usage: xlb-loadgen --dev IF --dst-mac MAC --dst ADDR --dport PORT [options]\n\n");
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		fprintf(stderr, "  --%-9s %-8s %s\n", opts[i].name, opts[i].metavar, opts[i].help);
+}
+
+/* One option's value into a; nonzero when it is not valid. */
+static int parse_opt(int idx, const char *v, struct args *a)
+{
+	switch (idx) {
+	case 0: a->dev = v; return 0;
+	case 1: a->have_mac = true; return xlb_mac_parse(v, a->dst_mac);
+	case 2: a->dst = v; return 0;
+	case 3: return xlb_parse_u32(v, 65535, &a->dport);
+	case 4: a->udp = !strcmp(v, "udp"); return strcmp(v, "tcp") && strcmp(v, "udp");
+	case 5: return xlb_parse_u32(v, 1u << 24, &a->flows) || !a->flows;
+	case 6: return xlb_parse_u32(v, 60000, &a->sources) || !a->sources;
+	case 7: return xlb_parse_u32(v, MAX_COUNT, &a->count);
+	case 8: return xlb_parse_u32(v, 100000000, &a->rate);
+	case 9: return xlb_parse_u32(v, MAX_SECONDS, &a->duration) || !a->duration;
+	case 10: return xlb_parse_u32(v, 1u << 30, &a->offset);
+	case 11: a->socket = v; return 0;
+	case 12: a->vip = v; return 0;
+	}
+	return 1;
 }
 
 static int parse(int argc, char **argv, struct args *a)
 {
-	int i;
+	struct option longopts[ARRAY_SIZE(opts) + 1] = {};
+	size_t i;
+	int c;
 
 	*a = (struct args){ .flows = 1000, .sources = 64, .count = 100000, .duration = 10 };
-	for (i = 1; i + 1 < argc; i += 2) {
-		const char *k = argv[i], *v = argv[i + 1];
-		int bad = 0;
-
-		if (!strcmp(k, "--dev"))
-			a->dev = v;
-		else if (!strcmp(k, "--dst"))
-			a->dst = v;
-		else if (!strcmp(k, "--socket"))
-			a->socket = v;
-		else if (!strcmp(k, "--vip"))
-			a->vip = v;
-		else if (!strcmp(k, "--dst-mac"))
-			bad = xlb_mac_parse(v, a->dst_mac), a->have_mac = true;
-		else if (!strcmp(k, "--proto"))
-			bad = strcmp(v, "tcp") && strcmp(v, "udp"), a->udp = !strcmp(v, "udp");
-		else if (!strcmp(k, "--dport"))
-			bad = xlb_parse_u32(v, 65535, &a->dport);
-		else if (!strcmp(k, "--flows"))
-			bad = xlb_parse_u32(v, 1u << 24, &a->flows) || !a->flows;
-		else if (!strcmp(k, "--sources"))
-			bad = xlb_parse_u32(v, 60000, &a->sources) || !a->sources;
-		else if (!strcmp(k, "--count"))
-			bad = xlb_parse_u32(v, MAX_COUNT, &a->count);
-		else if (!strcmp(k, "--rate"))
-			bad = xlb_parse_u32(v, 100000000, &a->rate);
-		else if (!strcmp(k, "--offset"))
-			bad = xlb_parse_u32(v, 1u << 30, &a->offset);
-		else if (!strcmp(k, "--duration"))
-			bad = xlb_parse_u32(v, MAX_SECONDS, &a->duration) || !a->duration;
-		else
-			bad = 1;
-		if (bad) {
-			fprintf(stderr, "xlb-loadgen: invalid %s '%s'\n", k, v);
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		longopts[i] = (struct option){ opts[i].name, required_argument, NULL, (int)i };
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "xlb-loadgen: unknown option or missing value: '%s'\n",
+				argv[optind - 1]);
+			usage();
+			return -EINVAL;
+		}
+		if (parse_opt(c, optarg, a)) {
+			fprintf(stderr, "xlb-loadgen: invalid --%s '%s'\n", opts[c].name, optarg);
 			return -EINVAL;
 		}
 	}
-	if (i != argc || !a->dev || !a->dst || !a->have_mac || !a->dport) {
+	if (optind != argc || !a->dev || !a->dst || !a->have_mac || !a->dport) {
 		usage();
 		return -EINVAL;
 	}
