@@ -35,6 +35,7 @@
 #include "ctl.h"
 #include "ipc.h"
 #include "packet.h"
+#include "xlb_protocol.h"
 
 #define BATCH		64
 #define MAX_SECONDS	600
@@ -184,7 +185,7 @@ static json_t *backends_of(const char *vip)
 	size_t i;
 	int rc;
 
-	list = ctl_call("list", NULL, &rc);
+	list = ctl_call(XLB_CMD(LIST), NULL, &rc);
 	json_array_foreach(list, i, v)
 		if (!strcmp(json_string_value(json_object_get(v, "name")), vip))
 			out = json_incref(json_object_get(v, "backends"));

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "guard.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 /* --guard and --wait, taken out of argv by each command first. */
 static struct ctl_guard guard;
@@ -51,7 +52,7 @@ int weight_main(int argc, char **argv)
 		fprintf(stderr, "weight: invalid weight '%s': expected 0 to 65535\n", argv[3]);
 		return CTL_USAGE;
 	}
-	return run("set", json_pack("{s:s, s:s, s:i}", "vip", argv[1], "backend", argv[2],
+	return run(XLB_CMD(SET), json_pack("{s:s, s:s, s:i}", "vip", argv[1], "backend", argv[2],
 				    "weight", (int)w));
 }
 
@@ -64,7 +65,7 @@ static int set_state(int argc, char **argv, const char *state)
 	snprintf(usage, sizeof(usage), "%s VIP BACKEND" CTL_GUARD_USAGE, argv[0]);
 	if (ctl_usage(argc, argv, 3, 3, usage, &rc))
 		return rc;
-	return run("set", json_pack("{s:s, s:s, s:s}", "vip", argv[1], "backend", argv[2],
+	return run(XLB_CMD(SET), json_pack("{s:s, s:s, s:s}", "vip", argv[1], "backend", argv[2],
 				    "state", state));
 }
 
@@ -92,7 +93,7 @@ int add_main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	return run("backend-add", args);
+	return run(XLB_CMD(BACKEND_ADD), args);
 usage:
 	json_decref(args);
 	fprintf(stderr, "Usage: %s add VIP BACKEND [weight 0..65535] [mac MAC]\n", prog_name);
@@ -106,7 +107,7 @@ int remove_main(int argc, char **argv)
 	TAKE_GUARD(argc, argv);
 	if (ctl_usage(argc, argv, 3, 3, "remove VIP BACKEND" CTL_GUARD_USAGE, &rc))
 		return rc;
-	return run("backend-remove", json_pack("{s:s, s:s}", "vip", argv[1], "backend", argv[2]));
+	return run(XLB_CMD(BACKEND_REMOVE), json_pack("{s:s, s:s}", "vip", argv[1], "backend", argv[2]));
 }
 
 int reset_main(int argc, char **argv)
@@ -122,5 +123,5 @@ int reset_main(int argc, char **argv)
 		json_object_set_new(args, "vip", json_string(argv[1]));
 	if (argc > 2)
 		json_object_set_new(args, "backend", json_string(argv[2]));
-	return run("reset", args);
+	return run(XLB_CMD(RESET), args);
 }

@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 #define MAX_ANSWER	(64u << 20)	/* a node's fingerprints: some MiB at most */
 
@@ -91,7 +92,7 @@ static json_t *fetch(const char *where)
 
 	if (!strncmp(where, "http://", 7) || !strncmp(where, "https://", 8))
 		return fetch_url(where);
-	return ctl_call_at(where, "fingerprints", NULL, &rc);
+	return ctl_call_at(where, XLB_CMD(FINGERPRINTS), NULL, &rc);
 }
 
 static json_t *find(json_t *list, const char *key, const char *name)

@@ -4,6 +4,7 @@
 
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 int counters_main(int argc, char **argv)
 {
@@ -14,7 +15,7 @@ int counters_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "counters", &rc))
 		return rc;
-	r = ctl_call_plain("counters", NULL, &rc);
+	r = ctl_call_plain(XLB_CMD(COUNTERS), NULL, &rc);
 	if (!r)
 		return rc;
 	printf("%-20s %14s %16s\n", "reason", "packets", "bytes");

@@ -21,6 +21,7 @@
 #include "diff.h"
 #include "ipc.h"
 #include "overrides.h"
+#include "xlb_protocol.h"
 
 #define MAX_CONFIG	(64u << 20)
 
@@ -109,7 +110,7 @@ static int live_table(const char *name, struct xlb_addr_table *t)
 	json_t *r;
 	int rc, err;
 
-	r = ctl_call("table", json_pack("{s:s}", "vip", name), &rc);
+	r = ctl_call(XLB_CMD(TABLE), json_pack("{s:s}", "vip", name), &rc);
 	if (!r)
 		return -EIO;
 	err = xlb_addr_table_from_json(r, t);
@@ -213,7 +214,7 @@ int diff_main(int argc, char **argv)
 	if (argc == 2) {
 		path = argv[1];
 	} else {
-		status = ctl_call("status", NULL, &rc);
+		status = ctl_call(XLB_CMD(STATUS), NULL, &rc);
 		if (!status)
 			return rc;
 		path = json_string_value(json_object_get(status, "config"));
@@ -230,7 +231,7 @@ int diff_main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		goto out;
 	}
-	plan = ctl_call("plan", NULL, &rc);
+	plan = ctl_call(XLB_CMD(PLAN), NULL, &rc);
 	if (!plan)
 		goto out;
 	rc = CTL_ERROR;

@@ -17,6 +17,7 @@
 #include "ipc.h"
 #include "journal.h"
 #include "report.h"
+#include "xlb_protocol.h"
 
 static int time_args(int argc, char **argv, json_t *args, bool samples_ok)
 {
@@ -73,7 +74,7 @@ static json_t *read_events(json_t *args, time_t default_age, time_t *since, time
 	}
 	if (!*since && default_age)
 		*since = now - default_age;
-	*status = ctl_call("status", NULL, rc);
+	*status = ctl_call(XLB_CMD(STATUS), NULL, rc);
 	if (!*status)
 		return NULL;
 	path = json_string_value(json_object_get(*status, "journal"));

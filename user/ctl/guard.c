@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "guard.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 #define MAX_GUARD_S	3600
 #define POLL_MS		500
@@ -89,7 +90,7 @@ int ctl_guard_wait(const struct ctl_guard *g, json_t *reply)
 		return CTL_OK;
 	/* Bounded: the guard's time, and as long again for a slow xlbd. */
 	for (polls = 0; polls < (int)(2 * g->ms / POLL_MS) + 20; polls++) {
-		json_t *r = ctl_call("change", json_pack("{s:I}", "id", id), &rc);
+		json_t *r = ctl_call(XLB_CMD(CHANGE), json_pack("{s:I}", "id", id), &rc);
 		const char *state;
 
 		if (!r)

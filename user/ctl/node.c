@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "guard.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 #define MAX_GRACE_S	3600
 
@@ -51,7 +52,7 @@ static int wait_drained(json_int_t grace_ms)
 	int rc = CTL_OK;
 
 	while (time(NULL) <= until) {
-		json_t *s = ctl_call("status", NULL, &rc), *a;
+		json_t *s = ctl_call(XLB_CMD(STATUS), NULL, &rc), *a;
 		const char *node;
 
 		if (!s)
@@ -100,7 +101,7 @@ int drain_node_main(int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
-	r = call("drain-node", args, &rc);
+	r = call(XLB_CMD(DRAIN_NODE), args, &rc);
 	if (!r)
 		return rc;
 	if (wait && !json_output)
@@ -116,7 +117,7 @@ int resume_node_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "resume-node", &rc))
 		return rc;
-	r = call("resume-node", NULL, &rc);
+	r = call(XLB_CMD(RESUME_NODE), NULL, &rc);
 	if (!r)
 		return rc;
 	json_decref(r);

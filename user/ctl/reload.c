@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "guard.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 int reload_main(int argc, char **argv)
 {
@@ -20,7 +21,7 @@ int reload_main(int argc, char **argv)
 		return CTL_USAGE;
 	if (ctl_usage(argc, argv, 1, 1, "reload" CTL_GUARD_USAGE, &rc))
 		return rc;
-	r = ctl_call("reload", ctl_guard_args(&g, NULL), &rc);
+	r = ctl_call(XLB_CMD(RELOAD), ctl_guard_args(&g, NULL), &rc);
 	if (!r) {
 		if (rc != CTL_OK)
 			fprintf(stderr, "reload: refused; the running config stays in force\n");

@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 int rollback_main(int argc, char **argv)
 {
@@ -20,7 +21,7 @@ int rollback_main(int argc, char **argv)
 	}
 	if (argc == 2)
 		json_object_set_new(args, "vip", json_string(argv[1]));
-	r = ctl_call_plain("rollback", args, &rc);
+	r = ctl_call_plain(XLB_CMD(ROLLBACK), args, &rc);
 	if (!r)
 		return rc;
 	printf("%s\n", json_string_value(json_object_get(r, "done")));

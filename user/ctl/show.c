@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 #define S(obj, key)	json_string_value(json_object_get(obj, key))
 #define I(obj, key)	((long long)json_integer_value(json_object_get(obj, key)))
@@ -62,7 +63,7 @@ int show_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 2, "show [VIP]", &rc))
 		return rc;
-	r = ctl_call("list", NULL, &rc);
+	r = ctl_call(XLB_CMD(LIST), NULL, &rc);
 	if (!r)
 		return rc;
 	if (argc == 2) {
@@ -100,7 +101,7 @@ int dump_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "dump", &rc))
 		return rc;
-	r = ctl_call("list", NULL, &rc);
+	r = ctl_call(XLB_CMD(LIST), NULL, &rc);
 	if (!r)
 		return rc;
 	json_array_foreach(r, i, vip) {

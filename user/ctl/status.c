@@ -6,6 +6,7 @@
 
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 static void print_time(const char *label, json_int_t t)
 {
@@ -23,7 +24,7 @@ int status_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 1, "status", &rc))
 		return rc;
-	r = ctl_call_plain("status", NULL, &rc);
+	r = ctl_call_plain(XLB_CMD(STATUS), NULL, &rc);
 	if (!r)
 		return rc;
 	{

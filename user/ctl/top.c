@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 #define BAR	24
 
@@ -96,7 +97,7 @@ int top_main(int argc, char **argv)
 	for (n = 0; !stop && (!count || n < count); n++) {
 		if (n)
 			sleep(interval);
-		r = ctl_call("list", NULL, &rc);
+		r = ctl_call(XLB_CMD(LIST), NULL, &rc);
 		if (!r)
 			return rc;
 		frame(r);

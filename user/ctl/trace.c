@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "ipc.h"
+#include "xlb_protocol.h"
 
 int trace_main(int argc, char **argv)
 {
@@ -23,7 +24,7 @@ int trace_main(int argc, char **argv)
 		fprintf(stderr, "trace: ports are numbers from 0 to 65535\n");
 		return CTL_USAGE;
 	}
-	r = ctl_call_plain("trace", json_pack("{s:s, s:s, s:i, s:s, s:i}", "proto", argv[1],
+	r = ctl_call_plain(XLB_CMD(TRACE), json_pack("{s:s, s:s, s:i, s:s, s:i}", "proto", argv[1],
 					"src", argv[2], "sport", (int)sport, "dst", argv[4],
 					"dport", (int)dport), &rc);
 	if (!r)

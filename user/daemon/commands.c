@@ -1,34 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What xlbd does for each xlbctl command: the table, and who may run what. */
+/*
+ * What xlbd does for each xlbctl command. Names and rights are the
+ * protocol's (include/xlb_protocol.h); this file maps each to its handler.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "log.h"
+#include "xlb_protocol.h"
 #include "xlbd.h"
 
-/* Every command xlbd answers, and whether it changes anything (admin). */
-static const struct {
-	const char *name;
-	command_fn fn;
-	bool admin;
-} commands[] = {
-	{ "status", cmd_status, false },
-	{ "list", cmd_list, false },
-	{ "counters", cmd_counters, false },
-	{ "trace", cmd_trace, false },
-	{ "plan", cmd_plan, false },
-	{ "table", cmd_table, false },
-	{ "reload", cmd_reload, true },
-	{ "set", cmd_set, true },
-	{ "backend-add", cmd_backend_add, true },
-	{ "backend-remove", cmd_backend_remove, true },
-	{ "reset", cmd_reset, true },
-	{ "rollback", cmd_rollback, true },
-	{ "change", cmd_change, false },
-	{ "fingerprints", cmd_fingerprints, false },
-	{ "drain-node", cmd_drain_node, true },
-	{ "resume-node", cmd_resume_node, true },
+static const command_fn handlers[XLB_CMD_COUNT] = {
+	[XLB_CMD_STATUS]	 = cmd_status,
+	[XLB_CMD_LIST]		 = cmd_list,
+	[XLB_CMD_COUNTERS]	 = cmd_counters,
+	[XLB_CMD_TRACE]		 = cmd_trace,
+	[XLB_CMD_PLAN]		 = cmd_plan,
+	[XLB_CMD_TABLE]		 = cmd_table,
+	[XLB_CMD_CHANGE]	 = cmd_change,
+	[XLB_CMD_FINGERPRINTS]	 = cmd_fingerprints,
+	[XLB_CMD_RELOAD]	 = cmd_reload,
+	[XLB_CMD_SET]		 = cmd_set,
+	[XLB_CMD_BACKEND_ADD]	 = cmd_backend_add,
+	[XLB_CMD_BACKEND_REMOVE] = cmd_backend_remove,
+	[XLB_CMD_RESET]		 = cmd_reset,
+	[XLB_CMD_ROLLBACK]	 = cmd_rollback,
+	[XLB_CMD_DRAIN_NODE]	 = cmd_drain_node,
+	[XLB_CMD_RESUME_NODE]	 = cmd_resume_node,
 };
 
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)
@@ -36,10 +35,10 @@ json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t 
 	struct xlbd *x = ctx;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(req->cmd, commands[i].name))
+	for (i = 0; i < XLB_CMD_COUNT; i++) {
+		if (strcmp(req->cmd, xlb_commands[i].name))
 			continue;
-		if (commands[i].admin && !req->admin) {
+		if (xlb_commands[i].admin && !req->admin) {
 			if (x->base->admin_group[0])
 				snprintf(err, err_len,
 					 "permission denied: '%s' needs root or membership of group '%s'",
@@ -51,7 +50,9 @@ json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t 
 			pr_warn("Refused '%s' from uid %u: not allowed\n", req->cmd, req->uid);
 			return NULL;
 		}
-		return commands[i].fn(x, req, err, err_len);
+		if (handlers[i])
+			return handlers[i](x, req, err, err_len);
+		break;
 	}
 	snprintf(err, err_len, "unknown command '%s'", req->cmd);
 	return NULL;
