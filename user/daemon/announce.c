@@ -23,6 +23,7 @@
 
 #include "addr.h"
 #include "announce.h"
+#include "events.h"
 #include "log.h"
 #include "xlbd.h"
 

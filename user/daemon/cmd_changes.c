@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "announce.h"
 #include "diags_json.h"
+#include "events.h"
 #include "log.h"
 #include "xlbd.h"
 #include "commands.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "events.h"
 #include "log.h"
 #include "guard.h"
 #include "xlbd.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "events.h"
 #include "log.h"
 #include "reconcile.h"
 #include "announce.h"

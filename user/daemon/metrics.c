@@ -378,7 +378,7 @@ static char *render(struct xlbd *x, size_t *len)
 	family(f, "xlb_journal_write_errors_total", "counter",
 	       "Events that could not be written to the event journal (disk full, unwritable).");
 	fprintf(f, "xlb_journal_write_errors_total %llu\n",
-		(unsigned long long)x->mon.journal.write_errors);
+		(unsigned long long)x->journal.write_errors);
 	family(f, "xlb_probes_unknown_total", "counter",
 	       "Probes xlbd could not run (its own problem, not the backends').");
 	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)x->pr.unknown);

@@ -8,7 +8,7 @@
 #include "addr.h"
 #include "health.h"
 #include "log.h"
-#include "announce.h"
+#include "events.h"
 #include "monitor.h"
 #include "moved.h"
 #include "stats.h"
@@ -17,18 +17,7 @@
 #define TABLE_REFRESH_TICKS	10
 #define MOVED_SWEEP_TICKS	10
 #define HOOK_TIMEOUT_MS		30000
-#define TICK_MS			1000
 #define MONITOR_HOOK_ENV	12
-
-void journal_event(struct xlbd *x, const char *type, json_t *fields)
-{
-	if (!x->mon.journal_open) {
-		json_decref(fields);
-		return;
-	}
-	if (xlb_journal_add(&x->mon.journal, type, fields))
-		pr_debug("Couldn't append '%s' to the event journal\n", type);
-}
 
 static void vip_monitor_free(struct vip_monitor *vm)
 {
@@ -513,27 +502,15 @@ static void sweep_moved(struct xlbd *x)
 		pr_info("Moved-flow table: let go of %d flows (idle, or their backend is gone)\n", n);
 }
 
-static int tick(sd_event_source *s, uint64_t usec, void *userdata)
+void monitor_tick(struct xlbd *x, __u64 now)
 {
-	struct xlbd *x = userdata;
 	struct monitor *mon = &x->mon;
-	__u64 now = monotonic_ms();
 	json_t *sample = NULL;
 	size_t v;
 
-	(void)usec;
-	sd_event_source_set_time(s, (now + TICK_MS) * 1000);
-	xlb_children_sweep();
 	expire_hooks(mon);
-	for (v = 0; v < x->nr_watched; v++)
-		link_watch_check(x->ifaces[v].watch);
 	if (!x->effective)
-		return 0;
-	if (x->health_retry)
-		health_retry(x);
-	slow_start_tick(x);
-	/* Catches what no event reported: a failed route write, a device deleted by hand. */
-	announce_sync(x);
+		return;
 	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
 		sweep_moved(x);
 	mon->ticks++;
@@ -550,35 +527,12 @@ static int tick(sd_event_source *s, uint64_t usec, void *userdata)
 		evaluate_vip(x, &mon->vips[v], sample);
 	if (sample)
 		journal_event(x, "sample", json_pack("{s:o}", "vips", sample));
-	/* Guarded changes are judged on this second's verdicts. */
-	guard_tick(x);
-	return 0;
-}
-
-int monitor_open_journal(struct xlbd *x)
-{
-	struct monitor *mon = &x->mon;
-	int err;
-
-	err = xlb_journal_open(&mon->journal, x->journal_path ? x->journal_path :
-			       x->base->journal_path, (size_t)x->base->journal_max_mb << 20,
-			       x->base->read_group);
-	mon->journal_open = !err;
-	return err;
 }
 
 int monitor_init(struct xlbd *x)
 {
-	struct monitor *mon = &x->mon;
-	int err;
-
-	err = sd_event_add_time(x->event, &mon->tick, CLOCK_MONOTONIC,
-				(monotonic_ms() + TICK_MS) * 1000, 1000, tick, x);
-	if (err < 0)
-		return err;
-	sd_event_source_set_priority(mon->tick, XLB_PRIO_TIMER);
-	mon->last_sample_ms = monotonic_ms();
-	return sd_event_source_set_enabled(mon->tick, SD_EVENT_ON);
+	x->mon.last_sample_ms = monotonic_ms();
+	return 0;
 }
 
 void monitor_fini(struct xlbd *x)
@@ -592,11 +546,8 @@ void monitor_fini(struct xlbd *x)
 	free(mon->vips);
 	free(mon->rd.counts);
 	free(mon->rd.owner);
-	sd_event_source_disable_unref(mon->tick);
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
 		xlb_child_kill(mon->hooks[i]);
-	if (mon->journal_open)
-		xlb_journal_close(&mon->journal);
 	memset(mon, 0, sizeof(*mon));
 }
 

@@ -54,21 +54,18 @@ struct table_read {
 #define MONITOR_MAX_HOOKS	16
 
 struct monitor {
-	sd_event_source *tick;
 	struct xlb_skew_cfg cfg;
 	struct vip_monitor *vips;
 	size_t nr, last_found;		/* monitor_vip's last answer */
 	__u64 ticks, last_sample_ms;
 	bool refresh_pending;		/* a config was applied: read the tables */
 	struct table_read rd;
-	struct xlb_journal journal;
-	bool journal_open;
 	struct xlb_child *hooks[MONITOR_MAX_HOOKS];	/* running hook commands */
 	__u64 hook_started_ms[MONITOR_MAX_HOOKS];
 };
 
-/* The event journal, opened before anything touches the data path. */
-int monitor_open_journal(struct xlbd *x);
+/* Each second (heartbeat.c): skew, diagnosis, samples, table reads, hooks. */
+void monitor_tick(struct xlbd *x, __u64 now_ms);
 int monitor_init(struct xlbd *x);
 void monitor_fini(struct xlbd *x);
 /* After a config is applied: VIPs and backends to watch, thresholds. */
@@ -83,7 +80,5 @@ const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip, 
 __u32 monitor_table_slots(struct xlbd *x, const char *vip, size_t hint,
 			  const union xlb_addr *addr, __u32 *m);
 const struct vip_monitor *monitor_vip(struct xlbd *x, const char *vip);
-/* Appends to the event journal (fields consumed). */
-void journal_event(struct xlbd *x, const char *type, json_t *fields);
 
 #endif /* XLBD_MONITOR_H */

@@ -48,6 +48,9 @@ struct xlbd {
 	struct control *ctl;
 	struct prober pr;
 	struct monitor mon;
+	sd_event_source *heartbeat;	/* heartbeat.c: the one-second tick */
+	struct xlb_journal journal;	/* events.c: every part records here */
+	bool journal_open;
 	struct metrics *metrics;
 	struct xlbd_iface ifaces[XLB_MAX_IFACES];	/* as base->ifaces */
 	size_t nr_watched;		/* watches started: 0 until xlbd runs */
@@ -82,8 +85,21 @@ void health_retry(struct xlbd *x);
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
 
 /* Is xlb attached to at least one interface (all: every one)? */
-bool xlbd_attached_any(const struct xlbd *x);
-bool xlbd_attached_all(const struct xlbd *x);
+static inline bool xlbd_attached_any(const struct xlbd *x)
+{
+	for (size_t i = 0; i < x->nr_watched; i++)
+		if (link_watch_attached(x->ifaces[i].watch))
+			return true;
+	return false;
+}
+
+static inline bool xlbd_attached_all(const struct xlbd *x)
+{
+	for (size_t i = 0; i < x->nr_watched; i++)
+		if (!link_watch_attached(x->ifaces[i].watch))
+			return false;
+	return x->nr_watched > 0;
+}
 
 /* Command handlers (the control socket's ctl_run_fn). */
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len);

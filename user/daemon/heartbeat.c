@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Once a second, in this order: commands that outlived their time are
+ * swept, each interface is looked at again, health that did not reach the
+ * data path is written again, slow starts take a step, routes are brought
+ * in line, the monitor judges the second, and guarded changes are judged on
+ * its verdicts. Each part owns its state; only this file knows the order.
+ */
+#include <time.h>
+#include <systemd/sd-event.h>
+
+#include "announce.h"
+#include "child.h"
+#include "guard.h"
+#include "heartbeat.h"
+#include "xlbd.h"
+
+#define HEARTBEAT_MS	1000
+
+static int beat(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct xlbd *x = userdata;
+	__u64 now = monotonic_ms();
+	size_t i;
+
+	(void)usec;
+	sd_event_source_set_time(s, (now + HEARTBEAT_MS) * 1000);
+	xlb_children_sweep();
+	for (i = 0; i < x->nr_watched; i++)
+		link_watch_check(x->ifaces[i].watch);
+	if (x->effective) {
+		if (x->health_retry)
+			health_retry(x);
+		slow_start_tick(x);
+		/* Catches what no event reported: a failed route write, a device deleted by hand. */
+		announce_sync(x);
+	}
+	monitor_tick(x, now);
+	if (x->effective)
+		guard_tick(x);
+	return 0;
+}
+
+int heartbeat_start(struct xlbd *x)
+{
+	int err;
+
+	err = sd_event_add_time(x->event, &x->heartbeat, CLOCK_MONOTONIC,
+				(monotonic_ms() + HEARTBEAT_MS) * 1000, 1000, beat, x);
+	if (err < 0)
+		return err;
+	sd_event_source_set_priority(x->heartbeat, XLB_PRIO_TIMER);
+	return sd_event_source_set_enabled(x->heartbeat, SD_EVENT_ON);
+}
+
+void heartbeat_stop(struct xlbd *x)
+{
+	x->heartbeat = sd_event_source_disable_unref(x->heartbeat);
+}
