@@ -10,9 +10,6 @@
 #include "ctl.h"
 #include "ipc.h"
 
-const char *prog_name = "xlbctl";
-bool json_output;
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -41,21 +38,6 @@ static const struct {
 	{ "events", events_main, "The event journal: changes, health, skew" },
 	{ "report", report_main, "A Markdown incident report for a time range" },
 };
-
-bool ctl_usage(int argc, char **argv, int min, int max, const char *usage, int *rc)
-{
-	if (argc == 2 && !strcmp(argv[1], "help")) {
-		printf("Usage: %s %s\n", prog_name, usage);
-		*rc = CTL_OK;
-		return true;
-	}
-	if (argc < min || argc > max) {
-		fprintf(stderr, "Usage: %s %s\n", prog_name, usage);
-		*rc = CTL_USAGE;
-		return true;
-	}
-	return false;
-}
 
 static void show_usage(FILE *f)
 {
