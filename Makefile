@@ -156,7 +156,8 @@ FUZZ_BUILD	:= $(BUILD)/fuzz
 FUZZERS		:= fuzz_config
 FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD)
 
-$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/addr.c user/stats.c user/diagnosis.c user/skew.c \
+$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/config_yaml.c user/config_check.c \
+			   user/diags.c user/addr.c user/stats.c user/diagnosis.c user/skew.c \
 			   user/maglev.c $(USER_HDRS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
