@@ -11,6 +11,7 @@
  *   xlb-load xdp --dev IF --obj FILE [--mode native|generic]
  */
 #include <errno.h>
+#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,47 +165,88 @@ static int parse_backend(char **argv, int argc, int *i, struct load_args *a)
 	return 0;
 }
 
+/* attach's options, for getopt_long; --vip and --backend take more words after. */
+enum { OPT_VIP = 256, OPT_BACKEND, OPT_DEV, OPT_PIN, OPT_MODE, OPT_NEXTHOP, OPT_SRC4,
+       OPT_SRC6, OPT_MTU, OPT_UDP_IDLE };
+
+static const struct option attach_opts[] = {
+	{ "vip", required_argument, NULL, OPT_VIP },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "nexthop", required_argument, NULL, OPT_NEXTHOP },
+	{ "src4", required_argument, NULL, OPT_SRC4 },
+	{ "src6", required_argument, NULL, OPT_SRC6 },
+	{ "mtu", required_argument, NULL, OPT_MTU },
+	{ "udp-idle-ms", required_argument, NULL, OPT_UDP_IDLE },
+	{}
+};
+
+/*
+ * --vip ADDR PORT PROTO MODE [opts] and --backend ADDR [opts]: getopt has
+ * consumed ADDR; the words after it, up to the next option, are theirs.
+ */
+static int parse_multi(int c, int argc, char **argv, struct load_args *a)
+{
+	int i = optind - 2, err;
+
+	if (i < 1 || argv[i + 1] != optarg)
+		return bad(c == OPT_VIP ? "--vip" : "--backend", "give its words apart: --vip ADDR PORT ...");
+	err = c == OPT_VIP ? parse_vip(argv, argc, &i, a) : parse_backend(argv, argc, &i, a);
+	optind = i + 1;
+	return err;
+}
+
 static int parse_attach(int argc, char **argv, struct load_args *a)
 {
-	int i, err = 0;
+	int c, err = 0;
+	__u32 n;
 
 	a->cfg.mtu = XLB_DEFAULT_MTU;
-	for (i = 1; i < argc && !err; i++) {
-		const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		__u32 n;
+	opterr = 0;
+	optind = 1;
+	/* '+': stop at the first word that is not an option, never reorder. */
+	while (!err && (c = getopt_long(argc, argv, "+", attach_opts, NULL)) != -1) {
+		const char *val = optarg;
 
-		if (!strcmp(arg, "--vip")) {
-			err = parse_vip(argv, argc, &i, a);
-			continue;
-		}
-		if (!strcmp(arg, "--backend")) {
-			err = parse_backend(argv, argc, &i, a);
-			continue;
-		}
-		if (!val)
-			return bad("option (missing value)", arg);
-		i++;
-		if (!strcmp(arg, "--dev"))
+		switch (c) {
+		case OPT_VIP:
+		case OPT_BACKEND:
+			err = parse_multi(c, argc, argv, a);
+			break;
+		case OPT_DEV:
 			a->dev = val;
-		else if (!strcmp(arg, "--pin"))
+			break;
+		case OPT_PIN:
 			a->pin = val;
-		else if (!strcmp(arg, "--mode"))
+			break;
+		case OPT_MODE:
 			a->mode = val;
-		else if (!strcmp(arg, "--nexthop"))
+			break;
+		case OPT_NEXTHOP:
 			err = xlb_mac_parse(val, a->cfg.nexthop_mac) ? bad("MAC", val) : 0;
-		else if (!strcmp(arg, "--src4"))
+			break;
+		case OPT_SRC4:
 			err = parse_src_prefix(val, &a->cfg, 1);
-		else if (!strcmp(arg, "--src6"))
+			break;
+		case OPT_SRC6:
 			err = parse_src_prefix(val, &a->cfg, 0);
-		else if (!strcmp(arg, "--mtu"))
+			break;
+		case OPT_MTU:
 			err = xlb_parse_u32(val, 9216, &n) || n < 1280 ?
 				bad("MTU (1280..9216)", val) : (a->cfg.mtu = n, 0);
-		else if (!strcmp(arg, "--udp-idle-ms"))
+			break;
+		case OPT_UDP_IDLE:
 			err = xlb_parse_u32(val, 86400000, &a->opts.udp_idle_ms) ?
 				bad("UDP idle time", val) : 0;
-		else
-			return bad("option", arg);
+			break;
+		default:
+			return bad("option (unknown, or without its value)", argv[optind - 1]);
+		}
 	}
+	if (!err && optind != argc)
+		return bad("argument", argv[optind]);
 	if (!err && (!a->dev || !a->pin))
 		return bad("arguments", "--dev and --pin are required");
 	return err;
