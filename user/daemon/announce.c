@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -100,6 +101,9 @@ int announce_open(struct xlbd *x)
 		pr_err("Couldn't open rtnetlink for announcements: %s\n", strerror(errno));
 		goto fail;
 	}
+	/* The kernel answers at once; a bound on the wait all the same, never a hang. */
+	setsockopt(mnl_socket_get_fd(a->nl), SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 1 }, sizeof(struct timeval));
 	x->ann = a;
 	pr_info("Announcing VIP addresses as routes in table %u on device '%s' (for BIRD to learn)\n",
 		cfg->table, cfg->device);
