@@ -84,8 +84,33 @@ section() { printf '\n## %s\n\n' "$1"; }
     array-of-maps (whose inner lookup the verifier cannot inline; a flat
     ring array would save 7-13 ns on new flows but changes a pinned map's
     type, so it needs the upgrade path the flow table got).
-  Figures move 10-15 % between runs on this VM even with interleaving;
-  read the above-floor column within one run.
+  Figures move 10-15 % between runs on this VM even with interleaving,
+  and between processes by up to 2x (a same-flow hit measured 108 ns
+  above the floor in one process, 205-211 in three others, same build):
+  read the above-floor column within one run. To measure a change, use
+  `build/xdp_bench --compare OTHER/xlb.bpf.o`, which runs both builds on
+  one set of maps in the same rounds (a build against itself: 0.96-1.04).
+  With it (2026-12-02), against builds with one thing taken out: all
+  per-packet counters (verdict, LRU event, VIP, backend) cost 9 % of a
+  same-flow hit (0.91) and 2-4 % elsewhere; the LRU event counter alone
+  and the trim to the IP length cost nothing measurable (0.97-1.03).
+  The counters are not where xlb loses to Katran; the flow-table
+  lookups and inserts are. Builds that stop early (parse only; parse and
+  VIP lookup; up to the backend's choice) against the whole, same run:
+  | path (whole: ns above floor) | parse | + VIP lookup | + flow lookup or insert, pick | + forward (trim, TTL, encap, counters) |
+  |---|---|---|---|---|
+  | same-flow hit (185) | 9 % | 26 % | 30 % | 35 % |
+  | 20k-flow hits (525) | 4 % | 8 % | 81 % | 7 % |
+  | new SYN (830) | 3 % | 5 % | 87 % | 5 % |
+  A hit across 20k flows spends about 430 ns in the flow-table lookup
+  against 55 ns for the same flow again: cache and TLB misses on the
+  bucket and the entry (each test run's syscall and frame set-up evict
+  the caches between packets). A flow table of 256k entries instead of
+  1 M did not change it (556-643 ns against 514-591, separate runs), so
+  it is the entries' memory, not the bucket array's size. Reaching 0.75x
+  of Katran there needs a flow entry that touches fewer cache lines
+  (a 16-byte IPv4 key in a table of its own: 80 bytes an entry instead
+  of 104) or fewer lookups per packet; neither is done.
 - **CPU per forwarded packet** (line_rate.sh): xlb forwards a packet for
   118 ns of CPU in DSR mode and 135 ns with encapsulation, against 622 ns
   for the nftables DNAT balancer: 5.3x and 4.6x nftables' packets per
