@@ -3,6 +3,7 @@
  * What xlbd does for each xlbctl command. Names and rights are the
  * protocol's (include/xlb_protocol.h); this file maps each to its handler.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,21 @@ static const command_fn handlers[XLB_CMD_COUNT] = {
 	[XLB_CMD_DRAIN_NODE]	 = cmd_drain_node,
 	[XLB_CMD_RESUME_NODE]	 = cmd_resume_node,
 };
+
+int commands_check(void)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < XLB_CMD_COUNT; i++) {
+		if (!handlers[i]) {
+			pr_err("Command '%s' of the protocol has no handler in xlbd: a build error\n",
+			       xlb_commands[i].name);
+			err = -ENOSYS;
+		}
+	}
+	return err;
+}
 
 json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len)
 {

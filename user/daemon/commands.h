@@ -12,6 +12,11 @@
 
 struct xlbd;
 
+/* The control socket's ctl_run_fn: rights checked, then the handler. */
+json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len);
+/* Every command of the protocol has a handler; -ENOSYS (logged) when not. */
+int commands_check(void);
+
 typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
 			      char *err, size_t err_len);
 

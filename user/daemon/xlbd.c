@@ -31,6 +31,7 @@
 #include "child.h"
 #include "announce.h"
 #include "apply.h"
+#include "commands.h"
 #include "heartbeat.h"
 #include "xlbd.h"
 
@@ -362,7 +363,9 @@ int main(int argc, char **argv)
 	 * owner with another socket), the journal, the metrics port, and the
 	 * interface the config names.
 	 */
-	err = setup_process(&x);
+	err = commands_check();
+	if (!err)
+		err = setup_process(&x);
 	if (!err)
 		err = control_open(&x.ctl, x.event, x.socket_path, command_run, &x);
 	if (!err)

@@ -101,7 +101,4 @@ static inline bool xlbd_attached_all(const struct xlbd *x)
 	return x->nr_watched > 0;
 }
 
-/* Command handlers (the control socket's ctl_run_fn). */
-json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t err_len);
-
 #endif /* XLBD_H */
