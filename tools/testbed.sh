@@ -344,7 +344,7 @@ tb_new_client_addr() {
 # state file and pins private to this testbed. Waits until it answers, at
 # most TB_START_WAIT_S seconds (5).
 tb_start_xlbd() {
-	local config=$1 n
+	local config=$1
 	shift
 	# nsenter, not a shell function: $! must be xlbd itself (nsenter execs it,
 	# and so does TB_XLBD_WRAP, e.g. setpriv with fewer capabilities).

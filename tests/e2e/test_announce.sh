@@ -92,6 +92,7 @@ test_all_down_withdraws() {
 }
 
 test_interface_lost_withdraws() {
+	local n
 	tb_exec lb ip link del eth0
 	for ((n = 0; n < 50; n++)); do
 		[[ -z $(tb_exec lb ip route show table 200) ]] && break

@@ -60,7 +60,7 @@ requests() {
 }
 
 test_both_nodes_announce() {
-	local a0 b0 failed
+	local a0 b0 failed i
 	tb_exec router ip route del "$TB_VIP4/32"
 	tb_exec router ip -6 route del "$TB_VIP6/128"
 	tb_add_lb_node lb2 3 || return 1

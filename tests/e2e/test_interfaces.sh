@@ -83,7 +83,7 @@ test_transfer_moves_link() {
 }
 
 test_one_interface_lost() {
-	local out
+	local out n
 	tb_exec lb ip link del eth1
 	sleep 1.2
 	out=$(tb_xlbctl status)

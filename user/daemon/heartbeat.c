@@ -28,16 +28,16 @@ static int beat(sd_event_source *s, uint64_t usec, void *userdata)
 	xlb_children_sweep();
 	for (i = 0; i < x->nr_watched; i++)
 		link_watch_check(x->ifaces[i].watch);
-	if (x->effective) {
-		if (x->health_retry)
-			health_retry(x);
-		slow_start_tick(x);
-		/* Catches what no event reported: a failed route write, a device deleted by hand. */
-		announce_sync(x);
-	}
+	/* Nothing else to do before the first config is applied. */
+	if (!x->effective)
+		return 0;
+	if (x->health_retry)
+		health_retry(x);
+	slow_start_tick(x);
+	/* Catches what no event reported: a failed route write, a device deleted by hand. */
+	announce_sync(x);
 	monitor_tick(x, now);
-	if (x->effective)
-		guard_tick(x);
+	guard_tick(x);
 	return 0;
 }
 

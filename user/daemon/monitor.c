@@ -509,8 +509,6 @@ void monitor_tick(struct xlbd *x, __u64 now)
 	size_t v;
 
 	expire_hooks(mon);
-	if (!x->effective)
-		return;
 	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
 		sweep_moved(x);
 	mon->ticks++;

@@ -16,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,7 +25,6 @@
 #include "addr.h"
 #include "events.h"
 #include "log.h"
-#include "reconcile.h"
 #include "child.h"
 #include "announce.h"
 #include "apply.h"
