@@ -107,10 +107,28 @@ section() { printf '\n## %s\n\n' "$1"; }
   bucket and the entry (each test run's syscall and frame set-up evict
   the caches between packets). A flow table of 256k entries instead of
   1 M did not change it (556-643 ns against 514-591, separate runs), so
-  it is the entries' memory, not the bucket array's size. Reaching 0.75x
-  of Katran there needs a flow entry that touches fewer cache lines
-  (a 16-byte IPv4 key in a table of its own: 80 bytes an entry instead
-  of 104) or fewer lookups per packet; neither is done.
+  it is the entries' memory, not the bucket array's size. Two ways to
+  touch fewer lines were built and measured with `--compare` against
+  the build without them (2026-12-02, two runs each; ratios above 1
+  mean the change is faster), and neither was kept:
+  - a 16-byte IPv4 flow key in an LRU of its own (80 bytes an entry
+    instead of 104): 1.06-1.12 on IPv4 hits across 20k flows, 1.11-1.17
+    on new IPv4 flows, 0.90-0.97 on a same-flow hit (the short key is
+    built per packet). 6-17 % is a third of the way to 0.75x, for a
+    second flow table that every reader of flows (moved flows, trace,
+    flush, restart) would have to walk;
+  - a flow cache in front of the LRU (a direct-mapped array, one
+    64-byte line a slot, a partition per CPU): 0.73-0.83 on hits across
+    20k flows when every new flow was cached (80k new flows a round
+    evicted the hits' slots), and 0.83-1.34 with only second packets
+    cached; 1.08-1.13 on a same-flow hit; 0.84-0.88 on new non-SYN
+    flows, which pay for a probe of a cold line. On this VM a cold line
+    in a fresh page costs about as much as the LRU's walk it saves.
+  A profile of the whole bench (perf, cpu-clock) puts the LRU's own
+  functions (bucket walk, update, free-list pop, key hash) at 23 % of
+  all samples and the program's own instructions at 9 %: the rest of
+  the gap to 0.75x is inside the kernel's LRU hash, which Katran uses
+  too, so it cannot be closed by trimming xlb's instructions.
 - **CPU per forwarded packet** (line_rate.sh): xlb forwards a packet for
   118 ns of CPU in DSR mode and 135 ns with encapsulation, against 622 ns
   for the nftables DNAT balancer: 5.3x and 4.6x nftables' packets per
