@@ -114,7 +114,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   - a 16-byte IPv4 flow key in an LRU of its own (80 bytes an entry
     instead of 104): 1.06-1.12 on IPv4 hits across 20k flows, 1.11-1.17
     on new IPv4 flows, 0.90-0.97 on a same-flow hit (the short key is
-    built per packet). 6-17 % is a third of the way to 0.75x, for a
+    built per packet). 6-17 %, short of the 25 % that 0.75x needs, for a
     second flow table that every reader of flows (moved flows, trace,
     flush, restart) would have to walk;
   - a flow cache in front of the LRU (a direct-mapped array, one
