@@ -133,7 +133,7 @@ $(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
 XDP_TEST_OBJS	:= $(patsubst tests/bpf/%.c,$(SAN_BUILD)/tests/%.o,$(wildcard tests/bpf/*.c))
 $(SAN_BUILD)/test_xdp: $(XDP_TEST_OBJS) $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # Load generator and benchmarks, plain builds (sanitizers would skew timings).
 $(BUILD)/xlb-loadgen: tools/loadgen.c user/ctl/ipc.c $(BUILD)/libxlb.a

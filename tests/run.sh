@@ -24,6 +24,7 @@ trap 'rm -rf "$log_dir"' EXIT
 # tap_to_lines: cmocka's TAP output as PASS/FAIL/SKIPPED lines.
 tap_to_lines() {
 	sed -nE 's/^ok [0-9]+ - (.*) # SKIP.*/SKIPPED: \1/p;
+		 s/^(not )?ok [0-9]+ # SKIP (.*)/SKIPPED: \2/p;
 		 s/^ok [0-9]+ - (.*)/PASS: \1/p;
 		 s/^not ok [0-9]+ - (.*)/FAIL: \1/p;
 		 s/^# (.*)/  \1/p'
@@ -49,7 +50,7 @@ run_suite() {
 }
 
 cmocka_suite() {
-	CMOCKA_MESSAGE_OUTPUT=TAP "$1" | tap_to_lines
+	CMOCKA_MESSAGE_OUTPUT=TAP "$@" | tap_to_lines
 	return "${PIPESTATUS[0]}"
 }
 
@@ -62,9 +63,9 @@ run_suite "config/corpus" bash tests/config/test_config.sh
 run_suite "config/limits" bash tests/config/test_limits.sh
 run_suite "config/fuzz" bash tests/fuzz/run_fuzzers.sh
 
-run_suite "bpf/test_xdp" "$SAN_BUILD"/test_xdp
+run_suite "bpf/test_xdp" cmocka_suite "$SAN_BUILD"/test_xdp
 # The packet fuzzer, briefly (make fuzz runs 10 million).
-run_suite "bpf/fuzz_xdp" "$SAN_BUILD"/test_xdp --fuzz 200000 "${FUZZ_SEED:-1}"
+run_suite "bpf/fuzz_xdp" cmocka_suite "$SAN_BUILD"/test_xdp --fuzz 200000 "${FUZZ_SEED:-1}"
 
 run_suite "pkg/test_deb" bash tests/pkg/test_deb.sh
 

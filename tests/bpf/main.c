@@ -1,81 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_xdp: runs each topic's tests with a fresh fixture, or the packet
- * fuzzer; prints PASS/FAIL/SKIPPED lines and "bpf: N passed, ...".
+ * test_xdp: each topic's tests, each on a fresh fixture, run by cmocka.
+ *   test_xdp [NAME]                 the tests (NAME: one of them, or a glob)
+ *   test_xdp --fuzz COUNT [SEED]    the packet fuzzer alone, COUNT packets
+ * Without root (no BPF) every test says SKIPPED and why.
  */
 #include "xdp_harness.h"
 
-struct test {
+struct topic {
 	const char *name;
 	void (*fn)(struct fixture *f);
+	struct fixture f;
+	int setup_err;
 };
 
+#define TOPIC(fn) { #fn, fn, {}, 0 }
 
-#define TEST(fn) { #fn, fn }
-
-static const struct test all_tests[] = {
-	TEST(test_forward_each_mode_and_family),
-	TEST(test_ipv4_options_and_vlans),
-	TEST(test_not_for_a_vip_passes_untouched),
-	TEST(test_sticky_when_table_changes),
-	TEST(test_drain_keeps_flows_takes_no_new),
-	TEST(test_drained_flow_survives_lru_loss),
-	TEST(test_down_loses_flows),
-	TEST(test_udp_entries_expire),
-	TEST(test_icmp_errors_follow_their_flow),
-	TEST(test_echo_requests_answered),
-	TEST(test_too_big_answered),
-	TEST(test_truncated_packets),
-	TEST(test_malformed_headers),
-	TEST(test_fragments_to_vips_dropped),
-	TEST(test_ttl_expiry_and_no_backend),
-	TEST(test_source_port_left_out),
-	TEST(test_counters_exact),
-	TEST(test_decap_round_trip),
-	TEST(test_icmp_error_to_other_address_passes),
-	TEST(test_mapped_ipv6_is_not_ipv4),
-	TEST(test_icmp_quote_bounded_by_ip_length),
-	TEST(test_trailing_bytes_not_tunnelled),
-	TEST(test_ipv6_extension_header_chain),
+static struct topic topics[] = {
+	TOPIC(test_forward_each_mode_and_family),
+	TOPIC(test_ipv4_options_and_vlans),
+	TOPIC(test_not_for_a_vip_passes_untouched),
+	TOPIC(test_sticky_when_table_changes),
+	TOPIC(test_drain_keeps_flows_takes_no_new),
+	TOPIC(test_drained_flow_survives_lru_loss),
+	TOPIC(test_down_loses_flows),
+	TOPIC(test_udp_entries_expire),
+	TOPIC(test_icmp_errors_follow_their_flow),
+	TOPIC(test_echo_requests_answered),
+	TOPIC(test_too_big_answered),
+	TOPIC(test_truncated_packets),
+	TOPIC(test_malformed_headers),
+	TOPIC(test_fragments_to_vips_dropped),
+	TOPIC(test_ttl_expiry_and_no_backend),
+	TOPIC(test_source_port_left_out),
+	TOPIC(test_counters_exact),
+	TOPIC(test_decap_round_trip),
+	TOPIC(test_icmp_error_to_other_address_passes),
+	TOPIC(test_mapped_ipv6_is_not_ipv4),
+	TOPIC(test_icmp_quote_bounded_by_ip_length),
+	TOPIC(test_trailing_bytes_not_tunnelled),
+	TOPIC(test_ipv6_extension_header_chain),
 };
+
+static struct topic fuzz = TOPIC(test_fuzz_xdp);
+
+/* A fresh data path per test; a failure to load is the test's to report. */
+static int load(void **state)
+{
+	struct topic *t = *state;
+
+	t->setup_err = fixture_setup(&t->f, NULL);
+	return 0;
+}
+
+static int unload(void **state)
+{
+	struct topic *t = *state;
+
+	if (!t->setup_err)
+		fixture_teardown(&t->f);
+	return 0;
+}
+
+static void run_topic(void **state)
+{
+	struct topic *t = *state;
+
+	if (t->setup_err == -EPERM || t->setup_err == -EACCES) {
+		print_error("  %s: loading BPF needs root: %s\n", t->name, strerror(-t->setup_err));
+		skip();
+	}
+	ASSERT_EQ(t->setup_err, 0, "fixture: a data path loaded, VIPs written");
+	t->fn(&t->f);
+}
+
+static struct CMUnitTest topic_test(struct topic *t)
+{
+	return (struct CMUnitTest){
+		.name = t->name, .test_func = run_topic,
+		.setup_func = load, .teardown_func = unload, .initial_state = t,
+	};
+}
 
 int main(int argc, char **argv)
 {
-	const size_t nr = ARRAY_SIZE(all_tests);
-	const char *only = argc > 1 ? argv[1] : NULL;
-	struct fixture f;
+	struct CMUnitTest tests[ARRAY_SIZE(topics)], fuzzer[1] = { topic_test(&fuzz) };
 	size_t i;
-	int err;
 
 	xlb_log_hook_libbpf();
 	xlb_log_set_level(XLB_LOG_WARN);
-	if (argc >= 3 && !strcmp(argv[1], "--fuzz"))
-		return run_fuzzer(strtoull(argv[2], NULL, 10), argc > 3 ? strtoull(argv[3], NULL, 10) : 1);
-	for (i = 0; i < nr; i++) {
-		if (only && strcmp(only, all_tests[i].name))
-			continue;
-		cur_test = all_tests[i].name;
-		cur_failed = 0;
-		err = fixture_setup(&f, NULL);
-		if (err == -EPERM || err == -EACCES) {
-			printf("SKIPPED: %s (loading BPF needs root: %s)\n", cur_test,
-			       strerror(-err));
-			nr_skipped++;
-			continue;
-		}
-		if (err) {
-			printf("FAIL: %s (fixture: %s)\n", cur_test, strerror(-err));
-			nr_failed++;
-			continue;
-		}
-		all_tests[i].fn(&f);
-		fixture_teardown(&f);
-		printf("%s: %s\n", cur_failed ? "FAIL" : "PASS", cur_test);
-		if (cur_failed)
-			nr_failed++;
-		else
-			nr_passed++;
+	if (argc >= 3 && !strcmp(argv[1], "--fuzz")) {
+		fuzz_count = strtoull(argv[2], NULL, 10);
+		fuzz_seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+		return cmocka_run_group_tests_name("bpf/fuzz_xdp", fuzzer, NULL, NULL);
 	}
-	printf("bpf: %d passed, %d failed, %d skipped\n", nr_passed, nr_failed, nr_skipped);
-	return nr_failed ? 1 : 0;
+	for (i = 0; i < ARRAY_SIZE(topics); i++)
+		tests[i] = topic_test(&topics[i]);
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("bpf/test_xdp", tests, NULL, NULL);
 }

@@ -2,21 +2,13 @@
 /* The fixture and the checks that every topic's tests share. */
 #include "xdp_harness.h"
 
-/* ---- harness ---------------------------------------------------------- */
-
-int nr_passed, nr_failed, nr_skipped;
-
-const char *cur_test;
-
-int cur_failed;
-
 void dump_diff(const __u8 *a, const __u8 *e, size_t len)
 {
 	size_t i, shown = 0;
 
 	for (i = 0; i < len && shown < 8; i++) {
 		if (a[i] != e[i]) {
-			fprintf(stderr, "    byte %zu: got 0x%02x, want 0x%02x\n", i, a[i], e[i]);
+			print_error("    byte %zu: got 0x%02x, want 0x%02x\n", i, a[i], e[i]);
 			shown++;
 		}
 	}

@@ -4,13 +4,18 @@
  * kernel): ASSERT_* checks in the kernel selftests' manner, a fixture that
  * loads a fresh data path with a standard set of VIPs, and helpers that
  * build packets, run them and check every byte that comes out. One file
- * per topic includes it; main.c runs them.
+ * per topic includes it; main.c runs them with cmocka.
  */
 #ifndef XLB_TEST_XDP_HARNESS_H
 #define XLB_TEST_XDP_HARNESS_H
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <cmocka.h>
 
 #include "addr.h"
 #include "dataplane.h"
@@ -30,12 +36,17 @@
 #include "xlb_hash.h"
 #include "xlb_decap.skel.h"
 
+/*
+ * Checks in the kernel selftests' manner (a name for what is checked, and
+ * the values), reported through cmocka: the first failed check ends the
+ * test, and cmocka's runner counts it. cmocka is the one harness of every
+ * C test suite here.
+ */
 #define ASSERT_TRUE(cond, name) ({					\
 	bool ___ok = (cond);						\
 	if (!___ok) {							\
-		cur_failed = 1;						\
-		fprintf(stderr, "  %s:%d: %s: '%s' failed\n", __FILE__,	\
-			__LINE__, cur_test, name);			\
+		print_error("  %s:%d: '%s' failed\n", __FILE__, __LINE__, name); \
+		_fail(__FILE__, __LINE__);				\
 	}								\
 	___ok;								\
 })
@@ -44,9 +55,9 @@
 	long long ___a = (long long)(actual), ___e = (long long)(expected); \
 	bool ___ok = ___a == ___e;					\
 	if (!___ok) {							\
-		cur_failed = 1;						\
-		fprintf(stderr, "  %s:%d: %s: '%s': got %lld, want %lld\n", \
-			__FILE__, __LINE__, cur_test, name, ___a, ___e); \
+		print_error("  %s:%d: '%s': got %lld, want %lld\n",	\
+			    __FILE__, __LINE__, name, ___a, ___e);	\
+		_fail(__FILE__, __LINE__);				\
 	}								\
 	___ok;								\
 })
@@ -54,10 +65,10 @@
 #define ASSERT_MEMEQ(actual, expected, len, name) ({			\
 	bool ___ok = !memcmp((actual), (expected), (len));		\
 	if (!___ok) {							\
-		cur_failed = 1;						\
-		fprintf(stderr, "  %s:%d: %s: '%s': bytes differ\n",	\
-			__FILE__, __LINE__, cur_test, name);		\
+		print_error("  %s:%d: '%s': bytes differ\n",		\
+			    __FILE__, __LINE__, name);			\
 		dump_diff((const __u8 *)(actual), (const __u8 *)(expected), (len)); \
+		_fail(__FILE__, __LINE__);				\
 	}								\
 	___ok;								\
 })
@@ -98,9 +109,6 @@ struct run {
 	__u8 out[PKT_MAX + 256];
 };
 
-extern int nr_passed, nr_failed, nr_skipped;
-extern const char *cur_test;
-extern int cur_failed;
 extern const __u8 nexthop_mac[6];
 extern const struct vip_def vip_defs[NR_VIPS];
 
@@ -180,7 +188,8 @@ void test_mapped_ipv6_is_not_ipv4(struct fixture *f);
 void test_icmp_quote_bounded_by_ip_length(struct fixture *f);
 void test_trailing_bytes_not_tunnelled(struct fixture *f);
 void test_ipv6_extension_header_chain(struct fixture *f);
-/* The packet fuzzer; the exit status. */
-int run_fuzzer(__u64 count, __u64 seed);
+/* The packet fuzzer, a test of its own: count packets from seed. */
+extern __u64 fuzz_count, fuzz_seed;
+void test_fuzz_xdp(struct fixture *f);
 
 #endif /* XLB_TEST_XDP_HARNESS_H */
