@@ -19,7 +19,7 @@ static __always_inline __u32 encap_overhead(const struct xlb_backend *be)
 
 static __always_inline int over_mtu(const struct pkt *p,
 				    const struct xlb_backend *be,
-				    const struct xlb_config *cfg)
+				    const struct xlb_settings *cfg)
 {
 	return p->l3_len + encap_overhead(be) > cfg->mtu;
 }
@@ -30,7 +30,7 @@ static __always_inline int over_mtu(const struct pkt *p,
  */
 static __always_inline int answer_too_big(struct xdp_md *ctx, struct pkt *p,
 					  const struct xlb_backend *be,
-					  const struct xlb_config *cfg,
+					  const struct xlb_settings *cfg,
 					  __u32 *reason)
 {
 	if (p->is_icmp_err || !p->df ||
@@ -44,7 +44,7 @@ static __always_inline int answer_too_big(struct xdp_md *ctx, struct pkt *p,
 
 static __always_inline int encapsulate(struct xdp_md *ctx, struct pkt *p,
 				       const struct xlb_backend *be,
-				       const struct xlb_config *cfg)
+				       const struct xlb_settings *cfg)
 {
 	__u32 l2_len = p->l2_len, outer_len = encap_overhead(be);
 	__u8 inner_proto = p->is_v4 ? IPPROTO_IPIP : IPPROTO_IPV6;

@@ -306,7 +306,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 {
 	struct xlb_backend_stats *bs;
 	struct xlb_vip_stats *vs;
-	struct xlb_config *cfg = NULL;
+	struct xlb_settings *cfg = NULL;
 	struct xlb_backend *be;
 	__u32 vip_id = vip->id, be_id, zero = 0;
 	int is_new = 0, err;

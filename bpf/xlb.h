@@ -96,7 +96,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xlb_config);
+	__type(value, struct xlb_settings);
 } config SEC(".maps");
 
 struct {

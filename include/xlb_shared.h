@@ -110,8 +110,12 @@ struct xlb_conn {
  * xlb_flow, value struct xlb_conn.
  */
 
-/* Runtime settings, one entry in the config array map. */
-struct xlb_config {
+/*
+ * The data path's forwarding settings, the one entry of the "config" array
+ * map (a pinned name, kept so that a restart adopts it). Not the parsed
+ * config file: that is user/config.h's struct xlb_cfg.
+ */
+struct xlb_settings {
 	__u8 nexthop_mac[6];	/* encapsulation: outer destination MAC */
 	__u16 mtu;		/* largest outer L3 packet sent to a backend */
 	/*

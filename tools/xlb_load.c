@@ -44,7 +44,7 @@ static void usage(FILE *f)
 
 struct load_args {
 	const char *dev, *pin, *mode;
-	struct xlb_config cfg;
+	struct xlb_settings cfg;
 	struct xlb_dp_opts opts;
 	struct xlb_vip_spec vips[MAX_SPEC_VIPS];
 	struct xlb_backend_spec backends[MAX_SPEC_BACKENDS];
@@ -57,7 +57,7 @@ static int bad(const char *what, const char *value)
 	return -EINVAL;
 }
 
-static int parse_src_prefix(const char *s, struct xlb_config *cfg, int want_v4)
+static int parse_src_prefix(const char *s, struct xlb_settings *cfg, int want_v4)
 {
 	union xlb_addr a;
 	int len;
@@ -265,7 +265,7 @@ static int cmd_attach(int argc, char **argv)
 	}
 	err = xlb_dp_load(&dp, &a.opts);
 	if (!err)
-		err = xlb_dp_set_config(dp, &a.cfg);
+		err = xlb_dp_set_settings(dp, &a.cfg);
 	for (i = 0; i < a.nr_vips && !err; i++)
 		err = xlb_service_apply(dp, &a.vips[i]);
 	if (!err)

@@ -132,7 +132,7 @@ struct xlb_cfg {
 	bool ifaces_given;		/* even if refused: one error, not two */
 	bool has_nexthop;
 	bool has_src4, has_src6;
-	struct xlb_config dp;		/* next hop, MTU, tunnel sources */
+	struct xlb_settings dp;		/* next hop, MTU, tunnel sources */
 	__u32 max_vips, max_backends, lru_entries, moved_flows, udp_idle_ms;
 	/* Prometheus /metrics: libmicrohttpd on xlbd's loop; port 0: off. */
 	union xlb_addr metrics_address;

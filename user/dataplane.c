@@ -220,7 +220,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	struct xlb_dp_opts o = opts ? *opts : (struct xlb_dp_opts){};
 	struct xlb_dp *dp = dp_alloc();
 	struct xlb *skel;
-	struct xlb_config cfg = { .mtu = XLB_DEFAULT_MTU };
+	struct xlb_settings cfg = { .mtu = XLB_DEFAULT_MTU };
 	bool repin[XLB_DP_NR_MAPS] = {};
 	int old_flows = -1;
 	int err;
@@ -307,7 +307,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
 	}
 	/* Adopted maps keep the settings they carry. */
-	err = o.reuse_dir ? 0 : xlb_dp_set_config(dp, &cfg);
+	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
 	if (err) {
 		xlb_dp_destroy(dp);
 		return err;
@@ -647,7 +647,7 @@ static int map_update(int fd, const char *map, const void *key, const void *val)
 	return 0;
 }
 
-int xlb_dp_set_config(struct xlb_dp *dp, const struct xlb_config *cfg)
+int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg)
 {
 	__u32 zero = 0;
 

@@ -68,7 +68,7 @@ __u32 xlb_dp_max_vips(const struct xlb_dp *dp);
 __u32 xlb_dp_max_backends(const struct xlb_dp *dp);
 __u32 xlb_dp_hash_seed(const struct xlb_dp *dp);
 
-int xlb_dp_set_config(struct xlb_dp *dp, const struct xlb_config *cfg);
+int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg);
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip);
 int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key);

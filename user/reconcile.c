@@ -260,7 +260,7 @@ int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_p
 	if (!err)
 		err = remove_stale(dp, &ls, cfg);
 	if (!err)
-		err = xlb_dp_set_config(dp, &cfg->dp);
+		err = xlb_dp_set_settings(dp, &cfg->dp);
 	live_free(&ls);
 	return err;
 }
@@ -321,6 +321,6 @@ int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
 		free(now.backends);
 	}
 	if (!err && memcmp(&old->dp, &cfg->dp, sizeof(cfg->dp)))
-		err = xlb_dp_set_config(dp, &cfg->dp);
+		err = xlb_dp_set_settings(dp, &cfg->dp);
 	return err;
 }

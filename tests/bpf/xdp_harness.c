@@ -46,7 +46,7 @@ int fixture_setup(struct fixture *f, const struct xlb_dp_opts *opts)
 	f->cfg.src4_mask = htonl(0xffffff00);
 	xlb_addr_parse("2001:db8:ff::", &f->cfg.src6_net);
 	f->cfg.src6_mask = htonl(0xffff0000);
-	err = xlb_dp_set_config(f->dp, &f->cfg);
+	err = xlb_dp_set_settings(f->dp, &f->cfg);
 
 	for (v = 0; v < NR_VIPS && !err; v++) {
 		const struct vip_def *d = &vip_defs[v];

@@ -98,7 +98,7 @@ enum {
 struct fixture {
 	struct xlb_dp *dp;
 	int prog_fd;
-	struct xlb_config cfg;
+	struct xlb_settings cfg;
 	struct xlb_vip_spec vips[NR_VIPS];
 	struct xlb_backend_spec bes[NR_VIPS * BE_PER_VIP];
 };

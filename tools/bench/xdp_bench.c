@@ -145,7 +145,7 @@ static int setup(struct dp_under_test *u)
 {
 	static const char *const vips[] = { "198.18.100.10", "2001:db8:100::10",
 					    "198.18.100.20", "2001:db8:100::20" };
-	struct xlb_config cfg = { .mtu = 1500 };
+	struct xlb_settings cfg = { .mtu = 1500 };
 	struct xlb_backend_spec be[4][3];
 	struct xlb_vip_spec v;
 	char a[XLB_ADDR_STRLEN];
@@ -159,7 +159,7 @@ static int setup(struct dp_under_test *u)
 	cfg.src4_mask = htonl(0xffffff00);
 	xlb_addr_parse("2001:db8:ff::", &cfg.src6_net);
 	cfg.src6_mask = htonl(0xffffff00);
-	xlb_dp_set_config(u->dp, &cfg);
+	xlb_dp_set_settings(u->dp, &cfg);
 	for (i = 0; i < 4; i++) {
 		memset(&v, 0, sizeof(v));
 		xlb_addr_parse(vips[i], &v.key.addr);
