@@ -78,7 +78,6 @@ struct xlb_cfg_backend {
 	struct xlb_cfg_probe probe;	/* overrides, field by field */
 	struct xlb_pos pos, weight_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
-	__u32 id;			/* backend id in the data path, once applied */
 };
 
 enum xlb_all_down_policy {
@@ -100,7 +99,6 @@ struct xlb_cfg_vip {
 	size_t nr_backends;
 	struct xlb_pos pos, table_pos;
 	bool invalid;			/* had parse errors: no semantic checks */
-	__u32 id;			/* VIP id in the data path, once applied */
 };
 
 /*

@@ -13,23 +13,17 @@
 int xlb_addr_table_build(const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *plan,
 			 struct xlb_addr_table *t)
 {
-	struct xlb_cfg_vip copy = *vip;
 	struct xlb_vip_spec spec;
 	__u32 *ids, i;
-	size_t b;
 	int err;
 
 	t->m = vip->table_size;
 	t->slot = calloc(t->m ? t->m : 1, sizeof(*t->slot));
 	ids = malloc((t->m ? t->m : 1) * sizeof(*ids));
-	copy.backends = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*copy.backends));
-	err = !t->slot || !ids || !copy.backends ? -ENOMEM : 0;
-	for (b = 0; !err && b < vip->nr_backends; b++) {
-		copy.backends[b] = vip->backends[b];
-		copy.backends[b].id = b;	/* index: ids only need to tell backends apart */
-	}
+	err = !t->slot || !ids ? -ENOMEM : 0;
+	/* No ids: backends by index, which is all a table to compare needs. */
 	if (!err)
-		err = xlb_vip_spec_from_plan(&copy, plan, &spec);
+		err = xlb_vip_spec_from_plan(vip, NULL, plan, &spec);
 	if (!err) {
 		err = xlb_service_build_table(&spec, ids);
 		free(spec.backends);
@@ -38,7 +32,6 @@ int xlb_addr_table_build(const struct xlb_cfg_vip *vip, const struct xlb_vip_pla
 		if (ids[i] < vip->nr_backends)
 			t->slot[i] = vip->backends[ids[i]].addr;
 	free(ids);
-	free(copy.backends);
 	return err;
 }
 

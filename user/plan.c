@@ -94,14 +94,14 @@ void xlb_vip_plan_free(struct xlb_vip_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *v, const struct xlb_vip_plan *plan,
-			   struct xlb_vip_spec *spec)
+int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *v, const struct xlb_vip_ids *ids,
+			   const struct xlb_vip_plan *plan, struct xlb_vip_spec *spec)
 {
 	size_t i;
 
 	memset(spec, 0, sizeof(*spec));
 	spec->key = v->key;
-	spec->id = v->id;
+	spec->id = ids ? ids->vip : 0;
 	spec->flags = (v->encap ? XLB_VIP_F_ENCAP : 0) |
 		      (v->hash_source_port ? 0 : XLB_VIP_F_HASH_NO_SPORT);
 	spec->table_size = v->table_size;
@@ -116,7 +116,7 @@ int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *v, const struct xlb_vip_pla
 		b->addr = v->backends[i].addr;
 		b->weight = plan->be[i].weight;
 		b->state = plan->be[i].dp_state;
-		b->id = v->backends[i].id;
+		b->id = ids && i < ids->nr_backends ? ids->backends[i] : i;
 		memcpy(b->mac, v->backends[i].mac, sizeof(b->mac));
 	}
 	return 0;

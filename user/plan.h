@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
+#include "ids.h"
 #include "service.h"
 
 /* Health of one backend, as the prober knows it; in the VIP's backend order. */
@@ -54,8 +55,12 @@ double xlb_slow_start_ramp(__u64 elapsed_ms, __u32 duration_ms);
 /* Would the data path see the same VIP under both (same config)? */
 bool xlb_plan_same(const struct xlb_vip_plan *a, const struct xlb_vip_plan *b);
 
-/* The data path's view of a VIP under its plan; ids are the config's. */
-int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *plan,
-			   struct xlb_vip_spec *spec);
+/*
+ * The data path's view of a VIP under its plan, at the ids reconcile gave
+ * it. ids NULL: VIP 0, backends numbered by their index (a table built only
+ * to be read, never written).
+ */
+int xlb_vip_spec_from_plan(const struct xlb_cfg_vip *vip, const struct xlb_vip_ids *ids,
+			   const struct xlb_vip_plan *plan, struct xlb_vip_spec *spec);
 
 #endif /* XLB_PLAN_H */

@@ -175,13 +175,13 @@ static __u32 backend_id_for(struct live_state *ls, __u32 vip_id,
 }
 
 int xlb_apply_vip(struct xlb_dp *dp, const struct xlb_cfg_vip *vip,
-		  const struct xlb_vip_plan *plan)
+		  const struct xlb_vip_ids *ids, const struct xlb_vip_plan *plan)
 {
 	struct xlb_vip_spec spec;
 	char label[XLB_NAME_MAX];
 	int err;
 
-	err = xlb_vip_spec_from_plan(vip, plan, &spec);
+	err = xlb_vip_spec_from_plan(vip, ids, plan, &spec);
 	if (err)
 		return err;
 	err = xlb_service_apply(dp, &spec);
@@ -227,7 +227,8 @@ static int remove_stale(struct xlb_dp *dp, struct live_state *ls, const struct x
 	return err;
 }
 
-int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_plan *plans)
+int xlb_reconcile(struct xlb_dp *dp, const struct xlb_cfg *cfg,
+		  const struct xlb_vip_plan *plans, struct xlb_ids *ids)
 {
 	static __u32 cursor;
 	struct live_state ls;
@@ -236,19 +237,20 @@ int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_p
 
 	err = live_read(dp, &ls);
 	for (v = 0; v < cfg->nr_vips && !err; v++) {
-		struct xlb_cfg_vip *vip = &cfg->vips[v];
+		const struct xlb_cfg_vip *vip = &cfg->vips[v];
+		struct xlb_vip_ids *vi = &ids->vips[v];
 
-		vip->id = vip_id_for(&ls, &vip->key);
-		if (vip->id == XLB_NO_BACKEND) {
+		vi->vip = vip_id_for(&ls, &vip->key);
+		if (vi->vip == XLB_NO_BACKEND) {
 			pr_err("Couldn't add VIP '%s': all %u VIP slots are taken\n",
 			       vip->name, ls.max_vips);
 			err = -ENOSPC;
 			break;
 		}
 		for (b = 0; b < vip->nr_backends && !err; b++) {
-			vip->backends[b].id = backend_id_for(&ls, vip->id, &vip->backends[b].addr,
-							     &cursor);
-			if (vip->backends[b].id == XLB_NO_BACKEND) {
+			vi->backends[b] = backend_id_for(&ls, vi->vip, &vip->backends[b].addr,
+							 &cursor);
+			if (vi->backends[b] == XLB_NO_BACKEND) {
 				pr_err("Couldn't add backends to VIP '%s': all %u backend slots are taken\n",
 				       vip->name, ls.max_backends);
 				err = -ENOSPC;
@@ -256,7 +258,7 @@ int xlb_reconcile(struct xlb_dp *dp, struct xlb_cfg *cfg, const struct xlb_vip_p
 		}
 	}
 	for (v = 0; v < cfg->nr_vips && !err; v++)
-		err = xlb_apply_vip(dp, &cfg->vips[v], &plans[v]);
+		err = xlb_apply_vip(dp, &cfg->vips[v], &ids->vips[v], &plans[v]);
 	if (!err)
 		err = remove_stale(dp, &ls, cfg);
 	if (!err)
@@ -289,32 +291,33 @@ static bool spec_differs(const struct xlb_vip_spec *a, const struct xlb_vip_spec
 }
 
 int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
-			  const struct xlb_vip_plan *old_plans, struct xlb_cfg *cfg,
-			  const struct xlb_vip_plan *plans, size_t *written)
+			  const struct xlb_ids *old_ids, const struct xlb_vip_plan *old_plans,
+			  const struct xlb_cfg *cfg, const struct xlb_vip_plan *plans,
+			  struct xlb_ids *ids, size_t *written)
 {
 	size_t v, b;
 	int err = 0;
 
 	*written = 0;
-	if (!old || old->nr_vips != cfg->nr_vips)
+	if (!old || !old_ids || old->nr_vips != cfg->nr_vips)
 		return -EAGAIN;
 	for (v = 0; v < cfg->nr_vips; v++)
 		if (!same_shape(&old->vips[v], &cfg->vips[v]))
 			return -EAGAIN;
 	for (v = 0; v < cfg->nr_vips; v++) {
-		cfg->vips[v].id = old->vips[v].id;
+		ids->vips[v].vip = old_ids->vips[v].vip;
 		for (b = 0; b < cfg->vips[v].nr_backends; b++)
-			cfg->vips[v].backends[b].id = old->vips[v].backends[b].id;
+			ids->vips[v].backends[b] = old_ids->vips[v].backends[b];
 	}
 	for (v = 0; v < cfg->nr_vips && !err; v++) {
 		struct xlb_vip_spec was, now;
 
-		err = xlb_vip_spec_from_plan(&old->vips[v], &old_plans[v], &was);
+		err = xlb_vip_spec_from_plan(&old->vips[v], &old_ids->vips[v], &old_plans[v], &was);
 		if (err)
 			break;
-		err = xlb_vip_spec_from_plan(&cfg->vips[v], &plans[v], &now);
+		err = xlb_vip_spec_from_plan(&cfg->vips[v], &ids->vips[v], &plans[v], &now);
 		if (!err && spec_differs(&was, &now)) {
-			err = xlb_apply_vip(dp, &cfg->vips[v], &plans[v]);
+			err = xlb_apply_vip(dp, &cfg->vips[v], &ids->vips[v], &plans[v]);
 			(*written)++;
 		}
 		free(was.backends);

@@ -153,13 +153,49 @@ static void test_spec_follows_plan(void **state)
 	(void)state;
 	backends[0].admin = XLB_ADMIN_DRAIN;
 	assert_int_equal(xlb_plan_vip(&vip, h, &p), 0);
-	assert_int_equal(xlb_vip_spec_from_plan(&vip, &p, &spec), 0);
+	assert_int_equal(xlb_vip_spec_from_plan(&vip, NULL, &p, &spec), 0);
 	for (int i = 0; i < NR; i++)
 		assert_int_equal(spec.backends[i].state, p.be[i].dp_state);
 	assert_int_equal(spec.backends[3].state, XLB_BE_DOWN);
 	assert_int_equal(spec.backends[0].state, XLB_BE_DRAINING);
 	free(spec.backends);
 	xlb_vip_plan_free(&p);
+}
+
+/*
+ * Ids are reconcile's, kept beside the config: the spec takes them from
+ * there; without them, backends are numbered by index (tables only read).
+ */
+static void test_spec_takes_ids_from_beside_the_config(void **state)
+{
+	struct xlb_cfg cfg = { .vips = &vip, .nr_vips = 1 };
+	struct xlb_ids *ids = xlb_ids_new(&cfg);
+	struct xlb_vip_spec spec;
+	struct xlb_vip_plan p;
+
+	(void)state;
+	assert_non_null(ids);
+	assert_int_equal(ids->nr_vips, 1);
+	assert_int_equal(ids->vips[0].nr_backends, NR);
+	assert_int_equal(ids->vips[0].vip, XLB_NO_BACKEND);
+	for (int i = 0; i < NR; i++)
+		assert_int_equal(ids->vips[0].backends[i], XLB_NO_BACKEND);
+	ids->vips[0].vip = 7;
+	for (int i = 0; i < NR; i++)
+		ids->vips[0].backends[i] = 100 + 2 * i;
+	assert_int_equal(xlb_plan_vip(&vip, NULL, &p), 0);
+	assert_int_equal(xlb_vip_spec_from_plan(&vip, &ids->vips[0], &p, &spec), 0);
+	assert_int_equal(spec.id, 7);
+	for (int i = 0; i < NR; i++)
+		assert_int_equal(spec.backends[i].id, 100 + 2 * i);
+	free(spec.backends);
+	assert_int_equal(xlb_vip_spec_from_plan(&vip, NULL, &p, &spec), 0);
+	assert_int_equal(spec.id, 0);
+	for (int i = 0; i < NR; i++)
+		assert_int_equal(spec.backends[i].id, i);
+	free(spec.backends);
+	xlb_vip_plan_free(&p);
+	xlb_ids_free(ids);
 }
 
 /* Slow start: ten steps from a tenth, whole at the end; 0 duration: off. */
@@ -191,7 +227,7 @@ static void test_ramping_weight_in_shares_and_spec(void **state)
 	assert_int_equal(p.be[2].weight, 10);
 	assert_int_equal(p.total_weight, 1 + 5 + 30);
 	assert_float_equal(p.be[1].expected_share, 5.0 / 36, 1e-9);
-	assert_int_equal(xlb_vip_spec_from_plan(&vip, &p, &spec), 0);
+	assert_int_equal(xlb_vip_spec_from_plan(&vip, NULL, &p, &spec), 0);
 	assert_int_equal(spec.backends[1].weight, 5);
 	free(spec.backends);
 	/* A weight step is a change for the data path. */
@@ -211,6 +247,7 @@ int main(void)
 		cmocka_unit_test_setup(test_all_down_keep_none_recorded, setup),
 		cmocka_unit_test_setup(test_all_down_drop, setup),
 		cmocka_unit_test_setup(test_spec_follows_plan, setup),
+		cmocka_unit_test_setup(test_spec_takes_ids_from_beside_the_config, setup),
 		cmocka_unit_test_setup(test_slow_start_ramp, setup),
 		cmocka_unit_test_setup(test_ramping_weight_in_shares_and_spec, setup),
 	};

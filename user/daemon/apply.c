@@ -82,23 +82,26 @@ static struct xlb_vip_plan *plan_all(struct xlbd *x, const struct xlb_cfg *cfg)
  * To the maps: only the VIPs that differ when nothing came or went, else
  * everything. Either way ids are kept and each VIP switches in one step.
  */
-static int write_data_path(struct xlbd *x, struct xlb_cfg *eff, const struct xlb_vip_plan *plans)
+static int write_data_path(struct xlbd *x, const struct xlb_cfg *eff,
+			   const struct xlb_vip_plan *plans, struct xlb_ids *ids)
 {
 	size_t written;
 	int err;
 
-	err = xlb_reconcile_changed(x->dp, x->effective, x->plans, eff, plans, &written);
+	err = xlb_reconcile_changed(x->dp, x->effective, x->ids, x->plans, eff, plans, ids,
+				    &written);
 	if (err != -EAGAIN) {
 		if (!err)
 			pr_debug("Applied: %zu of %zu VIPs changed\n", written, eff->nr_vips);
 		return err;
 	}
-	return xlb_reconcile(x->dp, eff, plans);
+	return xlb_reconcile(x->dp, eff, plans, ids);
 }
 
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 {
 	struct xlb_vip_plan *plans = NULL;
+	struct xlb_ids *ids = NULL;
 	struct xlb_cfg *eff;
 	size_t v;
 	int err;
@@ -114,11 +117,13 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 		return err;
 	}
 	plans = plan_all(x, eff);
-	err = plans ? write_data_path(x, eff, plans) : -ENOMEM;
+	ids = xlb_ids_new(eff);
+	err = plans && ids ? write_data_path(x, eff, plans, ids) : -ENOMEM;
 	if (err) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
 			     "couldn't write the data path's maps: %s", strerror(-err));
 		plans_free(plans, eff->nr_vips);
+		xlb_ids_free(ids);
 		xlb_cfg_free(eff);
 		return err;
 	}
@@ -141,6 +146,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	xlb_cfg_free(x->effective);
 	x->effective = eff;
 	x->plans = plans;
+	xlb_ids_free(x->ids);
+	x->ids = ids;
 	x->applied = time(NULL);
 	if (x->ctl)
 		control_set_groups(x->ctl, base->admin_group, base->read_group);

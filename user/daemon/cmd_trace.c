@@ -17,7 +17,7 @@ static const char *vip_name_by_id(struct xlbd *x, __u32 id)
 	size_t i;
 
 	for (i = 0; i < x->effective->nr_vips; i++)
-		if (x->effective->vips[i].id == id)
+		if (xlbd_vip_id(x, &x->effective->vips[i]) == id)
 			return x->effective->vips[i].name;
 	return "?";
 }

@@ -193,13 +193,14 @@ static json_t *backend_json(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	char addr[XLB_ADDR_STRLEN];
 	struct xlb_backend_stats st = {};
 	struct xlb_backend live = {};
+	__u32 id = xlbd_backend_id(x, vip, be);
 	json_t *j;
 
-	xlb_dp_backend_stats(x->dp, be->id, &st);
-	xlb_dp_get_backend(x->dp, be->id, &live);
+	xlb_dp_backend_stats(x->dp, id, &st);
+	xlb_dp_get_backend(x->dp, id, &live);
 	j = json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:b, s:I, s:I, s:I, s:b}",
 		      "address", xlb_addr_str(&be->addr, addr, sizeof(addr)),
-		      "id", (int)be->id, "weight", (int)be->weight,
+		      "id", (int)id, "weight", (int)be->weight,
 		      "state", xlb_admin_state_name(be->admin),
 		      "dp_state", dp_state_name(live.state),
 		      "slots", (int)slots, "table_share", m ? (double)slots / m : 0.0,
@@ -245,16 +246,16 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	 * the loop for seconds on every show.
 	 */
 	__u32 m = 0, *slots = vip->table_size <= MONITOR_TABLE_READ_SLOTS ?
-			      xlb_dp_slot_counts(x->dp, vip->id, &m) : NULL;
+			      xlb_dp_slot_counts(x->dp, xlbd_vip_id(x, vip), &m) : NULL;
 	__u32 max = xlb_dp_max_backends(x->dp);
 	size_t i;
 
 	for (i = 0; i < vip->nr_backends; i++) {
 		const struct xlb_cfg_backend *be = &vip->backends[i];
-		__u32 n = 0;
+		__u32 n = 0, id = xlbd_backend_id(x, vip, be);
 
 		if (slots)
-			n = be->id < max ? slots[be->id] : 0;
+			n = id < max ? slots[id] : 0;
 		else
 			n = monitor_table_slots(x, vip->name, i, &be->addr, &m);
 		json_array_append_new(list, backend_json(x, vip, be, &plan->be[i], n, m));
@@ -303,7 +304,7 @@ json_t *cmd_counters(struct xlbd *x, const struct ctl_request *req,
 		const struct xlb_cfg_vip *vip = &x->effective->vips[i];
 
 		memset(&vs, 0, sizeof(vs));
-		xlb_dp_vip_stats(x->dp, vip->id, &vs);
+		xlb_dp_vip_stats(x->dp, xlbd_vip_id(x, vip), &vs);
 		json_array_append_new(vips, json_pack("{s:s, s:I, s:I, s:I, s:I}",
 			"name", vip->name, "packets", (json_int_t)vs.packets,
 			"bytes", (json_int_t)vs.bytes, "new_flows", (json_int_t)vs.new_flows,
@@ -363,7 +364,7 @@ json_t *cmd_table(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", name);
 		return NULL;
 	}
-	if (xlb_dp_get_table(x->dp, vip->id, &ids, &m)) {
+	if (xlb_dp_get_table(x->dp, xlbd_vip_id(x, vip), &ids, &m)) {
 		snprintf(err, err_len, "couldn't read the live table of VIP '%s'", name);
 		return NULL;
 	}

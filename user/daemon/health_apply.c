@@ -25,6 +25,29 @@ const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_
 	return v < x->effective->nr_vips && x->plans ? &x->plans[v] : NULL;
 }
 
+const struct xlb_vip_ids *xlbd_ids(const struct xlbd *x, const struct xlb_cfg_vip *vip)
+{
+	size_t v = vip - x->effective->vips;
+
+	return x->ids && v < x->ids->nr_vips ? &x->ids->vips[v] : NULL;
+}
+
+__u32 xlbd_vip_id(const struct xlbd *x, const struct xlb_cfg_vip *vip)
+{
+	const struct xlb_vip_ids *ids = xlbd_ids(x, vip);
+
+	return ids ? ids->vip : XLB_NO_BACKEND;
+}
+
+__u32 xlbd_backend_id(const struct xlbd *x, const struct xlb_cfg_vip *vip,
+		      const struct xlb_cfg_backend *be)
+{
+	const struct xlb_vip_ids *ids = xlbd_ids(x, vip);
+	size_t b = be - vip->backends;
+
+	return ids && b < ids->nr_backends ? ids->backends[b] : XLB_NO_BACKEND;
+}
+
 /* The plan in force for a backend of a VIP, by name and address; NULL if none. */
 static const struct xlb_plan_backend *plan_in_force(const struct xlbd *x, const char *vip,
 						    const union xlb_addr *addr)
@@ -213,7 +236,7 @@ int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
 			"its traffic is dropped and counted (all_down: drop)" :
 			"keeping the last healthy set in the table (all_down: keep)");
 	/* The VIP's new table in one step; ids are those already applied. */
-	err = xlb_plan_same(plan, &next) ? 0 : xlb_apply_vip(x->dp, vip, &next);
+	err = xlb_plan_same(plan, &next) ? 0 : xlb_apply_vip(x->dp, vip, xlbd_ids(x, vip), &next);
 	if (err) {
 		pr_err("Couldn't apply the health of VIP '%s' to the data path: %s; the data path keeps its last table, xlbd tries again every second\n",
 		       vip->name, strerror(-err));

@@ -175,7 +175,7 @@ static void backend_metrics(struct xlbd *x, FILE *f)
 			const struct probe_target *t;
 			__u32 slots, m;
 
-			xlb_dp_backend_stats(x->dp, be->id, &st);
+			xlb_dp_backend_stats(x->dp, xlbd_backend_id(x, vip, be), &st);
 			snprintf(r->labels, sizeof(r->labels), "%s,remote_address=\"%s\",remote_port=\"%u\"",
 				 vl, xlb_addr_str(&be->addr, a, sizeof(a)), ntohs(vip->key.port));
 			r->v[B_PACKETS] = st.packets;
@@ -237,7 +237,7 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 			struct xlb_vip_stats vs = {};
 			__u64 val, skewed = 0;
 
-			xlb_dp_vip_stats(x->dp, vip->id, &vs);
+			xlb_dp_vip_stats(x->dp, xlbd_vip_id(x, vip), &vs);
 			for (b = 0; b < vip->nr_backends; b++) {
 				const struct xlb_skew_backend *s =
 					monitor_backend(x, vip->name, b, &vip->backends[b].addr);

@@ -45,9 +45,12 @@ static void begin_table(struct xlbd *x, struct table_read *rd, const struct xlb_
 	__u32 max = xlb_dp_max_backends(x->dp);
 	size_t b;
 
-	for (b = 0; b < vip->nr_backends; b++)
-		if (vip->backends[b].id < max)
-			rd->owner[vip->backends[b].id] = xlb_fp_addr(&vip->backends[b].addr);
+	for (b = 0; b < vip->nr_backends; b++) {
+		__u32 id = xlbd_backend_id(x, vip, &vip->backends[b]);
+
+		if (id < max)
+			rd->owner[id] = xlb_fp_addr(&vip->backends[b].addr);
+	}
 	xlb_fp_table_init(&rd->fp);
 }
 
@@ -87,12 +90,13 @@ static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
 
 	for (b = 0; b < vm->nr; b++) {
 		struct xlb_cfg_backend *be = vip ? xlb_cfg_backend_near(vip, b, &vm->addrs[b]) : NULL;
+		__u32 id = be ? xlbd_backend_id(x, vip, be) : XLB_NO_BACKEND;
 
-		vm->table_slots[b] = be && be->id < max ? rd->counts[be->id] : 0;
+		vm->table_slots[b] = id < max ? rd->counts[id] : 0;
 		seen += vm->table_slots[b];
-		if (be && be->id < max) {
-			rd->counts[be->id] = 0;
-			rd->owner[be->id] = XLB_FP_EMPTY;
+		if (id < max) {
+			rd->counts[id] = 0;
+			rd->owner[id] = XLB_FP_EMPTY;
 		}
 	}
 	vm->table_m = m;
@@ -132,7 +136,7 @@ static void read_tables(struct xlbd *x)
 
 		if (vip && !rd->from)
 			begin_table(x, rd, vip);
-		r = vip ? xlb_dp_count_slots(x->dp, vip->id, &rd->from, budget, rd->counts,
+		r = vip ? xlb_dp_count_slots(x->dp, xlbd_vip_id(x, vip), &rd->from, budget, rd->counts,
 					     &m, &id, rd->owner, &rd->fp) : -ENOENT;
 
 		if (r >= 0 && before && id != rd->table_id) {
@@ -467,7 +471,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 		struct xlb_backend_stats st = {};
 
 		if (be)
-			xlb_dp_backend_stats(x->dp, be->id, &st);
+			xlb_dp_backend_stats(x->dp, xlbd_backend_id(x, vip, be), &st);
 		in[b] = (struct xlb_skew_input){
 			.new_flows = st.new_flows,
 			.packets = st.packets,

@@ -444,6 +444,7 @@ int main(int argc, char **argv)
 	xlb_dp_destroy(x.dp);
 	if (x.effective)
 		plans_free(x.plans, x.effective->nr_vips);
+	xlb_ids_free(x.ids);
 	xlb_cfg_free(x.effective);
 	if (x.base != x.effective)
 		xlb_cfg_free(x.base);

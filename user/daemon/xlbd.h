@@ -13,6 +13,7 @@
 #include "control.h"
 #include "dataplane.h"
 #include "guard.h"
+#include "ids.h"
 #include "link.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -35,8 +36,9 @@ struct xlbd {
 	const char *journal_path;	/* --journal; else the config's */
 	long acting_uid;		/* who the change being applied is for; -1: nobody */
 	struct xlb_cfg *base;		/* the config file as last applied */
-	struct xlb_cfg *effective;	/* base + runtime overrides; ids filled in */
+	struct xlb_cfg *effective;	/* base + runtime overrides */
 	struct xlb_vip_plan *plans;	/* one per VIP of effective, same order */
+	struct xlb_ids *ids;		/* where effective's VIPs and backends sit in the maps */
 	struct xlb_overrides ov;
 	struct xlb_dp *dp;
 	bool adopted;			/* took over pinned state at start */
@@ -68,6 +70,11 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d);
 
 /* The plan in force for a VIP of x->effective. */
 const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip);
+/* Its data-path ids, and one backend's (be one of vip's); XLB_NO_BACKEND: none yet. */
+const struct xlb_vip_ids *xlbd_ids(const struct xlbd *x, const struct xlb_cfg_vip *vip);
+__u32 xlbd_vip_id(const struct xlbd *x, const struct xlb_cfg_vip *vip);
+__u32 xlbd_backend_id(const struct xlbd *x, const struct xlb_cfg_vip *vip,
+		      const struct xlb_cfg_backend *be);
 /* A VIP's plan from its config and what the prober knows of its backends. */
 int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan);
 /* A probe result changed a backend's health: log it, rebuild its VIP. */
