@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "announce.h"
 #include "apply.h"
+#include "control.h"
 #include "events.h"
 #include "log.h"
 #include "reconcile.h"

@@ -8,8 +8,10 @@
 
 #include "addr.h"
 #include "announce.h"
+#include "control.h"
 #include "diff.h"
 #include "fingerprints.h"
+#include "metrics.h"
 #include "stats.h"
 #include "xlbd.h"
 #include "commands.h"
@@ -39,21 +41,17 @@ static size_t nr_backends(const struct xlb_cfg *cfg)
 
 static json_t *probe_stats(struct xlbd *x)
 {
-	struct prober *pr = &x->pr;
-	size_t i, in_flight = 0, down = 0;
+	struct prober_summary s;
 
-	for (i = 0; i < pr->nr; i++) {
-		in_flight += pr->targets[i]->in_flight;
-		down += xlb_health_is_down(&pr->targets[i]->health);
-	}
+	prober_summary(&x->pr, &s);
 	/* Lateness: how long after its due time a probe started. */
 	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:i, s:I}",
-			 "targets", (int)pr->nr, "down", (int)down, "in_flight", (int)in_flight,
-			 "started", (json_int_t)pr->started,
-			 "late_ms_max", (json_int_t)pr->late_ms_max,
-			 "late_ms_recent", (json_int_t)prober_recent_late_ms(pr),
-			 "late_ms_mean", pr->started ? (double)pr->late_ms_sum / pr->started : 0.0,
-			 "unknown", (json_int_t)pr->unknown, "not_judged", (json_int_t)pr->not_judged,
+			 "targets", (int)s.targets, "down", (int)s.down, "in_flight", (int)s.in_flight,
+			 "started", (json_int_t)s.started,
+			 "late_ms_max", (json_int_t)s.late_ms_max,
+			 "late_ms_recent", (json_int_t)s.late_ms_recent,
+			 "late_ms_mean", s.late_ms_mean,
+			 "unknown", (json_int_t)s.unknown, "not_judged", (json_int_t)s.not_judged,
 			 "commands_running", (int)xlb_children_running(),
 			 "orphans_reaped", (json_int_t)xlb_children_swept());
 }
@@ -110,7 +108,7 @@ json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 	char node[XLB_FP_STRLEN];
 
 	if (r) {
-		json_object_set_new(r, "fingerprint", json_string(fingerprint_node(x, node)));
+		json_object_set_new(r, "fingerprint", json_string(monitor_node_fingerprint(x, node)));
 		json_object_set_new(r, "announce", announce_json(x));
 		json_object_set_new(r, "interfaces", ifaces_json(x));
 	}

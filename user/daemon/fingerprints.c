@@ -23,43 +23,6 @@ json_t *fingerprint_json(struct xlbd *x, const char *vip)
 			 "age_s", (json_int_t)((monotonic_ms() - vm->fp_ms) / 1000));
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp((*(const struct vip_monitor *const *)a)->name,
-		      (*(const struct vip_monitor *const *)b)->name);
-}
-
-const char *fingerprint_node(struct xlbd *x, char *buf)
-{
-	const struct vip_monitor **sorted;
-	struct xlb_fp_table all;
-	struct xlb_fp fp;
-	size_t v, i;
-
-	buf[0] = 0;
-	if (x->mon.nr != x->effective->nr_vips)
-		return buf;
-	for (v = 0; v < x->mon.nr; v++)
-		if (!x->mon.vips[v].fp_ms)
-			return buf;	/* a table not read yet: no digest for the node */
-	sorted = calloc(x->mon.nr ? x->mon.nr : 1, sizeof(*sorted));
-	if (!sorted)
-		return buf;
-	for (v = 0; v < x->mon.nr; v++)
-		sorted[v] = &x->mon.vips[v];
-	/* By name: nodes whose files list the VIPs in another order agree. */
-	qsort(sorted, x->mon.nr, sizeof(*sorted), by_name);
-	xlb_fp_table_init(&all);
-	for (v = 0; v < x->mon.nr; v++) {
-		xlb_fp_table_add(&all, sorted[v]->fp.digest);
-		for (i = 0; sorted[v]->name[i]; i++)
-			xlb_fp_table_add(&all, (unsigned char)sorted[v]->name[i]);
-	}
-	free(sorted);
-	xlb_fp_finish(&fp, x->mon.nr, &all);
-	return xlb_fp_str(fp.digest, buf);
-}
-
 json_t *fingerprints_json(struct xlbd *x)
 {
 	json_t *vips = json_array();
@@ -82,6 +45,6 @@ json_t *fingerprints_json(struct xlbd *x)
 			"table_size", (int)vip->table_size, "hash_source_port", vip->hash_source_port,
 			"fingerprint", fingerprint_json(x, vip->name), "backends", list));
 	}
-	return json_pack("{s:s, s:i, s:o}", "node", fingerprint_node(x, node),
+	return json_pack("{s:s, s:i, s:o}", "node", monitor_node_fingerprint(x, node),
 			 "version", XLB_FP_VERSION, "vips", vips);
 }

@@ -14,8 +14,6 @@ struct xlb_cfg_vip;
 
 /* {"digest", "config", "table", "age_s"}, or null before the first read. */
 json_t *fingerprint_json(struct xlbd *x, const char *vip);
-/* One digest over every VIP's, by name: the node's. "" while any is unread. */
-const char *fingerprint_node(struct xlbd *x, char *buf);
 /*
  * What nodes compare: {"node": digest, "vips": [{"name", "address", "port",
  * "protocol", "table_size", "hash_source_port", "fingerprint",

@@ -354,6 +354,7 @@ static void moved_metrics(struct xlbd *x, FILE *f)
 
 static char *render(struct xlbd *x, size_t *len)
 {
+	struct prober_summary ps;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
@@ -381,7 +382,8 @@ static char *render(struct xlbd *x, size_t *len)
 		(unsigned long long)x->journal.write_errors);
 	family(f, "xlb_probes_unknown_total", "counter",
 	       "Probes xlbd could not run (its own problem, not the backends').");
-	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)x->pr.unknown);
+	prober_summary(&x->pr, &ps);
+	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)ps.unknown);
 	moved_metrics(x, f);
 	reason_metrics(x, f);
 	vip_metrics(x, f);

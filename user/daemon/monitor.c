@@ -605,3 +605,40 @@ __u32 monitor_table_slots(struct xlbd *x, const char *vip, size_t hint,
 	*m = vm ? vm->table_m : 0;
 	return b < 0 ? 0 : vm->table_slots[b];
 }
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct vip_monitor *const *)a)->name,
+		      (*(const struct vip_monitor *const *)b)->name);
+}
+
+const char *monitor_node_fingerprint(struct xlbd *x, char *buf)
+{
+	const struct vip_monitor **sorted;
+	struct xlb_fp_table all;
+	struct xlb_fp fp;
+	size_t v, i;
+
+	buf[0] = 0;
+	if (x->mon.nr != x->effective->nr_vips)
+		return buf;
+	for (v = 0; v < x->mon.nr; v++)
+		if (!x->mon.vips[v].fp_ms)
+			return buf;	/* a table not read yet: no digest for the node */
+	sorted = calloc(x->mon.nr ? x->mon.nr : 1, sizeof(*sorted));
+	if (!sorted)
+		return buf;
+	for (v = 0; v < x->mon.nr; v++)
+		sorted[v] = &x->mon.vips[v];
+	/* By name: nodes whose files list the VIPs in another order agree. */
+	qsort(sorted, x->mon.nr, sizeof(*sorted), by_name);
+	xlb_fp_table_init(&all);
+	for (v = 0; v < x->mon.nr; v++) {
+		xlb_fp_table_add(&all, sorted[v]->fp.digest);
+		for (i = 0; sorted[v]->name[i]; i++)
+			xlb_fp_table_add(&all, (unsigned char)sorted[v]->name[i]);
+	}
+	free(sorted);
+	xlb_fp_finish(&fp, x->mon.nr, &all);
+	return xlb_fp_str(fp.digest, buf);
+}

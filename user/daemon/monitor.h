@@ -80,5 +80,7 @@ const struct xlb_skew_backend *monitor_backend(struct xlbd *x, const char *vip, 
 __u32 monitor_table_slots(struct xlbd *x, const char *vip, size_t hint,
 			  const union xlb_addr *addr, __u32 *m);
 const struct vip_monitor *monitor_vip(struct xlbd *x, const char *vip);
+/* One digest over every VIP's fingerprint, by name: the node's. "" while any is unread. */
+const char *monitor_node_fingerprint(struct xlbd *x, char *buf);
 
 #endif /* XLBD_MONITOR_H */

@@ -584,9 +584,21 @@ static void note_lateness(struct prober *pr, __u64 late, __u64 now)
 		pr->late_max_now = late;
 }
 
-__u64 prober_recent_late_ms(const struct prober *pr)
+void prober_summary(const struct prober *pr, struct prober_summary *out)
 {
-	return pr->late_max_now > pr->late_max_prev ? pr->late_max_now : pr->late_max_prev;
+	size_t i;
+
+	*out = (struct prober_summary){
+		.targets = pr->nr, .started = pr->started, .late_ms_max = pr->late_ms_max,
+		.late_ms_recent = pr->late_max_now > pr->late_max_prev ?
+				  pr->late_max_now : pr->late_max_prev,
+		.late_ms_mean = pr->started ? (double)pr->late_ms_sum / pr->started : 0.0,
+		.unknown = pr->unknown, .not_judged = pr->not_judged,
+	};
+	for (i = 0; i < pr->nr; i++) {
+		out->in_flight += pr->targets[i]->in_flight;
+		out->down += xlb_health_is_down(&pr->targets[i]->health);
+	}
 }
 
 static void start(struct probe_target *t, __u64 now)

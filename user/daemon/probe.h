@@ -94,8 +94,15 @@ void prober_fini(struct prober *pr);
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg);
 struct probe_target *prober_find(const struct prober *pr, const char *vip,
 				 const union xlb_addr *backend);
-/* Probe starts' lateness in the last 10 to 20 s, in ms. */
-__u64 prober_recent_late_ms(const struct prober *pr);
+/* What the prober has done, for status and /metrics. */
+struct prober_summary {
+	size_t targets, down, in_flight;
+	__u64 started;			/* probes that judged health */
+	__u64 late_ms_max, late_ms_recent;	/* start lateness: ever, last 10-20 s */
+	double late_ms_mean;
+	__u64 unknown, not_judged;	/* could not run; ran but judged nothing */
+};
+void prober_summary(const struct prober *pr, struct prober_summary *out);
 /* The probe settings a backend of a VIP gets (type NONE: not probed). */
 void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *be,
 		   struct xlb_cfg_probe *out);

@@ -29,7 +29,9 @@
 #include "announce.h"
 #include "apply.h"
 #include "commands.h"
+#include "control.h"
 #include "heartbeat.h"
+#include "metrics.h"
 #include "xlbd.h"
 
 static void usage(FILE *f)

@@ -10,12 +10,10 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "control.h"
 #include "dataplane.h"
 #include "guard.h"
 #include "ids.h"
 #include "link.h"
-#include "metrics.h"
 #include "monitor.h"
 #include "overrides.h"
 #include "plan.h"
@@ -23,6 +21,11 @@
 #include "stall.h"
 
 #define XLB_VERSION		"0.7.0"
+
+/* Parts xlbd holds by pointer: their files include their headers. */
+struct control;
+struct metrics;
+struct announcer;
 
 /* One interface of the config: its watch, and the way back to xlbd. */
 struct xlbd_iface {
