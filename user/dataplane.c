@@ -859,26 +859,29 @@ out:
 }
 
 /* Another instance of the program runs on this data path's maps. */
-static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj)
+static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *except)
 {
 	struct bpf_map *map;
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < XLB_DP_NR_MAPS && !err; i++) {
+		if (except && !strcmp(map_names[i], except))
+			continue;
 		map = bpf_object__find_map_by_name(obj, map_names[i]);
 		err = map ? bpf_map__reuse_fd(map, *map_fd_slot(dp, i)) : -ENOENT;
 	}
 	return err;
 }
 
-int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, struct bpf_object **out)
+int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
+			struct bpf_object **out)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	int err = obj ? 0 : -errno;
 
 	if (!err)
-		err = reuse_maps(dp, obj);
+		err = reuse_maps(dp, obj, own_flows ? "conns" : NULL);
 	if (!err)
 		err = bpf_object__load(obj);
 	if (err) {
@@ -900,7 +903,7 @@ static int load_trace_instance(struct xlb_dp *dp)
 	t->rodata->trace_mode = 1;
 	t->rodata->hash_seed = dp->hash_seed;
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
-	err = reuse_maps(dp, t->obj);
+	err = reuse_maps(dp, t->obj, NULL);
 	if (!err)
 		err = xlb__load(t);
 	if (err) {

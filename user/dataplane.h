@@ -60,9 +60,12 @@ int xlb_dp_unpin(const char *dir, bool keep_dir);
 /*
  * Another build of xlb.bpf.o loaded on this data path's maps, with its
  * defaults (benchmarks compare builds on one state, in one process).
+ * own_flows: but a flow table of its own, made by its own definition, to
+ * compare flow-table layouts.
  */
 struct bpf_object;
-int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, struct bpf_object **out);
+int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
+			struct bpf_object **out);
 int xlb_dp_prog_fd(const struct xlb_dp *dp);
 __u32 xlb_dp_max_vips(const struct xlb_dp *dp);
 __u32 xlb_dp_max_backends(const struct xlb_dp *dp);

@@ -124,6 +124,13 @@ section() { printf '\n## %s\n\n' "$1"; }
     cached; 1.08-1.13 on a same-flow hit; 0.84-0.88 on new non-SYN
     flows, which pay for a probe of a cold line. On this VM a cold line
     in a fresh page costs about as much as the LRU's walk it saves.
+  - flow entries on whole cache lines (the value padded to 40 bytes, so
+    every 128-byte entry starts a line and spans two, where 5 in 8 of
+    the 104-byte ones span three): 0.93-1.04 with `--compare OBJ
+    --own-flows` (the other build on a flow table of its own layout),
+    against 0.93-1.11 for a build against itself: nothing measurable.
+    So it is not the lines an entry spans but the cold bucket and entry
+    (their pages' TLB walks, under a VM's nested paging) that cost.
   A profile of the whole bench (perf, cpu-clock) puts the LRU's own
   functions (bucket walk, update, free-list pop, key hash) at 23 % of
   all samples and the program's own instructions at 9 %: the rest of

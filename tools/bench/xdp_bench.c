@@ -26,6 +26,11 @@
  * Twice the new flows go through the flow table per round then, and the
  * LRU may evict a few dozen of the 20k hit flows: shown as a MISMATCH of
  * under 0.1 %.
+ * --own-flows: the other build keeps a flow table of its own, as its
+ * definition says, to compare flow-table layouts (sharing one would run
+ * both on the layout of this build's). Its hit flows are made in the
+ * first round: read the fresh table's medians, not the aged one's (the
+ * other build's table is never aged).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,6 +72,7 @@ struct dp_under_test {
 
 static int floor_fd;
 static int compare_fd = -1;		/* --compare: the other build's program */
+static bool own_flows;			/* --own-flows: and its own flow table */
 /* xlbd's default sizes; XDP_BENCH_LRU=N sets the flow table's for a what-if run. */
 static struct xlb_dp_opts lru_opts;
 
@@ -329,7 +335,7 @@ static int run_table(const char *title, struct dp_under_test *u, struct path *pa
 /* The other build on u's maps; its programs' first is the XDP one. */
 static int load_compare(struct dp_under_test *u, const char *path, struct bpf_object **obj)
 {
-	int err = xlb_dp_load_sibling(u->dp, path, obj);
+	int err = xlb_dp_load_sibling(u->dp, path, own_flows, obj);
 
 	if (!err)
 		compare_fd = bpf_program__fd(bpf_object__next_program(*obj, NULL));
@@ -362,10 +368,12 @@ int main(int argc, char **argv)
 	const char *compare = NULL;
 	int err;
 
-	if (argc == 3 && !strcmp(argv[1], "--compare")) {
+	if (argc >= 3 && !strcmp(argv[1], "--compare")) {
 		compare = argv[2];
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: xdp_bench [--compare OTHER_BUILD/xlb.bpf.o]\n");
+		own_flows = argc == 4 && !strcmp(argv[3], "--own-flows");
+	}
+	if ((argc != 1 && !compare) || argc > 3 + own_flows) {
+		fprintf(stderr, "usage: xdp_bench [--compare OTHER_BUILD/xlb.bpf.o [--own-flows]]\n");
 		return 2;
 	}
 
