@@ -129,8 +129,9 @@ section() { printf '\n## %s\n\n' "$1"; }
     the 104-byte ones span three): 0.93-1.04 with `--compare OBJ
     --own-flows` (the other build on a flow table of its own layout),
     against 0.93-1.11 for a build against itself: nothing measurable.
-    So it is not the lines an entry spans but the cold bucket and entry
-    (their pages' TLB walks, under a VM's nested paging) that cost.
+    So what costs is more likely reaching a cold bucket and entry at all
+    (cache and TLB misses, dearer under a VM's nested paging) than the
+    number of lines an entry spans.
   A profile of the whole bench (perf, cpu-clock) puts the LRU's own
   functions (bucket walk, update, free-list pop, key hash) at 23 % of
   all samples and the program's own instructions at 9 %: the rest of
