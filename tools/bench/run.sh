@@ -132,6 +132,10 @@ section() { printf '\n## %s\n\n' "$1"; }
     So what costs is more likely reaching a cold bucket and entry at all
     (cache and TLB misses, dearer under a VM's nested paging) than the
     number of lines an entry spans.
+  - a smaller flow table (65,536 entries, the other build's own): new
+    flows 1.16-1.30x dearer (every insert evicts once the table is
+    full) and the 20k hits turned into misses, 1.9-2.1x: the 1 M default
+    is not what costs.
   A profile of the whole bench (perf, cpu-clock) puts the LRU's own
   functions (bucket walk, update, free-list pop, key hash) at 23 % of
   all samples and the program's own instructions at 9 %: the rest of
