@@ -98,13 +98,17 @@ int xlb_addr_table_from_json(json_t *j, struct xlb_addr_table *t)
 		if (xlb_addr_parse(json_string_value(json_array_get(backends, i)) ?: "", &addrs[i]))
 			err = -EINVAL;
 	for (i = 0; !err && i < t->m; i++) {
-		int d0 = hexval(slots[4 * i]), d1 = hexval(slots[4 * i + 1]);
-		int d2 = hexval(slots[4 * i + 2]), d3 = hexval(slots[4 * i + 3]);
-		unsigned int v = d0 << 12 | d1 << 8 | d2 << 4 | d3;
+		unsigned int v = 0;
+		int k, d;
 
-		if (d0 < 0 || d1 < 0 || d2 < 0 || d3 < 0)
-			err = -EINVAL;
-		else if (v != NO_SLOT && v < nb)
+		/* Each digit checked before it is used: no shift of a -1. */
+		for (k = 0; k < 4 && !err; k++) {
+			d = hexval(slots[4 * i + k]);
+			if (d < 0)
+				err = -EINVAL;
+			v = v << 4 | (unsigned int)d;
+		}
+		if (!err && v != NO_SLOT && v < nb)
 			t->slot[i] = addrs[v];
 	}
 	free(addrs);
