@@ -48,7 +48,7 @@ XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
-UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_diff test_journal \
+UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_diff test_report test_journal \
 		   test_diagnosis test_fingerprint
 BPF_TESTS	:= test_xdp
 
