@@ -4,8 +4,8 @@
 # make         BPF objects, skeletons, userspace
 # make test    every test suite, userspace built with ASan + UBSan
 # make demo    the namespace testbed with real traffic (DEMO_ARGS=--keep ...)
-# make fuzz    10 million mutated packets through the data path, the config
-#              parser for 5 minutes
+# make fuzz    10 million mutated packets through the data path, and each
+#              parser's libFuzzer harness for 5 minutes
 # make V=1     show the commands
 #
 # Userspace is built twice from the same sources: plain into build/ and with
@@ -151,22 +151,30 @@ $(BUILD)/%_bench: tools/bench/%_bench.c $(BUILD)/libxlb.a
 bench: all
 	$(Q)bash tools/bench/run.sh
 
-# The parser fuzzers: clang's libFuzzer with ASan and UBSan.
+# The parser fuzzers: clang's libFuzzer with ASan and UBSan, one harness
+# per parser (tests/fuzz/fuzz_*.c), over a copy of the library built alike.
 FUZZ_BUILD	:= $(BUILD)/fuzz
-FUZZERS		:= fuzz_config
-FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD)
+FUZZERS		:= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN	:= -g -O1 -fsanitize=address,undefined -Iinclude -Iuser -I$(BUILD)
+FUZZ_FLAGS	:= $(FUZZ_SAN) -fsanitize=fuzzer -Wall -Wextra -Werror
 
-$(FUZZ_BUILD)/fuzz_config: tests/fuzz/fuzz_config.c user/config.c user/config_yaml.c user/config_check.c \
-			   user/diags.c user/addr.c user/stats.c user/diagnosis.c user/skew.c \
-			   user/maglev.c $(USER_HDRS) $(DEPS_STAMP)
+$(FUZZ_BUILD)/lib/%.o: user/%.c $(USER_HDRS) $(SKELS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libxlb.a: $(patsubst user/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libxlb.a
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) -lyaml -lm
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
 
 # Long fuzzing: 10 million mutated packets through the data path (seed
-# FUZZ_SEED), and the config parser for FUZZ_SECONDS (default 300).
+# FUZZ_SEED), and each parser for FUZZ_SECONDS (default 300).
 FUZZ_SEED	?= 1
-fuzz: all $(SAN_BUILD)/test_xdp $(FUZZ_BUILD)/fuzz_config
+fuzz: all $(SAN_BUILD)/test_xdp $(addprefix $(FUZZ_BUILD)/,$(FUZZERS))
 	$(Q)$(SAN_BUILD)/test_xdp --fuzz 10000000 $(FUZZ_SEED)
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run_fuzzers.sh
 
