@@ -32,11 +32,13 @@ tap_to_lines() {
 
 run_suite() {
 	local name=$1; shift
-	local out="$log_dir/${name//\//_}.out" rc p f s
+	local out="$log_dir/${name//\//_}.out" rc p f s start=$SECONDS
 
 	echo "== $name"
 	"$@" >"$out" 2>&1
 	rc=$?
+	# How long each suite takes: the whole run has a budget (docs/testing.md).
+	echo "  took $((SECONDS - start)) s"
 	grep -E '^(PASS|FAIL|SKIPPED):|^  ' "$out"
 	p=$(grep -c '^PASS:' "$out")
 	f=$(grep -c '^FAIL:' "$out")

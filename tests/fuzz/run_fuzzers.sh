@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs each parser's fuzzer over its seeds and then for a bounded time
-# (FUZZ_SECONDS each, default 8) on new inputs. Longer runs: make fuzz.
+# (FUZZ_SECONDS each, default 5) on new inputs. Longer runs: make fuzz.
 # Seeds: the config corpus for the config parser, tests/fuzz/seeds/NAME/
 # for the others (fuzz_NAME).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FUZZ_BUILD=${FUZZ_BUILD:-${BUILD:-build}/fuzz}
-seconds=${FUZZ_SECONDS:-8}
+seconds=${FUZZ_SECONDS:-5}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
