@@ -118,7 +118,7 @@ section() { printf '\n## %s\n\n' "$1"; }
     second flow table that every reader of flows (moved flows, trace,
     flush, restart) would have to walk;
   - a flow cache in front of the LRU (a direct-mapped array, one
-    64-byte line a slot, a partition per CPU): 0.73-0.83 on hits across
+    64-byte line a slot, a partition per CPU): 0.72-0.84 on hits across
     20k flows when every new flow was cached (80k new flows a round
     evicted the hits' slots), and 0.83-1.34 with only second packets
     cached; 1.08-1.13 on a same-flow hit; 0.84-0.88 on new non-SYN
