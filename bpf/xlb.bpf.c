@@ -202,9 +202,46 @@ static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
 }
 
 /*
+ * A consistent VIP's TCP packet (not a SYN, not an ICMP error): every flow
+ * of the VIP is on its table's choice unless the moved-flow table holds it
+ * (XLB_VIP_F_CONSISTENT), so the backend is found without the LRU, whose
+ * cold bucket and entry are most of a hit's cost across many flows. One
+ * packet in XLB_LRU_SAMPLE still takes the LRU path: that keeps a live
+ * flow's entry referenced (the LRU evicts the unreferenced first) and
+ * records a flow that came without a SYN (after an eviction, or from
+ * another node), so that the walk at the next table change finds it.
+ * NULL: take the LRU path.
+ */
+static __always_inline struct xlb_backend *
+consistent_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
+{
+	struct xlb_backend *be;
+	struct xlb_conn *conn;
+
+	if (!(vip->flags & XLB_VIP_F_CONSISTENT) || p->flow.proto != IPPROTO_TCP ||
+	    p->syn || p->is_icmp_err)
+		return NULL;
+	if (!trace_mode && !(bpf_get_prandom_u32() % XLB_LRU_SAMPLE))
+		return NULL;
+	if (vip->flags & XLB_VIP_F_MOVED) {
+		conn = bpf_map_lookup_elem(&moved, &p->flow);
+		be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
+		if (be) {
+			count_reason(XLB_R_MOVED_HIT, 0);
+			p->outer_hash = conn->outer_hash;
+			return be;
+		}
+	}
+	be = table_backend(p, vip, be_id);
+	if (be)
+		count_reason(XLB_R_TABLE_HIT, 0);
+	return be;
+}
+
+/*
  * The backend for this flow: the LRU entry while its backend may still take
  * the flow, else the moved-flow table's (if the VIP has any), else the
- * Maglev table. New entries are made only for real flows, not for the ICMP
+ * Maglev table. A consistent VIP's TCP packets skip the LRU (above). New entries are made only for real flows, not for the ICMP
  * errors that quote them.
  *
  * A SYN is almost always a new flow: it is inserted without a lookup first
@@ -227,6 +264,10 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 			return be;
 		}
 	}
+
+	be = consistent_backend(p, vip, be_id);
+	if (be)
+		return be;
 
 	conn = bpf_map_lookup_elem(&conns, &p->flow);
 	if (conn) {

@@ -21,6 +21,12 @@
 #include "csum.h"
 #include "parse.h"
 
+/*
+ * A consistent VIP's TCP packets skip the LRU but for one in this many,
+ * which keeps live flows' entries referenced (xlb.bpf.c: consistent_backend).
+ */
+#define XLB_LRU_SAMPLE	16
+
 /* Set by the loader before load. */
 const volatile __u64 udp_idle_ns = XLB_DEFAULT_UDP_IDLE_SEC * 1000000000ull;
 const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
@@ -154,6 +160,8 @@ static __always_inline void count_reason(__u32 reason, __u64 bytes)
 			trace_out.lru = XLB_TRACE_LRU_STALE;
 		else if (reason == XLB_R_MOVED_HIT)
 			trace_out.lru = XLB_TRACE_LRU_MOVED;
+		else if (reason == XLB_R_TABLE_HIT)
+			trace_out.lru = XLB_TRACE_LRU_TABLE;
 		return;
 	}
 	c = bpf_map_lookup_elem(&reason_stats, &reason);

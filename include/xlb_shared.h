@@ -60,6 +60,12 @@ enum xlb_vip_flags {
 	XLB_VIP_F_ADDR_ENTRY	= 1u << 2, /* address entry (proto 0), not a service */
 	XLB_VIP_F_ECHO_REPLY	= 1u << 3, /* address entry: answer echo requests */
 	XLB_VIP_F_MOVED		= 1u << 4, /* some of its flows are held in the moved table */
+	/*
+	 * Every flow of the VIP is on its table's choice or held in the moved
+	 * table: xlbd walked the flow table when it last swapped the table in,
+	 * and no flow was refused. Its TCP packets may then skip the LRU.
+	 */
+	XLB_VIP_F_CONSISTENT	= 1u << 5,
 };
 
 struct xlb_vip {
@@ -103,8 +109,9 @@ struct xlb_conn {
  * The moved-flow table ("moved") holds the flows whose backend is no longer
  * the one the VIP's table picks: flows on a draining backend, and flows
  * whose table slot moved to another backend. Only xlbd writes it, when it
- * swaps a table in; the data path reads it after an LRU miss, and only for
- * VIPs flagged XLB_VIP_F_MOVED. So a flood of new flows, which churns the
+ * swaps a table in; the data path reads it after an LRU miss (a consistent
+ * VIP's TCP packets: before its table), and only for VIPs flagged
+ * XLB_VIP_F_MOVED. So a flood of new flows, which churns the
  * LRU, cannot push these flows out: every other flow's backend is the
  * table's choice, and losing its LRU entry costs nothing. Key struct
  * xlb_flow, value struct xlb_conn.
@@ -151,7 +158,8 @@ enum xlb_reason {
 	XLB_R_LRU_MISS,
 	XLB_R_LRU_STALE,	/* hit on a down/removed backend or expired UDP */
 	XLB_R_LRU_UPDATE_FAIL,
-	XLB_R_MOVED_HIT,	/* LRU miss, found in the moved-flow table */
+	XLB_R_MOVED_HIT,	/* found in the moved-flow table (after an LRU miss, or first) */
+	XLB_R_TABLE_HIT,	/* TCP, consistent VIP: sent by the table, the LRU not looked at */
 	XLB_R_MAX,
 	/* The counters map's size: room for reasons to come, so it keeps its shape. */
 	XLB_R_SLOTS = 32,
@@ -185,6 +193,7 @@ enum xlb_trace_lru {
 	XLB_TRACE_LRU_MISS,
 	XLB_TRACE_LRU_STALE,	/* entry found, backend no longer takes it */
 	XLB_TRACE_LRU_MOVED,	/* not in the LRU, held in the moved-flow table */
+	XLB_TRACE_LRU_TABLE,	/* not looked up: a consistent VIP's TCP flow follows the table */
 };
 
 struct xlb_trace {

@@ -664,6 +664,11 @@ int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 	return map_update(dp->vips_fd, "vips", key, vip);
 }
 
+int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_vip *vip)
+{
+	return bpf_map_lookup_elem(dp->vips_fd, key, vip) ? -errno : 0;
+}
+
 int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be)
 {
 	if (id >= dp->max_backends) {
@@ -1035,6 +1040,11 @@ static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
  */
 int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
+	return xlb_flush_flow_map(dp->conns_fd);
+}
+
+int xlb_flush_flow_map(int fd)
+{
 	struct xlb_flow *keys = calloc(WALK_BATCH, sizeof(*keys));
 	struct xlb_conn *vals = calloc(WALK_BATCH, sizeof(*vals));
 	__u8 token[sizeof(struct xlb_flow)];
@@ -1046,7 +1056,7 @@ int xlb_dp_flush_flows(struct xlb_dp *dp)
 	while (!err) {
 		__u32 n = WALK_BATCH;
 
-		if (bpf_map_lookup_and_delete_batch(dp->conns_fd, first ? NULL : token, token,
+		if (bpf_map_lookup_and_delete_batch(fd, first ? NULL : token, token,
 						    keys, vals, &n, NULL)) {
 			/* libbpf returns -1 or -errno by mode; errno is set either way. */
 			if (errno != ENOENT)
@@ -1120,6 +1130,7 @@ const char *xlb_reason_name(__u32 reason)
 		[XLB_R_LRU_STALE] = "lru_stale",
 		[XLB_R_LRU_UPDATE_FAIL] = "lru_update_failed",
 		[XLB_R_MOVED_HIT] = "moved_hit",
+		[XLB_R_TABLE_HIT] = "table_hit",
 	};
 
 	return reason < XLB_R_MAX && names[reason] ? names[reason] : "unknown";

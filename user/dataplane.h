@@ -74,6 +74,8 @@ __u32 xlb_dp_hash_seed(const struct xlb_dp *dp);
 int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg);
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip);
+/* The map's entry for key; -ENOENT when there is none. */
+int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_vip *vip);
 int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key);
 /* Iterates VIP map entries (address entries too); prev NULL starts. 0 or -ENOENT at the end. */
 int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
@@ -142,6 +144,8 @@ int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *ar
 
 /* Forgets every flow in the connection table (benchmarks, --reset). */
 int xlb_dp_flush_flows(struct xlb_dp *dp);
+/* The same for any map shaped like it (xdp_bench: another build's own table). */
+int xlb_flush_flow_map(int fd);
 
 /* Counters, summed over CPUs. */
 int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out);

@@ -5,7 +5,8 @@
  *
  * When a VIP's table changes, every flow of the VIP in the connection table
  * whose backend still takes flows but is not the new table's pick is
- * copied to the moved-flow table, before the new table goes live; flows
+ * copied to the moved-flow table (the LRU decides meanwhile: service.c
+ * clears the VIP's XLB_VIP_F_CONSISTENT first); flows
  * held there that the new table sends home again, or whose backend is gone
  * or down, are let go. A periodic sweep lets go of idle flows and keeps
  * each VIP's XLB_VIP_F_MOVED flag (the data path looks in the table only
@@ -25,8 +26,9 @@ struct xlb_moved_result {
 };
 
 /*
- * Before vip's new table (m slots) replaces old (old_m slots; NULL when the
- * VIP had none). The connection table is walked only when the tables differ.
+ * When vip's new table (m slots) has replaced old (old_m slots). The
+ * connection table is walked only when the tables differ; old NULL (the
+ * VIP had none, or is not yet consistent) walks it whatever the tables.
  */
 int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 			      const __u32 *old, __u32 old_m, const __u32 *table, __u32 m,

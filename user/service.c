@@ -67,10 +67,11 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		.flags = XLB_VIP_F_ADDR_ENTRY |
 			 (vip->echo_reply ? XLB_VIP_F_ECHO_REPLY : 0),
 	};
-	struct xlb_vip v = { .id = vip->id, .flags = vip->flags };
+	struct xlb_vip v = { .id = vip->id, .flags = vip->flags }, now;
 	struct xlb_moved_result moved;
 	char buf[XLB_ADDR_STRLEN];
 	__u32 *table, *old = NULL, old_m = 0;
+	bool consistent, changed;
 	const char *why;
 	int err;
 
@@ -87,20 +88,37 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	err = xlb_service_build_table(vip, table);
 	if (!err)
 		err = apply_backends(dp, vip);
-	/* Flows the new table takes elsewhere are held before it goes live. */
 	if (!err && xlb_dp_get_table(dp, vip->id, &old, &old_m))
 		old = NULL;
+	consistent = !xlb_dp_get_vip(dp, &vip->key, &now) && now.id == vip->id &&
+		     (now.flags & XLB_VIP_F_CONSISTENT);
+	changed = !old || old_m != vip->table_size ||
+		  memcmp(old, table, old_m * sizeof(*table));
+	/*
+	 * While the new table goes in and the flow table is walked, the LRU
+	 * decides: a flow it has on another backend must not follow the new
+	 * table before the walk has held it. Filling the new table takes
+	 * milliseconds, so no packet that saw the flag still runs by then.
+	 */
+	if (!err && consistent && changed) {
+		now.flags &= ~XLB_VIP_F_CONSISTENT;
+		err = xlb_dp_set_vip(dp, &vip->key, &now);
+	}
 	if (!err)
-		err = xlb_moved_on_table_change(dp, vip, old, old_m, table, vip->table_size,
-						&moved);
+		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
+	/* Flows the new table takes elsewhere are held; walked unless nothing changed. */
+	if (!err)
+		err = xlb_moved_on_table_change(dp, vip, consistent ? old : NULL, old_m, table,
+						vip->table_size, &moved);
 	if (!err && (moved.held || moved.released))
 		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table entries looked at)\n",
 			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held, moved.released,
 			moved.vip_held, moved.walked);
 	if (!err && moved.vip_held)
 		v.flags |= XLB_VIP_F_MOVED;
-	if (!err)
-		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
+	/* A refused flow lives in the LRU alone: the LRU keeps deciding. */
+	if (!err && !moved.refused)
+		v.flags |= XLB_VIP_F_CONSISTENT;
 	if (!err)
 		err = xlb_dp_set_vip(dp, &vip->key, &v);
 	if (!err)

@@ -40,6 +40,10 @@ static struct topic topics[] = {
 	TOPIC(test_icmp_quote_bounded_by_ip_length),
 	TOPIC(test_trailing_bytes_not_tunnelled),
 	TOPIC(test_ipv6_extension_header_chain),
+	TOPIC(test_consistent_vip_skips_lru),
+	TOPIC(test_consistent_weight_change_keeps_flows),
+	TOPIC(test_unwalked_vip_keeps_lru_in_charge),
+	TOPIC(test_refused_hold_keeps_lru_in_charge),
 };
 
 static struct topic fuzz = TOPIC(test_fuzz_xdp);

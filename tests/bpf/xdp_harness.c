@@ -407,11 +407,21 @@ __u32 backend_id_for(struct fixture *f, int vip, const struct pkt_spec *s,
 	return be ? be->id : XLB_NO_BACKEND;
 }
 
-/* Points every slot of a VIP's table at one backend, behind the LRU's back. */
+/*
+ * Points every slot of a VIP's table at one backend, behind the LRU's back
+ * and without the walk: so the VIP is no longer consistent, and its flag
+ * goes first, as xlb_service_apply would clear it.
+ */
 int force_table(struct fixture *f, int vip, __u32 id)
 {
 	__u32 m = 1009, i, *table = malloc(m * sizeof(*table));
+	struct xlb_vip entry;
 	int err;
+
+	if (!xlb_dp_get_vip(f->dp, &f->vips[vip].key, &entry)) {
+		entry.flags &= ~XLB_VIP_F_CONSISTENT;
+		xlb_dp_set_vip(f->dp, &f->vips[vip].key, &entry);
+	}
 
 	for (i = 0; i < m; i++)
 		table[i] = id;

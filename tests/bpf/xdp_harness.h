@@ -155,7 +155,7 @@ size_t add_ext_headers(__u8 *frame, size_t len, int n);
 __u32 backend_id_for(struct fixture *f, int vip, const struct pkt_spec *s,
 			    struct run *r);
 
-/* Points every slot of a VIP's table at one backend, behind the LRU's back. */
+/* Points every slot of a VIP's table at one backend, behind the LRU's back (and the walk's). */
 int force_table(struct fixture *f, int vip, __u32 id);
 
 void set_state(struct fixture *f, int vip, __u32 be_idx, __u8 state,
@@ -188,6 +188,10 @@ void test_mapped_ipv6_is_not_ipv4(struct fixture *f);
 void test_icmp_quote_bounded_by_ip_length(struct fixture *f);
 void test_trailing_bytes_not_tunnelled(struct fixture *f);
 void test_ipv6_extension_header_chain(struct fixture *f);
+void test_consistent_vip_skips_lru(struct fixture *f);
+void test_consistent_weight_change_keeps_flows(struct fixture *f);
+void test_unwalked_vip_keeps_lru_in_charge(struct fixture *f);
+void test_refused_hold_keeps_lru_in_charge(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);

@@ -28,9 +28,9 @@
  * under 0.1 %.
  * --own-flows: the other build keeps a flow table of its own, as its
  * definition says, to compare flow-table layouts (sharing one would run
- * both on the layout of this build's). Its hit flows are made in the
- * first round: read the fresh table's medians, not the aged one's (the
- * other build's table is never aged).
+ * both on the layout of this build's), or an older build whose maps
+ * differ only there. Its hit flows are made in the first round (read the
+ * medians); its table is aged as this build's is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,7 +59,8 @@ struct path {
 	const char *name;
 	const char *vip;	/* NULL: not a VIP */
 	enum kind kind;
-	__u32 reason, event;	/* every call must move these (event XLB_R_MAX: none) */
+	__u32 reason;		/* every call must move this */
+	__u32 event, event2;	/* and one of these (XLB_R_MAX: none) */
 	double above[ROUNDS], kernel[ROUNDS], wall[ROUNDS];
 	double above_b[ROUNDS];		/* --compare: the other build */
 	__u64 checked, bad;
@@ -192,20 +193,24 @@ static int setup(struct dp_under_test *u)
 	return 0;
 }
 
-/* Fills the LRU with n flows, then deletes them all: an aged table. */
-static int age(struct dp_under_test *u, __u32 n)
+/*
+ * Fills the flow table of the program fd with n flows, then deletes them
+ * all: an aged table. own: the other build's object, on a table of its own.
+ */
+static int age(struct dp_under_test *u, int fd, struct bpf_object *own, __u32 n)
 {
 	struct timing t;
 	__u32 done;
 	int err;
 
 	for (done = 0; done < n; done += BATCH) {
-		err = run(xlb_dp_prog_fd(u->dp), "198.18.100.10", u->next_new, BATCH, false,
-			  0, &t);
+		err = run(fd, "198.18.100.10", u->next_new, BATCH, false, 0, &t);
 		if (err)
 			return err;
 		u->next_new += BATCH;
 	}
+	if (own)
+		return xlb_flush_flow_map(bpf_map__fd(bpf_object__find_map_by_name(own, "conns")));
 	return xlb_dp_flush_flows(u->dp);
 }
 
@@ -244,11 +249,17 @@ static int run_path(struct dp_under_test *u, struct path *p, int fd, struct timi
 	}
 }
 
+static __u64 events_of(struct dp_under_test *u, const struct path *p)
+{
+	return (p->event < XLB_R_MAX ? count(u->dp, p->event) : 0) +
+	       (p->event2 < XLB_R_MAX ? count(u->dp, p->event2) : 0);
+}
+
 /* One round of one path; warm paths were primed before the first round. */
 static int measure(struct dp_under_test *u, struct path *p, int r, const struct timing *fl)
 {
 	int fd = xlb_dp_prog_fd(u->dp);
-	__u64 v0 = count(u->dp, p->reason), e0 = p->event < XLB_R_MAX ? count(u->dp, p->event) : 0;
+	__u64 v0 = count(u->dp, p->reason), e0 = events_of(u, p);
 	__u64 verdicts, events, calls = compare_fd >= 0 ? 2 * BATCH : BATCH;
 	struct timing t, tb;
 	int err = 0;
@@ -263,7 +274,7 @@ static int measure(struct dp_under_test *u, struct path *p, int r, const struct 
 	if (err)
 		return err;
 	verdicts = count(u->dp, p->reason) - v0;
-	events = p->event < XLB_R_MAX ? count(u->dp, p->event) - e0 : verdicts;
+	events = p->event < XLB_R_MAX ? events_of(u, p) - e0 : verdicts;
 	p->checked += calls;
 	p->bad += calls - (verdicts < events ? verdicts : events);
 	p->kernel[r] = t.kernel;
@@ -279,11 +290,12 @@ static int prime(struct dp_under_test *u, struct path *paths, int n)
 	struct timing t;
 	int i, err = 0;
 
+	/* Established the way connections are: each flow opened by a SYN. */
 	for (i = 0; i < n && !err; i++)
 		if (paths[i].kind == SAME_FLOW || paths[i].kind == MANY_HITS)
 			err = run(xlb_dp_prog_fd(u->dp), paths[i].vip,
 				  paths[i].kind == SAME_FLOW ? 1 : 2, BATCH,
-				  paths[i].kind == SAME_FLOW, TCP_ACK, &t);
+				  paths[i].kind == SAME_FLOW, 0, &t);
 	/* Hits and new flows must never share flow numbers. */
 	u->next_new = u->next_new > 2 + BATCH ? u->next_new : 2 + BATCH;
 	return err;
@@ -330,7 +342,10 @@ static int run_table(const char *title, struct dp_under_test *u, struct path *pa
 	return 0;
 }
 
-#define P(n, v, k, r, e) { .name = n, .vip = v, .kind = k, .reason = r, .event = e }
+#define P(n, v, k, r, e) { .name = n, .vip = v, .kind = k, .reason = r, .event = e, .event2 = XLB_R_MAX }
+/* A consistent VIP's TCP packet: the table, or one in 16 the LRU's e. */
+#define PT(n, v, k, e) { .name = n, .vip = v, .kind = k, .reason = XLB_R_TX_FORWARD, \
+			 .event = XLB_R_TABLE_HIT, .event2 = e }
 
 /* The other build on u's maps; its programs' first is the XDP one. */
 static int load_compare(struct dp_under_test *u, const char *path, struct bpf_object **obj)
@@ -345,22 +360,22 @@ static int load_compare(struct dp_under_test *u, const char *path, struct bpf_ob
 int main(int argc, char **argv)
 {
 	struct path fresh[] = {
-		P("IPv4 TCP hit, same flow", "198.18.100.10", SAME_FLOW, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
-		P("IPv4 TCP hit, 20k established flows", "198.18.100.10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		PT("IPv4 TCP hit, same flow", "198.18.100.10", SAME_FLOW, XLB_R_LRU_HIT),
+		PT("IPv4 TCP hit, 20k established flows", "198.18.100.10", MANY_HITS, XLB_R_LRU_HIT),
 		P("IPv4 new flow, SYN", "198.18.100.10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
-		P("IPv4 new flow, non-SYN", "198.18.100.10", NEW_ACK, XLB_R_TX_FORWARD, XLB_R_LRU_MISS),
-		P("IPv6 hit, same flow", "2001:db8:100::10", SAME_FLOW, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
-		P("IPv6 hit, 20k flows", "2001:db8:100::10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		PT("IPv4 new flow, non-SYN", "198.18.100.10", NEW_ACK, XLB_R_LRU_MISS),
+		PT("IPv6 hit, same flow", "2001:db8:100::10", SAME_FLOW, XLB_R_LRU_HIT),
+		PT("IPv6 hit, 20k flows", "2001:db8:100::10", MANY_HITS, XLB_R_LRU_HIT),
 		P("IPv6 new flow, SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
-		P("IPv4 DSR hit, 20k flows", "198.18.100.20", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		PT("IPv4 DSR hit, 20k flows", "198.18.100.20", MANY_HITS, XLB_R_LRU_HIT),
 		P("IPv4 DSR new flow, SYN", "198.18.100.20", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
 		P("non-VIP packet (XDP_PASS)", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
 	};
 	struct path aged[] = {
 		P("v4 new SYN", "198.18.100.10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
-		P("v4 new non-SYN", "198.18.100.10", NEW_ACK, XLB_R_TX_FORWARD, XLB_R_LRU_MISS),
+		PT("v4 new non-SYN", "198.18.100.10", NEW_ACK, XLB_R_LRU_MISS),
 		P("v6 new SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
-		P("20k-flow hits", "198.18.100.10", MANY_HITS, XLB_R_TX_FORWARD, XLB_R_LRU_HIT),
+		PT("20k-flow hits", "198.18.100.10", MANY_HITS, XLB_R_LRU_HIT),
 		P("non-VIP pass", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
 	};
 	struct dp_under_test u;
@@ -400,9 +415,12 @@ int main(int argc, char **argv)
 	if (!err)
 		err = setup(&u);
 	if (!err)
-		err = age(&u, AGED_FILL);
+		err = age(&u, xlb_dp_prog_fd(u.dp), NULL, AGED_FILL);
 	if (!err && compare)
 		err = load_compare(&u, compare, &other);
+	/* The other build's own table is aged the same way. */
+	if (!err && compare && own_flows)
+		err = age(&u, compare_fd, other, AGED_FILL);
 	if (!err)
 		err = run_table("Aged table (540,000 flows in, all deleted once)", &u, aged,
 				ARRAY_SIZE(aged));

@@ -22,7 +22,7 @@ static const char *vip_name_by_id(struct xlbd *x, __u32 id)
 	return "?";
 }
 
-static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved" };
+static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved", "table" };
 static const char *const verdict_names[] = { "aborted", "drop", "pass", "tx", "redirect" };
 
 static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_addr,
@@ -48,7 +48,10 @@ static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_a
 	else
 		snprintf(buf, len, "VIP %s: %s: hash 0x%08x, slot %u of %u: backend %s (%s)",
 			 vip, tr->lru == XLB_TRACE_LRU_STALE ?
-			 "the flow's backend no longer takes it, picked again" : "a new flow",
+			 "the flow's backend no longer takes it, picked again" :
+			 tr->lru == XLB_TRACE_LRU_TABLE ?
+			 "a TCP packet of a consistent VIP follows the table (no moved-flow entry; the connection table is not looked at)" :
+			 "a new flow",
 			 tr->hash, tr->slot, tr->table_size, be_addr, xlb_reason_name(tr->reason));
 }
 
