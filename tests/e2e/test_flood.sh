@@ -6,7 +6,9 @@
 # drained, then 200,000 new flows of 2 packets each: every idle connection
 # must still reach its backend afterwards, new flows sent into the full
 # table right after the flood must follow the weights, and the protection
-# must show in the counters and /metrics.
+# must show in the counters and /metrics. The established connections'
+# packets go by the table or the moved-flow table, not the LRU (the VIP is
+# consistent).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -79,6 +81,13 @@ test_flood_keeps_idle_connections() {
 	[[ $(metric 'xlb_packets_total{reason="moved_hit"}') -ge $drained ]] ||
 		fail "/metrics does not show the moved-flow hits" || return 1
 	echo "  moved_hit counter: $hits"
+	# The connections not on be1 went by the table, not the LRU (issue 11, part 3).
+	[[ $(counter table_hit) -ge $((answered - drained)) ]] ||
+		fail "table_hit counter is $(counter table_hit), expected >= $((answered - drained))" || return 1
+	[[ $(tb_enter lb curl -s -m 5 http://127.0.0.1:9742/metrics |
+	     awk '$1 ~ /^xlb_vip_consistent\{vip="web4"/ { print $2 }') == 1 ]] ||
+		fail "web4 is not consistent after the drain" || return 1
+	echo "  table_hit counter: $(counter table_hit); web4 consistent"
 }
 
 # Once the drained backend is put back, the flows held for it go home: the

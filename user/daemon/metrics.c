@@ -252,6 +252,28 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 	}
 }
 
+/*
+ * 1 while the VIP's TCP packets may skip the LRU: every flow the table
+ * sends elsewhere is held (the data path's XLB_VIP_F_CONSISTENT).
+ */
+static void consistent_metrics(struct xlbd *x, FILE *f)
+{
+	char vl[384];
+	size_t v;
+
+	family(f, "xlb_vip_consistent", "gauge",
+	       "1 while every flow of the VIP is on its table's choice or held in the moved-flow table, so its TCP packets skip the LRU; 0 after a refused hold, until a table change holds them all.");
+	for (v = 0; v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		struct xlb_vip entry = {};
+
+		xlb_dp_get_vip(x->dp, &vip->key, &entry);
+		vip_labels(vip, vl, sizeof(vl));
+		fprintf(f, "xlb_vip_consistent{%s} %d\n", vl,
+			!!(entry.flags & XLB_VIP_F_CONSISTENT));
+	}
+}
+
 /* One series per verdict kind, 1 for the one in force. */
 static void diagnosis_metrics(struct xlbd *x, FILE *f)
 {
@@ -385,6 +407,7 @@ static char *render(struct xlbd *x, size_t *len)
 	prober_summary(&x->pr, &ps);
 	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)ps.unknown);
 	moved_metrics(x, f);
+	consistent_metrics(x, f);
 	reason_metrics(x, f);
 	vip_metrics(x, f);
 	backend_metrics(x, f);
