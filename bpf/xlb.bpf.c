@@ -201,6 +201,24 @@ static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
 	return bpf_map_update_elem(&conns, &p->flow, &fresh, flags);
 }
 
+/* A flow the moved-flow table holds, if the VIP has any there. */
+static __always_inline struct xlb_backend *
+moved_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
+{
+	struct xlb_backend *be;
+	struct xlb_conn *conn;
+
+	if (!(vip->flags & XLB_VIP_F_MOVED))
+		return NULL;
+	conn = bpf_map_lookup_elem(&moved, &p->flow);
+	be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
+	if (be) {
+		count_reason(XLB_R_MOVED_HIT, 0);
+		p->outer_hash = conn->outer_hash;
+	}
+	return be;
+}
+
 /*
  * A consistent VIP's TCP packet (not a SYN, not an ICMP error): every flow
  * of the VIP is on its table's choice unless the moved-flow table holds it
@@ -216,22 +234,15 @@ static __always_inline struct xlb_backend *
 consistent_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 {
 	struct xlb_backend *be;
-	struct xlb_conn *conn;
 
 	if (!(vip->flags & XLB_VIP_F_CONSISTENT) || p->flow.proto != IPPROTO_TCP ||
 	    p->syn || p->is_icmp_err)
 		return NULL;
 	if (!trace_mode && !(bpf_get_prandom_u32() % XLB_LRU_SAMPLE))
 		return NULL;
-	if (vip->flags & XLB_VIP_F_MOVED) {
-		conn = bpf_map_lookup_elem(&moved, &p->flow);
-		be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
-		if (be) {
-			count_reason(XLB_R_MOVED_HIT, 0);
-			p->outer_hash = conn->outer_hash;
-			return be;
-		}
-	}
+	be = moved_backend(p, vip, be_id);
+	if (be)
+		return be;
 	be = table_backend(p, vip, be_id);
 	if (be)
 		count_reason(XLB_R_TABLE_HIT, 0);
@@ -241,8 +252,9 @@ consistent_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 /*
  * The backend for this flow: the LRU entry while its backend may still take
  * the flow, else the moved-flow table's (if the VIP has any), else the
- * Maglev table. A consistent VIP's TCP packets skip the LRU (above). New entries are made only for real flows, not for the ICMP
- * errors that quote them.
+ * Maglev table; a consistent VIP's TCP packets skip the LRU (above). New
+ * entries are made only for real flows, not for the ICMP errors that
+ * quote them.
  *
  * A SYN is almost always a new flow: it is inserted without a lookup first
  * (one bucket walk, not two). BPF_NOEXIST keeps an existing entry (a
@@ -281,15 +293,9 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 	} else {
 		count_reason(XLB_R_LRU_MISS, 0);
 	}
-	if (vip->flags & XLB_VIP_F_MOVED) {
-		conn = bpf_map_lookup_elem(&moved, &p->flow);
-		be = conn ? entry_backend(conn, p, vip->id, be_id) : NULL;
-		if (be) {
-			count_reason(XLB_R_MOVED_HIT, 0);
-			p->outer_hash = conn->outer_hash;
-			return be;
-		}
-	}
+	be = moved_backend(p, vip, be_id);
+	if (be)
+		return be;
 
 	be = table_backend(p, vip, be_id);
 	if (!be)
