@@ -71,7 +71,7 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	struct xlb_moved_result moved;
 	char buf[XLB_ADDR_STRLEN];
 	__u32 *table, *old = NULL, old_m = 0;
-	bool consistent, changed;
+	bool have, consistent, same_hash, changed;
 	const char *why;
 	int err;
 
@@ -90,9 +90,11 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		err = apply_backends(dp, vip);
 	if (!err && xlb_dp_get_table(dp, vip->id, &old, &old_m))
 		old = NULL;
-	consistent = !xlb_dp_get_vip(dp, &vip->key, &now) && now.id == vip->id &&
-		     (now.flags & XLB_VIP_F_CONSISTENT);
-	changed = !old || old_m != vip->table_size ||
+	have = !xlb_dp_get_vip(dp, &vip->key, &now) && now.id == vip->id;
+	consistent = have && (now.flags & XLB_VIP_F_CONSISTENT);
+	/* A flow's pick is its table's slot by its hash: both must stay. */
+	same_hash = have && !((now.flags ^ v.flags) & XLB_VIP_F_HASH_NO_SPORT);
+	changed = !same_hash || !old || old_m != vip->table_size ||
 		  memcmp(old, table, old_m * sizeof(*table));
 	/*
 	 * While the new table goes in and the flow table is walked, the LRU
@@ -108,8 +110,8 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
 	/* Flows the new table takes elsewhere are held; walked unless nothing changed. */
 	if (!err)
-		err = xlb_moved_on_table_change(dp, vip, consistent ? old : NULL, old_m, table,
-						vip->table_size, &moved);
+		err = xlb_moved_on_table_change(dp, vip, consistent && same_hash ? old : NULL,
+						old_m, table, vip->table_size, &moved);
 	if (!err && (moved.held || moved.released))
 		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table entries looked at)\n",
 			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held, moved.released,

@@ -207,3 +207,38 @@ void test_refused_hold_keeps_lru_in_charge(struct fixture *f)
 	fixture_teardown(&g);
 	free(first);
 }
+
+/*
+ * Leaving the source port out of the hash (or putting it back) moves flows
+ * as a new table would, though the table itself is unchanged: the change
+ * must be walked, and the established flows held where they are.
+ */
+void test_hash_change_keeps_flows(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP, n = 64;
+	struct xlb_vip_spec *spec = &f->vips[vip];
+	__u32 first[64];
+	struct run r;
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = to_vip(vip, i, 32000 + i);
+
+		s.tcp_flags = TCP_SYN;
+		first[i] = backend_id_for(f, vip, &s, &r);
+		if (!ASSERT_TRUE(first[i] != XLB_NO_BACKEND, "SYN forwarded"))
+			return;
+	}
+	spec->flags |= XLB_VIP_F_HASH_NO_SPORT;
+	ASSERT_EQ(xlb_service_apply(f->dp, spec), 0, "source port left out of the hash");
+	ASSERT_TRUE(vip_flags(f, vip) & XLB_VIP_F_CONSISTENT, "consistent after the walk");
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = to_vip(vip, i, 32000 + i);
+
+		s.tcp_flags = TCP_ACK;
+		for (k = 0; k < 20; k++)
+			if (!ASSERT_EQ(backend_id_for(f, vip, &s, &r), first[i],
+				       "established flow stays on its backend"))
+				return;
+	}
+}
