@@ -79,7 +79,7 @@ echo "   ... (timeline, shares before/during/after, measures: 'xlbctl report --s
 say "Which backend gets a given flow, and why"
 run xlbctl trace tcp 198.18.0.2 40000 "$TB_VIP4" 80
 say "Verdict counters"
-run xlbctl counters | head -20
+run xlbctl counters
 
 if [[ $keep == 1 ]]; then
 	trap - EXIT
