@@ -42,7 +42,7 @@ no_sanitizer_reports() {
 
 # e2e_main NR_BACKENDS: builds the testbed and runs $ALL_TESTS.
 e2e_main() {
-	local missing t rc=0 log
+	local missing t rc=0 log start
 	missing=$(tb_missing)
 	if [[ -n $missing ]]; then
 		for t in $ALL_TESTS; do echo "SKIPPED: $t (needs $missing)"; done
@@ -60,7 +60,10 @@ e2e_main() {
 	[[ -n ${E2E_ONLY:-} ]] && ALL_TESTS=$(for t in $ALL_TESTS; do
 		[[ " $E2E_ONLY " == *" $t "* ]] && echo "$t"; done)
 	for t in $ALL_TESTS; do
+		start=$SECONDS
 		if $t && no_sanitizer_reports; then
+			# Each test's time: the whole run has a budget (docs/testing.md).
+			echo "  took $((SECONDS - start)) s"
 			echo "PASS: $t"
 		else
 			echo "FAIL: $t"
