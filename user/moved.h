@@ -28,7 +28,7 @@ struct xlb_moved_result {
 /*
  * When vip's new table (m slots) has replaced old (old_m slots). The
  * connection table is walked only when the tables differ; old NULL (the
- * VIP had none, or is not yet consistent) walks it whatever the tables.
+ * VIP had none, or its hash changed) walks it whatever the tables.
  */
 int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 			      const __u32 *old, __u32 old_m, const __u32 *table, __u32 m,
