@@ -14,6 +14,7 @@
 
 #include "dataplane.h"
 #include "log.h"
+#include "table_cache.h"
 #include "xlb_hash.h"
 #include "xlb.skel.h"
 
@@ -30,6 +31,7 @@ struct xlb_dp {
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
 	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
+	struct xlb_table_cache *tables;	/* see table_cache.h; NULL: none kept */
 };
 
 static const char *const map_names[] = {
@@ -91,12 +93,22 @@ static __u32 map_capacity(int fd)
 	return map_info(fd, &info) ? 0 : info.max_entries;
 }
 
+/* A map's kernel id; 0 (never an id) when it cannot be read. */
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info;
+
+	return map_info(fd, &info) ? 0 : info.id;
+}
+
 /* Sizes as the maps have them: adopted or pinned maps keep their own. */
 static void read_sizes(struct xlb_dp *dp)
 {
 	dp->max_vips = map_capacity(dp->tables_fd) ?: dp->max_vips;
 	dp->max_backends = map_capacity(dp->backends_fd) ?: dp->max_backends;
 	dp->moved_capacity = map_capacity(dp->moved_fd);
+	xlb_table_cache_free(dp->tables);
+	dp->tables = xlb_table_cache_new(dp->max_vips);
 }
 
 /*
@@ -368,6 +380,7 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 			if (*map_fd_slot(dp, i) >= 0)
 				close(*map_fd_slot(dp, i));
 	}
+	xlb_table_cache_free(dp->tables);
 	free(dp);
 }
 
@@ -694,6 +707,7 @@ int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
 
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
 {
+	xlb_table_cache_drop(dp->tables, vip_id);
 	return bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
 }
 
@@ -733,6 +747,10 @@ int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 
 	}
 	/* The swap: packets see the old table or the new one, never a mix. */
 	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
+	if (!err)
+		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), table, m);
+	else
+		xlb_table_cache_drop(dp->tables, vip_id);
 out:
 	free(keys);
 	free(values);
@@ -830,6 +848,9 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 
 	*table = NULL;
 	*m = 0;
+	if (!bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id) &&
+	    !xlb_table_cache_get(dp->tables, vip_id, inner_id, table, m))
+		return 0;
 	fd = open_table(dp, vip_id, &inner_id, &size);
 	if (fd < 0)
 		return fd;
@@ -853,6 +874,7 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 		goto out;
 	}
 	memmove(vals, vals + 1, size * sizeof(*vals));
+	xlb_table_cache_put(dp->tables, vip_id, inner_id, vals, size);
 	*table = vals;
 	vals = NULL;
 	*m = size;
