@@ -49,7 +49,7 @@ USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
 UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_diff test_report test_journal \
-		   test_diagnosis test_fingerprint
+		   test_diagnosis test_fingerprint test_stall
 BPF_TESTS	:= test_xdp
 
 DEPS_STAMP	:= $(BUILD)/.deps
@@ -128,6 +128,11 @@ $(eval $(call user_objs,$(SAN_BUILD),$(SAN_FLAGS)))
 $(SAN_BUILD)/test_%: $(SAN_BUILD)/tests/test_%.o $(SAN_BUILD)/libxlb.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The stall watch is xlbd's own (user/daemon/), not the library's.
+$(SAN_BUILD)/test_stall: $(SAN_BUILD)/tests/test_stall.o $(SAN_BUILD)/daemon/stall.o $(SAN_BUILD)/libxlb.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS) -lsystemd -lcmocka
 
 # The data path's tests: a harness and one file per topic (tests/bpf/).
 XDP_TEST_OBJS	:= $(patsubst tests/bpf/%.c,$(SAN_BUILD)/tests/%.o,$(wildcard tests/bpf/*.c))

@@ -198,14 +198,14 @@ static void finish(struct probe_target *t, enum probe_result r, const char *reas
 		return;
 	}
 	/* Silence while xlbd itself did not run is xlbd's, not the backend's. */
-	if (r == PROBE_FAIL && stall_overlaps(pr->stall, started, now)) {
+	if (r == PROBE_FAIL && stall_spoilt(pr->stall, started, now)) {
 		pr->not_judged++;
 		pr_debug("probe of a backend of VIP '%s' failed (%s) while xlbd was stalled: not judged\n",
 			 t->vip, reason);
 		return;
 	}
 	/* A reply that waited on a stalled xlbd says nothing of the backend's speed. */
-	if (r == PROBE_OK && !stall_overlaps(pr->stall, started, now))
+	if (r == PROBE_OK && !stall_spoilt(pr->stall, started, now))
 		xlb_lat_ok(&t->lat, &lp, now);
 	else if (r == PROBE_FAIL)
 		xlb_lat_failed(&t->lat, t->p.timeout_ms * 1000, now);
