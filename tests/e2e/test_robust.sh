@@ -227,7 +227,8 @@ test_slow_metrics_clients() {
 	# Afterwards a scrape is served.
 	sleep 6
 	tb_enter lb curl -s -m 5 http://127.0.0.1:9742/metrics | grep -q '^xlb_build_info' ||
-		fail "/metrics not served after the attack"
+		fail "/metrics not served after the attack; sockets of port 9742 by state: $(tb_enter lb ss -tan '( sport = :9742 or dport = :9742 )' |
+			awk 'NR > 1 { n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'); listening: $(tb_enter lb ss -ltnH 'sport = :9742'); xlbd descriptors: $(ls "/proc/$TB_XLBD_PID/fd" | wc -l)"
 }
 
 test_sigstop_no_false_transitions() {
