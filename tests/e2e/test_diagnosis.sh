@@ -40,11 +40,14 @@ extra() {
 # came late or not at all.
 load() {
 	tb_new_client_addr
-	tb_exec client /usr/bin/python3 tests/e2e/helpers/http_load.py "http://$TB_VIP4/" \
+	# ip netns exec, not tb_exec: $! is then the load itself, which load_end stops.
+	ip netns exec "$(tb_ns client)" /usr/bin/python3 tests/e2e/helpers/http_load.py "http://$TB_VIP4/" \
 		"$RATE" "$1" 3 "$TB_CLIENT_ADDR" >"$TB_STATE/load.out" 2>&1 &
 	LOAD_PID=$!
 }
 load_wait() { wait "$LOAD_PID"; echo "  load: $(cat "$TB_STATE/load.out")"; }
+# load_end: the load stops now (what it was for is checked); its line as load_wait's.
+load_end() { kill -TERM "$LOAD_PID" 2>/dev/null; load_wait; }
 
 diagnosis() { tb_xlbctl -j show web4 | jq -r ".[0].diagnosis.$1"; }
 
@@ -109,7 +112,7 @@ test_shared_dependency() {
 	echo 0 >"$TB_STATE/shared_delay"
 	t=$(wait_kind none 40) || fail "shared verdict did not clear: $(diagnosis message)" || return 1
 	echo "  cleared after ${t}s"
-	load_wait
+	load_end
 }
 
 test_single_sick_backend() {
@@ -124,7 +127,7 @@ test_single_sick_backend() {
 		fail "message lacks the share or health" || return 1
 	echo 0 >"$TB_STATE/be2/delay"
 	t=$(wait_kind none 40) || fail "sick verdict did not clear: $(diagnosis message)" || return 1
-	load_wait
+	load_end
 }
 
 test_overload_by_configuration() {
@@ -138,7 +141,7 @@ test_overload_by_configuration() {
 	[[ $(diagnosis cause) == configuration ]] || fail "cause $(diagnosis cause)" || return 1
 	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
 	grep -q '^xlb_vip_diagnosis{vip="web4".*kind="overload"} 1$' <<<"$m" || fail "metric" || return 1
-	load_wait
+	load_end
 }
 
 weight_of() { tb_xlbctl -j show web4 | jq -r --arg a "$(tb_be_addr4 "$1")" \
@@ -192,7 +195,7 @@ test_guarded_reload_rolled_back() {
 	share4=$(( 100 * (a[3] - b[3]) / ((a[0] + a[1] + a[2] + a[3]) - (b[0] + b[1] + b[2] + b[3]) + 1) ))
 	echo "  be4's share of new flows after the rollback: $share4%"
 	[[ $share4 -lt 35 ]] || fail "traffic not even again" || return 1
-	load_wait
+	load_end
 }
 
 test_report_answers() {

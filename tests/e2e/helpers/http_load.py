@@ -4,7 +4,9 @@
 HTTP load through the VIP: new connections at RATE a second for DURATION s
 (bounded: at most RATE x DURATION requests, each with a TIMEOUT), one GET
 on each. Arrivals are a Poisson process (seeded), as independent clients
-make them: evenly spaced ones would never queue at a backend. Prints one line: requests, failures and latency quantiles in ms.
+make them: evenly spaced ones would never queue at a backend. Prints one
+line: requests, failures and latency quantiles in ms. SIGTERM ends the
+arrivals early; the requests in flight finish and the line is printed.
 
 SOURCE is the client address to connect from. The kernel hands a source
 port back as soon as the server has closed, and a 5-tuple used before
@@ -16,6 +18,7 @@ between loads give each load an address of its own.
 """
 import asyncio
 import random
+import signal
 import sys
 import time
 from urllib.parse import urlsplit
@@ -48,12 +51,18 @@ async def main():
     tasks, start, n, at = [], time.monotonic(), 0, 0.0
     total = int(RATE * DURATION)
     rng = random.Random(1)
-    while n < total and at < DURATION:
+    ended = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, ended.set)
+    while n < total and at < DURATION and not ended.is_set():
         at += rng.expovariate(RATE)
         due = start + at
         now = time.monotonic()
         if due > now:
-            await asyncio.sleep(due - now)
+            try:
+                await asyncio.wait_for(ended.wait(), due - now)
+                break
+            except asyncio.TimeoutError:
+                pass
         tasks.append(asyncio.ensure_future(one()))
         n += 1
     await asyncio.gather(*tasks)
