@@ -69,6 +69,14 @@ struct {
 	__type(value, struct xlb_conn);
 } conns SEC(".maps");
 
+/* The addresses that are surely no VIP's; see xlb_shared.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_filter);
+} vip_filter SEC(".maps");
+
 /* Flows whose backend is not the table's choice; see xlb_shared.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -180,10 +188,21 @@ static __always_inline void set_v4_mapped(union xlb_addr *a, __be32 v4)
 	a->w[3] = v4;
 }
 
+/* No VIP has this address: its bit in the filter is set (an array read, inlined). */
+static __always_inline int surely_no_vip(const union xlb_addr *dst)
+{
+	__u32 zero = 0, bit = xlb_vip_filter_bit(dst);
+	struct xlb_vip_filter *f = bpf_map_lookup_elem(&vip_filter, &zero);
+
+	return f && (f->none[(bit / 64) % (XLB_VIP_FILTER_BITS / 64)] >> (bit % 64)) & 1;
+}
+
 static __always_inline struct xlb_vip *lookup_addr_entry(const union xlb_addr *dst)
 {
 	struct xlb_vip_key key = { .addr = *dst };
 
+	if (surely_no_vip(dst))
+		return NULL;
 	return bpf_map_lookup_elem(&vips, &key);
 }
 
@@ -196,6 +215,8 @@ static __always_inline struct xlb_vip *lookup_vip(const struct xlb_flow *f)
 	};
 	struct xlb_vip *vip;
 
+	if (surely_no_vip(&f->dst))
+		return NULL;
 	vip = bpf_map_lookup_elem(&vips, &key);
 	if (vip)
 		return vip;

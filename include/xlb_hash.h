@@ -73,4 +73,10 @@ XLB_HASH_INLINE __u32 xlb_flow_hash(const struct xlb_flow *f, int no_sport,
 	return xlb_hash_final(h, 40);
 }
 
+/* The address's bit in the VIP filter (xlb_shared.h): a multiplicative hash. */
+XLB_HASH_INLINE __u32 xlb_vip_filter_bit(const union xlb_addr *a)
+{
+	return ((a->w[0] ^ a->w[1] ^ a->w[2] ^ a->w[3]) * 0x9e3779b1u) >> XLB_VIP_FILTER_SHIFT;
+}
+
 #endif /* XLB_HASH_H */

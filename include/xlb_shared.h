@@ -54,6 +54,22 @@ struct xlb_vip_key {
 	__u8 pad;
 };
 
+/*
+ * The addresses that are surely no VIP's: one bit per bucket of a hash of
+ * the destination address (xlb_vip_filter_bit), set while no VIP address
+ * falls in the bucket. A packet to such an address is passed after one
+ * array read instead of two hash lookups. A clear bit sends a packet to
+ * the lookups, so a fresh map (all clear) costs time, never a VIP: xlbd
+ * clears an address's bit before the address goes into the VIP map, and
+ * sets the bits of addresses gone only after they left it.
+ */
+#define XLB_VIP_FILTER_BITS	4096
+#define XLB_VIP_FILTER_SHIFT	(32 - 12)	/* log2(XLB_VIP_FILTER_BITS) = 12 */
+
+struct xlb_vip_filter {
+	__u64 none[XLB_VIP_FILTER_BITS / 64];
+};
+
 enum xlb_vip_flags {
 	XLB_VIP_F_ENCAP		= 1u << 0, /* IPIP/IP6IP6; without it, L2 DSR */
 	XLB_VIP_F_HASH_NO_SPORT	= 1u << 1, /* leave the source port out of the hash */

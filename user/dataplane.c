@@ -27,7 +27,7 @@ struct xlb_dp {
 	int link_fd[XLB_MAX_IFACES];
 	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
-	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd;
+	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
 	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
@@ -36,7 +36,7 @@ struct xlb_dp {
 
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
-	"reason_stats", "vip_stats", "backend_stats", "moved",
+	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
 };
 
 #define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
@@ -46,7 +46,7 @@ static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 	int *slots[] = {
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
-		&dp->backend_stats_fd, &dp->moved_fd,
+		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
 	};
 
 	return slots[i];
@@ -116,7 +116,8 @@ static void read_sizes(struct xlb_dp *dp)
  * change (a reason added). Such a pinned map is not reused: its counters
  * start again in a fresh map, pinned in its place after load. Flows and
  * tables are always reused; a moved-flow table missing from pins of an
- * older build is made afresh (it is empty until the next table change).
+ * older build is made afresh (it is empty until the next table change),
+ * and so is a VIP filter (written from the VIP map at load).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
@@ -134,7 +135,7 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 
 static bool made_afresh_if_missing(const char *name)
 {
-	return !strcmp(name, "moved");
+	return !strcmp(name, "moved") || !strcmp(name, "vip_filter");
 }
 
 /*
@@ -299,6 +300,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.maglev_tables, skel->maps.config,
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
+			skel->maps.vip_filter,
 		};
 		for (i = 0; i < ARRAY_SIZE(maps); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
@@ -320,6 +322,13 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	}
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
+	/*
+	 * Before the program is attached: an adopted filter may be stale (its
+	 * pins outlived a downgrade that added VIPs), and a fresh one filters
+	 * nothing.
+	 */
+	if (!err)
+		err = xlb_dp_vip_filter_sync(dp);
 	if (err) {
 		xlb_dp_destroy(dp);
 		return err;
@@ -348,6 +357,9 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
 		err = pin_path(path, sizeof(path), dir, map_names[i]);
 		fd = err ? err : bpf_obj_get(path);
+		/* An older build's pins: its program reads no filter. */
+		if (fd < 0 && !err && errno == ENOENT && !strcmp(map_names[i], "vip_filter"))
+			continue;
 		if (fd < 0) {
 			err = -errno;
 			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(errno));
@@ -667,14 +679,54 @@ int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg)
 	return map_update(dp->config_fd, "config", &zero, cfg);
 }
 
+/* The address's bit cleared, before it goes into the VIP map (xlb_shared.h). */
+static int vip_filter_admit(struct xlb_dp *dp, const union xlb_addr *addr)
+{
+	struct xlb_vip_filter f;
+	__u32 zero = 0, bit = xlb_vip_filter_bit(addr);
+	__u64 mask = 1ull << (bit % 64);
+
+	if (dp->vip_filter_fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(dp->vip_filter_fd, &zero, &f))
+		return -errno;
+	if (!(f.none[bit / 64] & mask))
+		return 0;
+	f.none[bit / 64] &= ~mask;
+	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
+}
+
+int xlb_dp_vip_filter_sync(struct xlb_dp *dp)
+{
+	struct xlb_vip_key key, *prev = NULL;
+	struct xlb_vip_filter f;
+	__u32 zero = 0, bit;
+	int err;
+
+	if (dp->vip_filter_fd < 0)
+		return 0;
+	memset(&f, 0xff, sizeof(f));
+	while (!(err = bpf_map_get_next_key(dp->vips_fd, prev, &key) ? -errno : 0)) {
+		bit = xlb_vip_filter_bit(&key.addr);
+		f.none[bit / 64] &= ~(1ull << (bit % 64));
+		prev = &key;
+	}
+	if (err != -ENOENT)
+		return err;
+	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
+}
+
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip)
 {
+	int err;
+
 	if (!(vip->flags & XLB_VIP_F_ADDR_ENTRY) && vip->id >= dp->max_vips) {
 		pr_err("Couldn't add VIP id %u: only %u VIPs fit\n", vip->id, dp->max_vips);
 		return -ENOSPC;
 	}
-	return map_update(dp->vips_fd, "vips", key, vip);
+	err = vip_filter_admit(dp, &key->addr);
+	return err ?: map_update(dp->vips_fd, "vips", key, vip);
 }
 
 int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_vip *vip)
@@ -896,6 +948,9 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 		if (except && !strcmp(map_names[i], except))
 			continue;
 		map = bpf_object__find_map_by_name(obj, map_names[i]);
+		/* An older build (xdp_bench --compare) may not have it. */
+		if (!map && made_afresh_if_missing(map_names[i]))
+			continue;
 		err = map ? bpf_map__reuse_fd(map, *map_fd_slot(dp, i)) : -ENOENT;
 	}
 	return err;

@@ -6,30 +6,6 @@
  */
 #include "xdp_harness.h"
 
-/* The program's map of that name, by its id: an fd of this test's own. */
-static int prog_map_fd(int prog_fd, const char *name)
-{
-	struct bpf_prog_info info = {};
-	struct bpf_map_info mi;
-	__u32 ids[32], len = sizeof(info), mlen, i;
-	int fd;
-
-	info.nr_map_ids = 32;
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -1;
-	for (i = 0; i < info.nr_map_ids && i < 32; i++) {
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		mlen = sizeof(mi);
-		memset(&mi, 0, sizeof(mi));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &mi, &mlen) && !strcmp(mi.name, name))
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	}
-	return -1;
-}
-
 /* Swaps in a table of m slots, all backend id, as another writer would. */
 static int swap_behind_its_back(int outer_fd, __u32 vip_id, __u32 m, __u32 id)
 {

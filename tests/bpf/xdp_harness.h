@@ -155,6 +155,9 @@ size_t add_ext_headers(__u8 *frame, size_t len, int n);
 __u32 backend_id_for(struct fixture *f, int vip, const struct pkt_spec *s,
 			    struct run *r);
 
+/* The program's map of that name, by its id: an fd of the caller's own; -1 if none. */
+int prog_map_fd(int prog_fd, const char *name);
+
 /* Points every slot of a VIP's table at one backend, behind the LRU's back (and the walk's). */
 int force_table(struct fixture *f, int vip, __u32 id);
 
@@ -194,6 +197,7 @@ void test_unwalked_vip_keeps_lru_in_charge(struct fixture *f);
 void test_refused_hold_keeps_lru_in_charge(struct fixture *f);
 void test_hash_change_keeps_flows(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
+void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);
