@@ -255,10 +255,10 @@ test_parallel_mutations() {
 		if ((i % 2)); then echo "status"; else echo "weight web4 $(tb_be_addr4 $((i % 4 + 1))) $((i % 7 + 1))"; fi
 	done | XLB_SOCKET=$TB_SOCKET xargs -P 500 -L 1 sh -c '
 		t0=$(date +%s%N)
-		"$0" --timeout 60 "$@" >/dev/null 2>"$1.err.$$"
+		"$0" --timeout 60 "$@" >/dev/null 2>"'"$TB_STATE"'/$1.err.$$"
 		rc=$?
 		echo "$rc $(( ($(date +%s%N) - t0) / 1000000 )) $1" >>"'"$results"'"
-		rm -f "$1.err.$$"' "$TB_BUILD/xlbctl"
+		rm -f "'"$TB_STATE"'/$1.err.$$"' "$TB_BUILD/xlbctl"
 	bad=$(awk '$1 != 0' "$results" | wc -l)
 	slowest=$(sort -k2 -n "$results" | tail -1 | awk '{ print $2 }')
 	echo "  $(wc -l <"$results") calls, $bad failed, slowest ${slowest} ms (bound: 60 s); $(( $(transitions) - before )) transitions"
