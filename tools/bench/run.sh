@@ -71,14 +71,27 @@ section() { printf '\n## %s\n\n' "$1"; }
   cannot be built here, so `tools/bench/versus_katran.sh` compares through
   xlb at 09e3521, the build measured beside Katran in the reference run:
   it runs that build in the same rounds as this one and multiplies out
-  (the table under the reference; medians of five runs). On that
-  estimate the goal of issue 11, 0.75x Katran's work on every path, is met
-  on hits across 20k flows (0.68 IPv4 and 0.72 IPv6 fresh, 0.58 aged) and
-  on a flow's first packet that is not a SYN (0.37 fresh and aged). It is
-  not met on a new SYN (0.88-0.96), on one flow hit over and over
-  (0.98-1.07), or on a packet for no VIP (1.13 fresh, 0.81 aged: a path of
-  70-100 ns that moves 10 % between runs).
-  What changed this round: **consistent VIPs** (docs/architecture.md).
+  (the table under the reference; medians of five runs, two such runs
+  on 2026-12-02). On that estimate the goal of issue 11, 0.75x Katran's
+  work on every path, is met on hits across 20k flows (0.73-0.75 fresh,
+  just; 0.57-0.60 aged), on a flow's first packet that is not a SYN
+  (0.36-0.39) and on a packet for no VIP (0.53-0.58 fresh, 0.39 aged). It
+  is not met on a new SYN (0.83-0.95) or on one flow hit over and over
+  (0.98-1.03 IPv4, 1.08-1.13 IPv6).
+  What changed this round: **the VIP filter** (docs/architecture.md). A
+  4,096-bit array says which destination addresses are surely no VIP's;
+  a packet to one passes after one array read instead of two hash
+  lookups. Against the build before it (`--compare`, three runs): a packet
+  for no VIP 2.11-2.19x cheaper fresh and 1.85-2.22x aged (84 -> 44 ns
+  above the floor); every VIP packet pays the read: a same-flow hit
+  0.94-0.96, the other paths 0.93-1.01. That cost is why hits across 20k
+  flows went from 0.68-0.72 to 0.73-0.75. Looking at the filter only
+  after the exact lookup missed would spare VIP packets and leave a
+  packet for no VIP one lookup (about 0.85, not met). Tried and not
+  kept: reading a table's size from the kernel's map header (CO-RE)
+  instead of its slot 0, one lookup call fewer: 0.96-1.06, within noise,
+  and it would make the kernel's BTF a requirement.
+  The round before: **consistent VIPs** (docs/architecture.md).
   Once the walk at a table swap has held every flow the new table sends
   elsewhere, a VIP's other flows are all on its table's choice, and a TCP
   packet that is not a SYN goes by the table (and the moved-flow table, if
@@ -97,7 +110,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   copy of every VIP that each writer must invalidate. Sampling by the
   packet's own numbers ((seq + ack) times the golden ratio) instead of a
   random number: 1.02-1.04, within noise.
-  The round before: a SYN is inserted without a lookup first
+  Two rounds before: a SYN is inserted without a lookup first
   (`BPF_NOEXIST`), TCP flows never read the clock, the tunnel-source hash
   is kept in the flow entry (an LRU hit hashes nothing), the hash is
   inlined, and the flow table uses the common LRU (the per-CPU LRU cost
@@ -112,8 +125,8 @@ section() { printf '\n## %s\n\n' "$1"; }
     moved-flow table refused a flow, until a change holds them all):
     the 1 M-entry table means a cache miss for the bucket and one for
     the entry;
-  - still per packet: up to two VIP lookups (port, then port 0), four
-    counter updates (verdict, LRU event, VIP, backend), the Maglev
+  - still per packet: the filter's read, up to two VIP lookups (port,
+    then port 0; a VIP packet on its port needs one), four counter updates (verdict, LRU event, VIP, backend), the Maglev
     array-of-maps (whose inner lookup the verifier cannot inline; a flat
     ring array would save 7-13 ns on new flows but changes a pinned map's
     type, so it needs the upgrade path the flow table got).
