@@ -119,7 +119,7 @@ $(1)/xlbd: $(patsubst user/daemon/%.c,$(1)/daemon/%.o,$(XLBD_SRCS)) $(1)/libxlb.
 
 $(1)/xlbctl: $(patsubst user/ctl/%.c,$(1)/ctl/%.o,$(CTL_SRCS)) $(1)/libxlb.a
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lcurl
+	$$(Q)$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 
 $(eval $(call user_objs,$(BUILD),))

@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
-
 #include "ctl.h"
+#include "curl_dl.h"
 #include "ipc.h"
 #include "xlb_protocol.h"
 
@@ -51,25 +50,26 @@ static size_t on_data(char *data, size_t size, size_t n, void *userdata)
 
 static json_t *fetch_url(const char *url)
 {
+	const struct curl_dl *cu = curl_dl();
 	struct buf b = {};
-	CURL *c = curl_easy_init();
 	json_error_t jerr;
 	json_t *j = NULL;
 	long code = 0;
 	CURLcode res;
+	CURL *c;
 
-	if (!c)
+	if (!cu || !(c = cu->easy_init()))
 		return NULL;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ctl_timeout_s);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	res = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, (long)ctl_timeout_s);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	res = cu->easy_perform(c);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (res != CURLE_OK)
 		fprintf(stderr, "Couldn't get '%s': %s\n%s", url,
-			b.too_big ? "the answer is larger than 64 MiB" : curl_easy_strerror(res),
+			b.too_big ? "the answer is larger than 64 MiB" : cu->easy_strerror(res),
 			"hint: give xlbd's metrics address and port, e.g. http://198.18.0.2:9742/fingerprints\n");
 	else if (code != 200)
 		fprintf(stderr, "Couldn't get '%s': HTTP status %ld\n"
@@ -82,7 +82,7 @@ static json_t *fetch_url(const char *url)
 		j = NULL;
 	}
 	free(b.p);
-	curl_easy_cleanup(c);
+	cu->easy_cleanup(c);
 	return j;
 }
 
@@ -181,7 +181,6 @@ int compare_main(int argc, char **argv)
 	nodes = calloc(n, sizeof(*nodes));
 	if (!nodes || !report)
 		return CTL_ERROR;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (k = 0; k < n; k++) {
 		nodes[k] = fetch(argv[k + 1]);
 		failed += !nodes[k];
@@ -253,6 +252,6 @@ out:
 		json_decref(nodes[k]);
 	free(nodes);
 	json_decref(report);
-	curl_global_cleanup();
+	curl_dl_done();
 	return failed || differs ? CTL_ERROR : CTL_OK;
 }
