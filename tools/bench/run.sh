@@ -208,12 +208,23 @@ section() { printf '\n## %s\n\n' "$1"; }
     program) does not show here. This VM has no such NIC to measure it on.
   - The offered rate is what one sender gets through the whole chain on two
     cores; every setup is measured on the same chain.
-- **Control plane**: a weight change or a reload that moves a weight takes
-  about 2-3x an `xlbctl status` round trip (whose own cost is mostly
-  starting xlbctl): the changed VIP's Maglev table is built and filled into
-  a fresh map (about 4 ms for 65537 slots, 6 ms for 100003), and a runtime
-  change is written to the state file with an fsync (about 1 ms here).
-  Other VIPs are not touched. A change that adds or removes a VIP or a
+- **Control plane**: an `xlbctl status` round trip takes 2.5-2.6 ms (6.8-8.1
+  before: xlbctl linked libcurl, whose 30 libraries cost every call 7 ms
+  of CPU at start, and a status read each VIP's table back from the
+  kernel, 13 ms for 65537 slots under load; xlbd now keeps a copy under
+  the table map's id). The same start-up cost is most of a small
+  `xlbctl check` (2.1 ms, was 7.0). A weight change or a reload that
+  moves a weight takes 34-56 ms, 13-22x a status. Its parts, timed with
+  strace (which inflates them): the changed VIP's table filled into a
+  fresh map slot by slot (10-14 ms for 65537 slots), the swap into the
+  table of tables, where the kernel waits for an RCU grace period so
+  that no program still runs on the old table (8-16 ms), the walk of the
+  flow table that holds the flows the new table moves (3-4 ms for an
+  empty 1 M-entry table), and the state file with an fsync (1-13 ms on
+  this disk). On 2026-11-22 the same changes took 20-37 ms with xlbctl's
+  7 ms start-up in them; the walk (consistent VIPs, issue 11) explains
+  3-4 ms of the difference, and the rest moves with the RCU wait and
+  the disk between runs. Other VIPs are not touched. A change that adds or removes a VIP or a
   backend still runs the full reconcile, which reads every backend slot of
   the maps. Changes are served one at a time on xlbd's loop, so a burst of
   N changes takes about N times one.
