@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "addr.h"
+#include "fdio.h"
 #include "log.h"
 #include "overrides.h"
 
@@ -197,6 +198,7 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 /* Written to a temporary file, synced, then renamed over: never half a file. */
 int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 {
+	char *text;
 	json_t *root;
 	char tmp[XLB_PATH_MAX + 8], dir[XLB_PATH_MAX];
 	int fd, err = 0;
@@ -217,9 +219,15 @@ int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 	snprintf(dir, sizeof(dir), "%s", path);
 	mkdir(dirname(dir), 0755);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || json_dumpfd(root, fd, JSON_INDENT(2)) || fsync(fd))
+	/* One write, not one a token (json_dumpfd wrote 70 for a single change). */
+	text = json_dumps(root, JSON_INDENT(2));
+	errno = 0;
+	fd = text ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640) : -1;
+	if (!text)
+		err = -ENOMEM;
+	else if (fd < 0 || xlb_write_all(fd, text, strlen(text)) || fsync(fd))
 		err = errno ? -errno : -EIO;
+	free(text);
 	if (fd >= 0)
 		close(fd);
 	if (!err && rename(tmp, path))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "defaults.h"
+#include "fdio.h"
 #include "ctl.h"
 #include "ipc.h"
 
@@ -78,22 +79,6 @@ static int connect_daemon(const char *path)
 	return -1;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* The whole answer, until xlbd closes, or NULL at the deadline. */
 static char *read_answer(int fd, long long deadline, size_t *len)
 {
@@ -150,7 +135,7 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
 	if (fd < 0 || !text)
 		goto out;
 	/* A refusal may come before the request is sent: read it even then. */
-	if ((send_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) && errno != EPIPE &&
+	if ((xlb_write_all(fd, text, strlen(text)) || shutdown(fd, SHUT_WR)) && errno != EPIPE &&
 	    errno != ECONNRESET) {
 		if (errno == EAGAIN)
 			no_answer(path, cmd);
