@@ -204,6 +204,8 @@ test_drip_control_socket() {
 # With the usual default of 1024 descriptors, as under systemd without LimitNOFILE.
 test_slow_metrics_clients() {
 	local before ms worst=0 late attack hard
+	# From settled health: a backend still coming back would count as a change.
+	wait_until 5000 all_healthy || fail "backends not all up before the attack" || return 1
 	before=$(transitions)
 	hard=$(prlimit --pid "$TB_XLBD_PID" --nofile --output HARD --noheadings | tr -d ' ')
 	prlimit --pid "$TB_XLBD_PID" --nofile=1024:"$hard" || return 1
