@@ -71,7 +71,7 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	struct xlb_moved_result moved;
 	char buf[XLB_ADDR_STRLEN];
 	__u32 *table, *old = NULL, old_m = 0;
-	bool have, consistent, same_hash, changed;
+	bool have, consistent, same_hash, same_table, changed;
 	const char *why;
 	int err;
 
@@ -94,8 +94,9 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	consistent = have && (now.flags & XLB_VIP_F_CONSISTENT);
 	/* A flow's pick is its table's slot by its hash: both must stay. */
 	same_hash = have && !((now.flags ^ v.flags) & XLB_VIP_F_HASH_NO_SPORT);
-	changed = !same_hash || !old || old_m != vip->table_size ||
-		  memcmp(old, table, old_m * sizeof(*table));
+	same_table = old && old_m == vip->table_size &&
+		     !memcmp(old, table, old_m * sizeof(*table));
+	changed = !same_hash || !same_table;
 	/*
 	 * While the new table goes in and the flow table is walked, the LRU
 	 * decides: a flow it has on another backend must not follow the new
@@ -106,7 +107,12 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		now.flags &= ~XLB_VIP_F_CONSISTENT;
 		err = xlb_dp_set_vip(dp, &vip->key, &now);
 	}
-	if (!err)
+	/*
+	 * The live table stays when it is already this one: filling a new map
+	 * costs 9 ms for 65537 slots and the swap an RCU grace period, for
+	 * each VIP at every start that adopts pinned maps.
+	 */
+	if (!err && !same_table)
 		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
 	/* Flows the new table takes elsewhere are held; walked unless nothing changed. */
 	if (!err)

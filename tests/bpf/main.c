@@ -46,6 +46,7 @@ static struct topic topics[] = {
 	TOPIC(test_refused_hold_keeps_lru_in_charge),
 	TOPIC(test_hash_change_keeps_flows),
 	TOPIC(test_table_read_back_is_live),
+	TOPIC(test_unchanged_apply_keeps_the_live_table),
 	TOPIC(test_vip_filter_passes_others_hides_no_vip),
 };
 

@@ -75,3 +75,33 @@ void test_table_read_back_is_live(struct fixture *f)
 	free(built);
 	close(outer);
 }
+
+static __u32 live_table_id(int outer_fd, __u32 vip_id)
+{
+	__u32 id = 0;
+
+	bpf_map_lookup_elem(outer_fd, &vip_id, &id);
+	return id;
+}
+
+/* An apply that builds the table already live leaves it: no fill, no swap. */
+void test_unchanged_apply_keeps_the_live_table(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP;
+	struct xlb_vip_spec *spec = &f->vips[vip];
+	int outer = prog_map_fd(f->prog_fd, "maglev_tables");
+	__u32 before, weight = spec->backends[0].weight;
+
+	ASSERT_TRUE(outer >= 0, "the program's table map found");
+	before = live_table_id(outer, spec->id);
+	ASSERT_TRUE(before != 0, "a live table");
+	ASSERT_EQ(xlb_service_apply(f->dp, spec), 0, "applied again, unchanged");
+	ASSERT_EQ(live_table_id(outer, spec->id), before, "the same table map is live");
+
+	/* A weight that moves slots: a new map goes in. */
+	spec->backends[0].weight = weight + 2;
+	ASSERT_EQ(xlb_service_apply(f->dp, spec), 0, "applied with a weight changed");
+	ASSERT_TRUE(live_table_id(outer, spec->id) != before, "a new table map is live");
+	spec->backends[0].weight = weight;
+	close(outer);
+}

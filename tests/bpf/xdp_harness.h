@@ -197,6 +197,7 @@ void test_unwalked_vip_keeps_lru_in_charge(struct fixture *f);
 void test_refused_hold_keeps_lru_in_charge(struct fixture *f);
 void test_hash_change_keeps_flows(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
+void test_unchanged_apply_keeps_the_live_table(struct fixture *f);
 void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
