@@ -67,11 +67,9 @@ void xlb_table_cache_put(struct xlb_table_cache *c, __u32 vip_id, __u32 map_id,
 	if (!c || vip_id >= c->nr)
 		return;
 	xlb_table_cache_drop(c, vip_id);
-	copy = malloc((size_t)m * sizeof(*copy));
-	if (!copy || !map_id) {
-		free(copy);
+	copy = map_id ? malloc((size_t)m * sizeof(*copy)) : NULL;
+	if (!copy)
 		return;
-	}
 	memcpy(copy, table, (size_t)m * sizeof(*copy));
 	c->t[vip_id] = (struct cached_table){ .map_id = map_id, .m = m, .slots = copy };
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "ctl.h"
 #include "curl_dl.h"
 #include "ipc.h"
