@@ -91,6 +91,25 @@ section() { printf '\n## %s\n\n' "$1"; }
   kept: reading a table's size from the kernel's map header (CO-RE)
   instead of its slot 0, one lookup call fewer: 0.96-1.06, within noise,
   and it would make the kernel's BTF a requirement.
+  Tried on 2026-12-02 and not kept: **a flow cache in front of the VIP
+  lookup** (per CPU, direct-mapped, 64 slots of one cache line each,
+  holding a consistent VIP's table choice for a TCP flow: the VIP, the
+  backend, the tunnel hash; each slot carries an epoch that xlbd moves
+  after every write to the VIPs or the tables, so a slot made before a
+  change never matches after it). A hit skips the VIP lookup, the flow
+  hash and the table's lookups: a same-flow hit 1.47-1.72x cheaper on
+  IPv4, 1.48-1.49x on IPv6 (`--compare`, two runs). A miss pays the probe
+  of its slot's line: hits across 20k flows 0.89-0.96, new non-SYN flows
+  0.93-0.98. On the Katran estimate that brings the same-flow hit from
+  1.03 to about 0.65 (IPv4) and from 1.13 to about 0.76 (IPv6), and takes
+  hits across 20k flows from 0.73-0.75 to about 0.8: one path met for two
+  lost, so not kept. Variants: a generation in a line of its own, read
+  first, cost a further 5-9 % on every VIP packet; 1,024 or 16,384 slots
+  made a miss dearer still (9-40 %: a cold line in a cold page). In this
+  bench every packet finds its lines cold, so a cache pays only when it
+  replaces a line rather than adding one. Also measured: the loader's
+  constants (trace flag, hash seed) as compile-time constants instead of
+  read-only data, 0.97-1.02, nothing.
   The round before: **consistent VIPs** (docs/architecture.md).
   Once the walk at a table swap has held every flow the new table sends
   elsewhere, a VIP's other flows are all on its table's choice, and a TCP
