@@ -137,7 +137,19 @@ section() { printf '\n## %s\n\n' "$1"; }
   one, in A/B runs on this VM). Where xlb still loses, and why:
   - a new SYN: its flow-table insert is 87 % of the path (below). Every
     flow must be recorded at its first packet, or a later table change
-    could move it; Katran pays the same insert into the same kernel LRU;
+    could move it. Katran pays the same insert into the same kernel LRU,
+    but not always, and the reference run likely caught it not paying:
+    its default build (katran/lib/bpf/balancer_consts.h) skips the
+    insert once a CPU has seen more than 125,000 new flows in a second
+    (MAX_CONN_RATE, its flood guard), a rate this bench exceeds about
+    twice over; and a BPF_PROG_TEST_RUN harness without Katran's
+    userspace leaves its per-CPU LRUs unset, so it runs on the fallback
+    LRU of 1,000 entries (DEFAULT_LRU_SIZE, "only ... while running
+    unittests"), always in cache. xlb records every flow, whatever the
+    rate (its flood answer is the moved-flow table, issue 11 part 2).
+    A like-for-like reference would give Katran its per-CPU LRUs of
+    xlbd's size and say which inserts it skipped; Katran cannot be built
+    here to check;
   - one flow hit over and over: the table's hash and lookups cost more
     than an LRU hit on an entry in cache (above);
   - a hit across many flows when a VIP is not consistent (after the
