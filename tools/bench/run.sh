@@ -144,8 +144,8 @@ section() { printf '\n## %s\n\n' "$1"; }
     (MAX_CONN_RATE, its flood guard), while this bench sends a path's
     new flows at about 450,000 a second (2.2 us a call), so after the
     first 125,000 in a second Katran's new flows go unrecorded; and a
-    BPF_PROG_TEST_RUN harness without Katran's
-    userspace leaves its per-CPU LRUs unset, so it runs on the fallback
+    BPF_PROG_TEST_RUN harness without Katran's userspace leaves its
+    per-CPU LRUs unset, so it runs on the fallback
     LRU of 1,000 entries (DEFAULT_LRU_SIZE, "only ... while running
     unittests"), always in cache. xlb records every flow, whatever the
     rate (its flood answer is the moved-flow table, issue 11 part 2).
