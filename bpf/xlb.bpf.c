@@ -201,6 +201,40 @@ static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
 	return bpf_map_update_elem(&conns, &p->flow, &fresh, flags);
 }
 
+/*
+ * Records a consistent VIP's new flow in this CPU's region of the SYN ring
+ * (xlb_shared.h); 0 when recorded. The seq goes to 0 first and to its new
+ * value last, so xlbd, reading the ring while CPUs write it, can tell a
+ * torn entry. A restarted program counts from 0 again: an entry it
+ * rewrites gets a seq the entry may have had, which a reader could only
+ * mistake if the whole rewrite fell between its two reads of the seq.
+ */
+static __always_inline int ring_record(const struct pkt *p, __u32 be_id)
+{
+	struct xlb_ring_entry *e;
+	__u32 zero = 0, idx;
+	__u64 *head, seq;
+
+	if (!ring_per_cpu)
+		return -1;
+	head = bpf_map_lookup_elem(&syn_ring_head, &zero);
+	if (!head)
+		return -1;
+	seq = ++*head;
+	idx = bpf_get_smp_processor_id() * ring_per_cpu + ((__u32)seq & (ring_per_cpu - 1));
+	e = bpf_map_lookup_elem(&syn_ring, &idx);
+	if (!e)
+		return -1;
+	e->seq = 0;
+	asm volatile("" ::: "memory");
+	e->flow = p->flow;
+	e->backend_id = be_id;
+	e->outer_hash = p->outer_hash;
+	asm volatile("" ::: "memory");
+	e->seq = seq;
+	return 0;
+}
+
 /* A flow the moved-flow table holds, if the VIP has any there. */
 static __always_inline struct xlb_backend *
 moved_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
@@ -270,7 +304,8 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 	*is_new = 0;
 	if (p->syn && !trace_mode && !p->is_icmp_err && !(vip->flags & XLB_VIP_F_MOVED)) {
 		be = table_backend(p, vip, be_id);
-		if (be && !remember(p, *be_id, BPF_NOEXIST)) {
+		if (be && (((vip->flags & XLB_VIP_F_CONSISTENT) && !ring_record(p, *be_id)) ||
+			   !remember(p, *be_id, BPF_NOEXIST))) {
 			count_reason(XLB_R_LRU_MISS, 0);
 			*is_new = 1;
 			return be;
@@ -300,8 +335,14 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 	be = table_backend(p, vip, be_id);
 	if (!be)
 		return NULL;
-	*is_new = !p->is_icmp_err;
-	if (*is_new && !trace_mode && remember(p, *be_id, BPF_ANY))
+	/*
+	 * A consistent VIP's TCP flow counted as new at its SYN; here the LRU
+	 * learns it (a flow the SYN ring recorded), it is not new again.
+	 */
+	*is_new = !p->is_icmp_err &&
+		  !(p->flow.proto == IPPROTO_TCP && !p->syn &&
+		    (vip->flags & XLB_VIP_F_CONSISTENT));
+	if (!p->is_icmp_err && !trace_mode && remember(p, *be_id, BPF_ANY))
 		count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
 	return be;
 }

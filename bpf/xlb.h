@@ -36,6 +36,8 @@ const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
  * at load, so in the live instance the verifier drops all of it.
  */
 const volatile __u8 trace_mode = 0;
+/* Entries per CPU in the SYN ring (a power of two); 0: no ring, SYNs go to the LRU. */
+const volatile __u32 ring_per_cpu = 0;
 struct xlb_trace trace_out = {};
 
 /* Address entries live next to the VIPs, hence twice the VIP count. */
@@ -76,6 +78,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_vip_filter);
 } vip_filter SEC(".maps");
+
+/* Consistent VIPs' flows recorded at their SYN; see xlb_shared.h. Sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_ring_entry);
+} syn_ring SEC(".maps");
+
+/* Each CPU's count of SYN ring records: where its next one goes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} syn_ring_head SEC(".maps");
 
 /* Flows whose backend is not the table's choice; see xlb_shared.h. */
 struct {

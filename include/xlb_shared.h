@@ -122,6 +122,27 @@ struct xlb_conn {
 };
 
 /*
+ * The SYN ring ("syn_ring"): where a consistent VIP's TCP flows are
+ * recorded at their SYN, instead of in the LRU. An LRU insert is most of a
+ * SYN's cost (a cold bucket, a cold entry, the free lists); a ring entry is
+ * the next line of a CPU's own region. The LRU learns the flow at its
+ * first packet that takes the LRU path (one in XLB_LRU_SAMPLE). The record
+ * is needed only when the VIP's table changes: xlbd then holds the ring's
+ * flows that the new table sends elsewhere, before the swap, as it holds
+ * the LRU's after it. CPU c's entries are c * R .. c * R + R - 1, R a power
+ * of two set by the loader; a CPU overwrites its oldest entry, so the ring
+ * forgets flows in the order they came, as a full LRU evicts idle ones.
+ */
+struct xlb_ring_entry {
+	struct xlb_flow flow;
+	__u32 backend_id;
+	__u32 outer_hash;
+	/* 0 while being written, then the CPU's count of records: a reader
+	 * keeps an entry only if it reads the same non-zero seq around it. */
+	__u64 seq;
+};
+
+/*
  * The moved-flow table ("moved") holds the flows whose backend is no longer
  * the one the VIP's table picks: flows on a draining backend, and flows
  * whose table slot moved to another backend. Only xlbd writes it, when it

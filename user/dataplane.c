@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -28,6 +29,10 @@ struct xlb_dp {
 	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
+	int syn_ring_fd;
+	struct xlb_ring_entry *ring;	/* syn_ring, mapped; NULL: none */
+	size_t ring_len;
+	__u32 ring_entries;
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
 	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
@@ -37,9 +42,19 @@ struct xlb_dp {
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
 	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
+	"syn_ring",
 };
 
 #define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
+
+static size_t map_slot(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < XLB_DP_NR_MAPS && strcmp(map_names[i], name); i++)
+		;
+	return i;
+}
 
 static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 {
@@ -47,6 +62,7 @@ static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
 		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
+		&dp->syn_ring_fd,
 	};
 
 	return slots[i];
@@ -117,7 +133,8 @@ static void read_sizes(struct xlb_dp *dp)
  * start again in a fresh map, pinned in its place after load. Flows and
  * tables are always reused; a moved-flow table missing from pins of an
  * older build is made afresh (it is empty until the next table change),
- * and so is a VIP filter (written from the VIP map at load).
+ * and so are a VIP filter (written from the VIP map at load) and a SYN
+ * ring (an older build's program recorded its flows in the LRU).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
@@ -135,7 +152,48 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 
 static bool made_afresh_if_missing(const char *name)
 {
-	return !strcmp(name, "moved") || !strcmp(name, "vip_filter");
+	return !strcmp(name, "moved") || !strcmp(name, "vip_filter") ||
+	       !strcmp(name, "syn_ring");
+}
+
+/*
+ * The SYN ring's entries per CPU (xlb_shared.h): the flow table's size
+ * spread over the CPUs, rounded up to a power of two; or, for a pinned
+ * ring, what its size gives. 0 (no ring) when that is not a power of two.
+ */
+static __u32 ring_per_cpu(__u32 total, int cpus, bool pinned)
+{
+	__u32 r = 1;
+
+	if (cpus <= 0)
+		return 0;
+	if (pinned) {
+		r = total / cpus;
+		return r * cpus == total && r && !(r & (r - 1)) ? r : 0;
+	}
+	while (r < (total + cpus - 1) / cpus && r < (1u << 30) / cpus)
+		r <<= 1;
+	return r;
+}
+
+/* Mapped: xlbd reads flows from it at a table change and clears it on a flush. */
+static void map_ring(struct xlb_dp *dp)
+{
+	__u32 n = map_capacity(dp->syn_ring_fd);
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (dp->syn_ring_fd < 0 || n <= 1)
+		return;
+	dp->ring_len = ((size_t)n * sizeof(*dp->ring) + page - 1) / page * page;
+	p = mmap(NULL, dp->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->syn_ring_fd, 0);
+	if (p == MAP_FAILED) {
+		pr_warn("Couldn't map the SYN ring: %s; a table change cannot hold the flows it recorded\n",
+			strerror(errno));
+		return;
+	}
+	dp->ring = p;
+	dp->ring_entries = n;
 }
 
 /*
@@ -264,6 +322,9 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
 	bpf_map__set_max_entries(skel->maps.moved, o.moved_flows);
+	skel->rodata->ring_per_cpu = ring_per_cpu(o.lru_entries, libbpf_num_possible_cpus(), false);
+	bpf_map__set_max_entries(skel->maps.syn_ring,
+				 skel->rodata->ring_per_cpu * libbpf_num_possible_cpus() ?: 1);
 	if (o.reuse_dir) {
 		err = reuse_pinned_maps(skel, o.reuse_dir, repin, &old_flows);
 		if (err) {
@@ -273,6 +334,11 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			free(dp);
 			return err;
 		}
+		/* A pinned ring keeps its size: the program must index it alike. */
+		if (!repin[map_slot("syn_ring")])
+			skel->rodata->ring_per_cpu =
+				ring_per_cpu(bpf_map__max_entries(skel->maps.syn_ring),
+					     libbpf_num_possible_cpus(), true);
 	}
 
 	err = xlb__load(skel);
@@ -300,7 +366,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.maglev_tables, skel->maps.config,
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
-			skel->maps.vip_filter,
+			skel->maps.vip_filter, skel->maps.syn_ring,
 		};
 		for (i = 0; i < ARRAY_SIZE(maps); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
@@ -320,6 +386,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			     bpf_obj_pin(*map_fd_slot(dp, i), path)))
 			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
 	}
+	map_ring(dp);
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
 	/*
@@ -357,8 +424,9 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
 		err = pin_path(path, sizeof(path), dir, map_names[i]);
 		fd = err ? err : bpf_obj_get(path);
-		/* An older build's pins: its program reads no filter. */
-		if (fd < 0 && !err && errno == ENOENT && !strcmp(map_names[i], "vip_filter"))
+		/* An older build's pins: its program reads no filter, records no SYN. */
+		if (fd < 0 && !err && errno == ENOENT &&
+		    (!strcmp(map_names[i], "vip_filter") || !strcmp(map_names[i], "syn_ring")))
 			continue;
 		if (fd < 0) {
 			err = -errno;
@@ -370,6 +438,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		*map_fd_slot(dp, i) = fd;
 	}
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
+	map_ring(dp);
 	read_sizes(dp);
 	*out = dp;
 	return 0;
@@ -385,6 +454,8 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 		if (dp->link_fd[i] >= 0)
 			close(dp->link_fd[i]);
 	xlb__destroy(dp->trace);
+	if (dp->ring)
+		munmap(dp->ring, dp->ring_len);
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
 	} else {
@@ -1074,6 +1145,62 @@ int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *ar
 	return walk_map(moved ? dp->moved_fd : dp->conns_fd, fn, arg);
 }
 
+/*
+ * Every entry of the SYN ring that reads whole: the same non-zero seq
+ * before and after the copy (xlb.bpf.c: ring_record). CPUs write it all
+ * along; an entry they rewrite meanwhile is their oldest, as good as gone.
+ */
+int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg)
+{
+	struct xlb_ring_entry e;
+	struct xlb_conn c = {};
+	__u64 seq;
+	__u32 i;
+	int err = 0;
+
+	for (i = 0; dp->ring && i < dp->ring_entries && !err; i++) {
+		seq = __atomic_load_n(&dp->ring[i].seq, __ATOMIC_ACQUIRE);
+		if (!seq)
+			continue;
+		memcpy(&e, &dp->ring[i], sizeof(e));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&dp->ring[i].seq, __ATOMIC_RELAXED) != seq)
+			continue;
+		c.backend_id = e.backend_id;
+		c.outer_hash = e.outer_hash;
+		err = fn(&e.flow, &c, arg);
+	}
+	return err;
+}
+
+int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c)
+{
+	if (bpf_map_update_elem(dp->conns_fd, f, c, BPF_NOEXIST))
+		return errno == EEXIST ? 0 : -errno;
+	return 0;
+}
+
+/*
+ * Returns once no program that started before the call still runs: the
+ * VIP's table swapped for itself, which waits an RCU grace period (about
+ * 13 ms here). No table: nothing of the VIP's was picked, so no wait.
+ */
+int xlb_dp_quiesce(struct xlb_dp *dp, __u32 vip_id)
+{
+	__u32 inner_id;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
+		return errno == ENOENT ? 0 : -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(dp->tables_fd, &vip_id, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
 {
 	struct xlb_flow *keys;
@@ -1117,6 +1244,10 @@ static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
  */
 int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
+	__u32 i;
+
+	for (i = 0; dp->ring && i < dp->ring_entries; i++)
+		__atomic_store_n(&dp->ring[i].seq, 0, __ATOMIC_RELEASE);
 	return xlb_flush_flow_map(dp->conns_fd);
 }
 

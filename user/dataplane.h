@@ -147,8 +147,21 @@ void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held);
  */
 typedef int (*xlb_dp_flow_fn)(const struct xlb_flow *f, const struct xlb_conn *c, void *arg);
 int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *arg);
+/*
+ * The same for the SYN ring's flows (xlb_shared.h), each with the backend
+ * its SYN got; a flow may also be in the connection table, or twice here.
+ */
+int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg);
+/* Puts a flow in the connection table unless it is there: 0 either way. */
+int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
+/*
+ * Waits until every program that may have read the VIP's entry before the
+ * call has finished: after a flag change, the ring holds no more of its
+ * flows than the VIP's flags then allowed.
+ */
+int xlb_dp_quiesce(struct xlb_dp *dp, __u32 vip_id);
 
-/* Forgets every flow in the connection table (benchmarks, --reset). */
+/* Forgets every flow in the connection table and the SYN ring (benchmarks, --reset). */
 int xlb_dp_flush_flows(struct xlb_dp *dp);
 /* The same for any map shaped like it (xdp_bench: another build's own table). */
 int xlb_flush_flow_map(int fd);

@@ -30,6 +30,7 @@ struct change {
 	const __u32 *table;
 	__u32 m, seed;
 	__u8 *state;		/* by backend id: this VIP's backends, else UNUSED */
+	bool learn_refused;	/* a refused flow goes into the LRU (the ring's) */
 	__u64 now;
 	struct xlb_flow *release;
 	size_t nr_release, cap_release;
@@ -65,6 +66,12 @@ static int hold_if_moved(const struct xlb_flow *f, const struct xlb_conn *conn, 
 		c->res->refused++;
 	else if (err != -EEXIST)
 		return err;
+	/*
+	 * Refused, a flow only the ring knows would follow the new table: the
+	 * LRU takes it, and the walk after the swap finds it refused again.
+	 */
+	if (err == -E2BIG && c->learn_refused)
+		return xlb_dp_learn_flow(c->dp, f, conn);
 	return 0;
 }
 
@@ -99,6 +106,38 @@ static int review_held(const struct xlb_flow *f, const struct xlb_conn *conn, vo
 	return push_release(&c->release, &c->nr_release, &c->cap_release, f);
 }
 
+/* The backends' states by id, this VIP's only; never UNUSED (UP, DRAINING or DOWN). */
+static __u8 *vip_states(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
+{
+	__u8 *state = calloc(xlb_dp_max_backends(dp), 1);
+	size_t i;
+
+	for (i = 0; state && i < vip->nr_backends; i++)
+		if (vip->backends[i].id < xlb_dp_max_backends(dp))
+			state[vip->backends[i].id] = xlb_backend_effective_state(&vip->backends[i]);
+	return state;
+}
+
+int xlb_moved_hold_ring(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
+			const __u32 *table, __u32 m, struct xlb_moved_result *res)
+{
+	struct change c = {
+		.dp = dp, .vip = vip, .table = table, .m = m, .learn_refused = true,
+		.seed = xlb_dp_hash_seed(dp), .now = ktime_now(), .res = res,
+	};
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!m)
+		return 0;
+	c.state = vip_states(dp, vip);
+	if (!c.state)
+		return -ENOMEM;
+	err = xlb_dp_walk_ring(dp, hold_if_moved, &c);
+	free(c.state);
+	return err;
+}
+
 int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 			      const __u32 *old, __u32 old_m, const __u32 *table, __u32 m,
 			      struct xlb_moved_result *res)
@@ -114,13 +153,9 @@ int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 	memset(res, 0, sizeof(*res));
 	if (!m)
 		return 0;
-	c.state = calloc(xlb_dp_max_backends(dp), 1);
+	c.state = vip_states(dp, vip);
 	if (!c.state)
 		return -ENOMEM;
-	/* Never UNUSED (UP, DRAINING or DOWN): UNUSED marks another VIP's. */
-	for (i = 0; i < vip->nr_backends; i++)
-		if (vip->backends[i].id < xlb_dp_max_backends(dp))
-			c.state[vip->backends[i].id] = xlb_backend_effective_state(&vip->backends[i]);
 
 	if (!old || old_m != m || memcmp(old, table, m * sizeof(*table)))
 		err = xlb_dp_walk_flows(dp, false, hold_if_moved, &c);

@@ -3,9 +3,10 @@
  * Flows whose backend is no longer the table's choice, held where a flood
  * of new flows cannot reach them (the moved-flow table, xlb_shared.h).
  *
- * When a VIP's table changes, every flow of the VIP in the connection table
- * whose backend still takes flows but is not the new table's pick is
- * copied to the moved-flow table (the LRU decides meanwhile: service.c
+ * When a VIP's table changes, every flow of the VIP in the SYN ring (before
+ * the swap) and in the connection table (after it) whose backend still
+ * takes flows but is not the new table's pick is copied to the moved-flow
+ * table (the LRU decides meanwhile: service.c
  * clears the VIP's XLB_VIP_F_CONSISTENT first); flows
  * held there that the new table sends home again, or whose backend is gone
  * or down, are let go. A periodic sweep lets go of idle flows and keeps
@@ -24,6 +25,16 @@ struct xlb_moved_result {
 	__u32 vip_held;		/* flows of this VIP held after the change */
 	__u32 walked;		/* connection-table entries looked at */
 };
+
+/*
+ * Before vip's new table (m slots) goes in: holds the flows the SYN ring
+ * recorded for the VIP that the new table sends elsewhere; one the full
+ * moved-flow table refuses goes into the connection table instead. The
+ * VIP must not be consistent, and quiesced since it stopped being so
+ * (service.c), or the ring may still gain flows of it.
+ */
+int xlb_moved_hold_ring(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
+			const __u32 *table, __u32 m, struct xlb_moved_result *res);
 
 /*
  * When vip's new table (m slots) has replaced old (old_m slots). The

@@ -68,7 +68,7 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 			 (vip->echo_reply ? XLB_VIP_F_ECHO_REPLY : 0),
 	};
 	struct xlb_vip v = { .id = vip->id, .flags = vip->flags }, now;
-	struct xlb_moved_result moved;
+	struct xlb_moved_result moved, ring = {};
 	char buf[XLB_ADDR_STRLEN];
 	__u32 *table, *old = NULL, old_m = 0;
 	bool have, consistent, same_hash, same_table, changed;
@@ -106,6 +106,19 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	if (!err && consistent && changed) {
 		now.flags &= ~XLB_VIP_F_CONSISTENT;
 		err = xlb_dp_set_vip(dp, &vip->key, &now);
+		/* Then no SYN of the VIP goes to the ring any more. */
+		err = err ?: xlb_dp_quiesce(dp, vip->id);
+	}
+	/*
+	 * A flow only the SYN ring knows has no LRU entry to keep it on its
+	 * backend once the new table is in: it is held before the swap, and
+	 * the VIP flagged so that its packets look in the moved-flow table.
+	 */
+	if (!err && have && changed)
+		err = xlb_moved_hold_ring(dp, vip, table, vip->table_size, &ring);
+	if (!err && ring.held && !(now.flags & XLB_VIP_F_MOVED)) {
+		now.flags |= XLB_VIP_F_MOVED;
+		err = xlb_dp_set_vip(dp, &vip->key, &now);
 	}
 	/*
 	 * The live table stays when it is already this one: filling a new map
@@ -118,10 +131,10 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	if (!err)
 		err = xlb_moved_on_table_change(dp, vip, same_hash ? old : NULL, old_m, table,
 						vip->table_size, &moved);
-	if (!err && (moved.held || moved.released))
-		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table entries looked at)\n",
-			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held, moved.released,
-			moved.vip_held, moved.walked);
+	if (!err && (moved.held || ring.held || moved.released))
+		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table and %u SYN-ring entries looked at)\n",
+			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held + ring.held,
+			moved.released, moved.vip_held, moved.walked, ring.walked);
 	if (!err && moved.vip_held)
 		v.flags |= XLB_VIP_F_MOVED;
 	/*

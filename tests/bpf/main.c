@@ -48,6 +48,9 @@ static struct topic topics[] = {
 	TOPIC(test_table_read_back_is_live),
 	TOPIC(test_unchanged_apply_keeps_the_live_table),
 	TOPIC(test_vip_filter_passes_others_hides_no_vip),
+	TOPIC(test_syn_ring_records_new_flows),
+	TOPIC(test_syn_ring_wraps_and_flushes),
+	TOPIC(test_pinned_ring_keeps_its_size),
 };
 
 static struct topic fuzz = TOPIC(test_fuzz_xdp);

@@ -7,8 +7,6 @@
  */
 #include "xdp_harness.h"
 
-#define TCP_SYN	0x02
-#define TCP_ACK	0x10
 
 static __u32 vip_flags(struct fixture *f, int vip)
 {

@@ -407,11 +407,6 @@ __u32 backend_id_for(struct fixture *f, int vip, const struct pkt_spec *s,
 	return be ? be->id : XLB_NO_BACKEND;
 }
 
-/*
- * Points every slot of a VIP's table at one backend, behind the LRU's back
- * and without the walk: so the VIP is no longer consistent, and its flag
- * goes first, as xlb_service_apply would clear it.
- */
 /* The program's map of that name, by its id: an fd of this test's own. */
 int prog_map_fd(int prog_fd, const char *name)
 {
@@ -436,6 +431,18 @@ int prog_map_fd(int prog_fd, const char *name)
 	return -1;
 }
 
+static int learn_one(const struct xlb_flow *fl, const struct xlb_conn *c, void *dp)
+{
+	return xlb_dp_learn_flow(dp, fl, c);
+}
+
+/*
+ * Points every slot of a VIP's table at one backend, behind the LRU's back
+ * and without the walk: so the VIP is no longer consistent, and its flag
+ * goes first, as xlb_service_apply would clear it. The LRU then decides for
+ * the VIP's flows, so it must know them all: those only the SYN ring knew
+ * go into it first.
+ */
 int force_table(struct fixture *f, int vip, __u32 id)
 {
 	__u32 m = 1009, i, *table = malloc(m * sizeof(*table));
@@ -446,6 +453,8 @@ int force_table(struct fixture *f, int vip, __u32 id)
 		entry.flags &= ~XLB_VIP_F_CONSISTENT;
 		xlb_dp_set_vip(f->dp, &f->vips[vip].key, &entry);
 	}
+	/* What the SYN ring recorded, the LRU learns first, as after a refused hold. */
+	xlb_dp_walk_ring(f->dp, learn_one, f->dp);
 
 	for (i = 0; i < m; i++)
 		table[i] = id;

@@ -36,6 +36,10 @@
 #include "xlb_hash.h"
 #include "xlb_decap.skel.h"
 
+/* TCP flags for pkt_spec.tcp_flags. */
+#define TCP_SYN	0x02
+#define TCP_ACK	0x10
+
 /*
  * Checks in the kernel selftests' manner (a name for what is checked, and
  * the values), reported through cmocka: the first failed check ends the
@@ -199,6 +203,9 @@ void test_hash_change_keeps_flows(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
 void test_unchanged_apply_keeps_the_live_table(struct fixture *f);
 void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
+void test_syn_ring_records_new_flows(struct fixture *f);
+void test_syn_ring_wraps_and_flushes(struct fixture *f);
+void test_pinned_ring_keeps_its_size(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);
