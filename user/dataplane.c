@@ -158,20 +158,21 @@ static bool made_afresh_if_missing(const char *name)
 
 /*
  * The SYN ring's entries per CPU (xlb_shared.h): the flow table's size
- * spread over the CPUs, rounded up to a power of two; or, for a pinned
- * ring, what its size gives. 0 (no ring) when that is not a power of two.
+ * spread over the CPUs, rounded down to a power of two, so the ring never
+ * has more entries than the flow table (56 bytes each, against the LRU's
+ * 104 and more); or, for a pinned ring, what its size gives. 0 (no ring,
+ * SYNs go to the LRU) when that is not a power of two.
  */
 static __u32 ring_per_cpu(__u32 total, int cpus, bool pinned)
 {
-	__u32 r = 1;
+	__u32 r = 1, per;
 
 	if (cpus <= 0)
 		return 0;
-	if (pinned) {
-		r = total / cpus;
-		return r * cpus == total && r && !(r & (r - 1)) ? r : 0;
-	}
-	while (r < (total + cpus - 1) / cpus && r < (1u << 30) / cpus)
+	per = total / cpus;
+	if (pinned)
+		return per * cpus == total && per && !(per & (per - 1)) ? per : 0;
+	while (r <= per / 2)
 		r <<= 1;
 	return r;
 }
