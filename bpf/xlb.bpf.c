@@ -217,6 +217,8 @@ static __always_inline int ring_record(const struct pkt *p, __u32 be_id)
 
 	if (!ring_per_cpu)
 		return -1;
+	if (trace_mode)
+		return 0;	/* it would be recorded; a trace writes nothing */
 	head = bpf_map_lookup_elem(&syn_ring_head, &zero);
 	if (!head)
 		return -1;
@@ -302,10 +304,17 @@ pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new
 	struct xlb_conn *conn;
 
 	*is_new = 0;
-	if (p->syn && !trace_mode && !p->is_icmp_err && !(vip->flags & XLB_VIP_F_MOVED)) {
+	if (p->syn && !p->is_icmp_err && !(vip->flags & XLB_VIP_F_MOVED)) {
 		be = table_backend(p, vip, be_id);
-		if (be && (((vip->flags & XLB_VIP_F_CONSISTENT) && !ring_record(p, *be_id)) ||
-			   !remember(p, *be_id, BPF_NOEXIST))) {
+		if (be && (vip->flags & XLB_VIP_F_CONSISTENT) && !ring_record(p, *be_id)) {
+			if (trace_mode)
+				trace_out.lru = XLB_TRACE_LRU_RING;
+			else
+				count_reason(XLB_R_LRU_MISS, 0);
+			*is_new = 1;
+			return be;
+		}
+		if (be && !trace_mode && !remember(p, *be_id, BPF_NOEXIST)) {
 			count_reason(XLB_R_LRU_MISS, 0);
 			*is_new = 1;
 			return be;

@@ -231,6 +231,7 @@ enum xlb_trace_lru {
 	XLB_TRACE_LRU_STALE,	/* entry found, backend no longer takes it */
 	XLB_TRACE_LRU_MOVED,	/* not in the LRU, held in the moved-flow table */
 	XLB_TRACE_LRU_TABLE,	/* not looked up: a consistent VIP's TCP flow follows the table */
+	XLB_TRACE_LRU_RING,	/* not looked up: a consistent VIP's SYN, recorded in the SYN ring */
 };
 
 struct xlb_trace {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
@@ -30,6 +31,7 @@ struct xlb_dp {
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
 	int syn_ring_fd;
+	int sync_fd, sync_inner_fd;	/* xlb_dp_quiesce's; -1 until used */
 	struct xlb_ring_entry *ring;	/* syn_ring, mapped; NULL: none */
 	size_t ring_len;
 	__u32 ring_entries;
@@ -79,6 +81,7 @@ static struct xlb_dp *dp_alloc(void)
 		*map_fd_slot(dp, i) = -1;
 	for (i = 0; i < XLB_MAX_IFACES; i++)
 		dp->link_fd[i] = -1;
+	dp->sync_fd = dp->sync_inner_fd = -1;
 	dp->nr_cpus = libbpf_num_possible_cpus();
 	if (dp->nr_cpus <= 0) {
 		free(dp);
@@ -457,6 +460,10 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 	xlb__destroy(dp->trace);
 	if (dp->ring)
 		munmap(dp->ring, dp->ring_len);
+	if (dp->sync_fd >= 0)
+		close(dp->sync_fd);
+	if (dp->sync_inner_fd >= 0)
+		close(dp->sync_inner_fd);
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
 	} else {
@@ -1028,12 +1035,45 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 	return err;
 }
 
+/*
+ * Sets a __u32 the loader sets in .rodata, by its name in the object's BTF;
+ * an object without it (an older build) is left as it is.
+ */
+static void set_rodata_u32(struct bpf_object *obj, const char *name, __u32 val)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	const void *now;
+	size_t size;
+	__u8 *data;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	now = map ? bpf_map__initial_value(map, &size) : NULL;
+	if (id < 0 || !now || !(data = malloc(size)))
+		return;
+	memcpy(data, now, size);
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++)
+		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off), name) &&
+		    vs->size == sizeof(val) && vs->offset + sizeof(val) <= size)
+			memcpy(data + vs->offset, &val, sizeof(val));
+	bpf_map__set_initial_value(map, data, size);
+	free(data);
+}
+
 int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
 			struct bpf_object **out)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	int err = obj ? 0 : -errno;
 
+	/* On the same ring, the same regions: a sibling with the ring uses it alike. */
+	if (!err && dp->ring)
+		set_rodata_u32(obj, "ring_per_cpu", dp->ring_entries / dp->nr_cpus);
 	if (!err)
 		err = reuse_maps(dp, obj, own_flows ? "conns" : NULL);
 	if (!err)
@@ -1056,6 +1096,9 @@ static int load_trace_instance(struct xlb_dp *dp)
 		return err;
 	t->rodata->trace_mode = 1;
 	t->rodata->hash_seed = dp->hash_seed;
+	/* A trace says "recorded in the SYN ring" only where the live program would. */
+	if (dp->ring)
+		t->rodata->ring_per_cpu = dp->ring_entries / dp->nr_cpus;
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
 	err = reuse_maps(dp, t->obj, NULL);
 	if (!err)
@@ -1182,24 +1225,31 @@ int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct 
 }
 
 /*
- * Returns once no program that started before the call still runs: the
- * VIP's table swapped for itself, which waits an RCU grace period (about
- * 13 ms here). No table: nothing of the VIP's was picked, so no wait.
+ * Returns once no program that started before the call still runs: an
+ * update of a map of maps waits an RCU grace period (about 13 ms here),
+ * and XDP programs run inside one. On a pair of maps of xlbd's own, made
+ * at first use, which no program reads: the VIP's own table would need
+ * its fd back by id, which takes CAP_SYS_ADMIN. No table: nothing of the
+ * VIP's was picked, so no wait.
  */
 int xlb_dp_quiesce(struct xlb_dp *dp, __u32 vip_id)
 {
-	__u32 inner_id;
-	int fd, err = 0;
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	__u32 inner_id, zero = 0;
 
 	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
 		return errno == ENOENT ? 0 : -errno;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	if (fd < 0)
+	if (dp->sync_inner_fd < 0)
+		dp->sync_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_sync_in",
+						   sizeof(__u32), sizeof(__u32), 1, NULL);
+	opts.inner_map_fd = dp->sync_inner_fd;
+	if (dp->sync_inner_fd >= 0 && dp->sync_fd < 0)
+		dp->sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "xlb_sync",
+					     sizeof(__u32), sizeof(__u32), 1, &opts);
+	if (dp->sync_fd < 0 ||
+	    bpf_map_update_elem(dp->sync_fd, &zero, &dp->sync_inner_fd, BPF_ANY))
 		return -errno;
-	if (bpf_map_update_elem(dp->tables_fd, &vip_id, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
+	return 0;
 }
 
 static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)

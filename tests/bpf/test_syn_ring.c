@@ -75,6 +75,21 @@ void test_syn_ring_records_new_flows(struct fixture *f)
 		ASSERT_EQ(backend_id_for(f, vip, &s, &r), first, "a retransmitted SYN too");
 		ASSERT_EQ(ring_find(f->dp, &s).found, 2, "recorded twice");
 	}
+	/* The trace tells the same story and writes nothing. */
+	{
+		struct pkt_spec s = to_vip(vip, 40, 35100);
+		__u8 in[PKT_MAX], out[PKT_MAX + 256];
+		__u32 verdict, out_len = sizeof(out);
+		struct xlb_trace tr;
+		size_t len;
+
+		s.tcp_flags = TCP_SYN;
+		len = pkt_build(&s, in, sizeof(in));
+		ASSERT_EQ(xlb_dp_trace(f->dp, in, len, &tr, &verdict, out, &out_len), 0, "traced");
+		ASSERT_EQ(tr.lru, XLB_TRACE_LRU_RING, "trace: recorded in the ring");
+		ASSERT_EQ(ring_find(f->dp, &s).found, 0, "but not by the trace");
+		ASSERT_EQ(backend_id_for(f, vip, &s, &r), tr.backend_id, "the backend the trace said");
+	}
 }
 
 /* The ring keeps a CPU's newest flows, up to its size; a flush forgets them. */

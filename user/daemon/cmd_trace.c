@@ -22,7 +22,7 @@ static const char *vip_name_by_id(struct xlbd *x, __u32 id)
 	return "?";
 }
 
-static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved", "table" };
+static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved", "table", "ring" };
 static const char *const verdict_names[] = { "aborted", "drop", "pass", "tx", "redirect" };
 
 static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_addr,
@@ -51,6 +51,8 @@ static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_a
 			 "the flow's backend no longer takes it, picked again" :
 			 tr->lru == XLB_TRACE_LRU_TABLE ?
 			 "a TCP packet of a consistent VIP follows the table (no moved-flow entry; the connection table is not looked at)" :
+			 tr->lru == XLB_TRACE_LRU_RING ?
+			 "a new flow, a consistent VIP's SYN (recorded in the SYN ring, not the connection table)" :
 			 "a new flow",
 			 tr->hash, tr->slot, tr->table_size, be_addr, xlb_reason_name(tr->reason));
 }
