@@ -205,9 +205,8 @@ static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
  * Records a consistent VIP's new flow in this CPU's region of the SYN ring
  * (xlb_shared.h); 0 when recorded. The seq goes to 0 first and to its new
  * value last, so xlbd, reading the ring while CPUs write it, can tell a
- * torn entry. A restarted program counts from 0 again: an entry it
- * rewrites gets a seq the entry may have had, which a reader could only
- * mistake if the whole rewrite fell between its two reads of the seq.
+ * torn entry. The counts are pinned: a restarted program counts on, so
+ * seqs never repeat, and xlbd reads only the entries ever written.
  */
 static __always_inline int ring_record(const struct pkt *p, __u32 be_id)
 {

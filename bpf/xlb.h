@@ -88,7 +88,7 @@ struct {
 	__type(value, struct xlb_ring_entry);
 } syn_ring SEC(".maps");
 
-/* Each CPU's count of SYN ring records: where its next one goes. */
+/* Each CPU's count of SYN ring records: where its next one goes (pinned). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -30,11 +30,9 @@ struct xlb_dp {
 	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
-	int syn_ring_fd;
+	int syn_ring_fd, syn_ring_head_fd;
 	int sync_fd, sync_inner_fd;	/* xlb_dp_quiesce's; -1 until used */
-	struct xlb_ring_entry *ring;	/* syn_ring, mapped; NULL: none */
-	size_t ring_len;
-	__u32 ring_entries;
+	__u32 ring_entries;		/* syn_ring's; 0: none */
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
 	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
@@ -44,7 +42,7 @@ struct xlb_dp {
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
 	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
-	"syn_ring",
+	"syn_ring", "syn_ring_head",
 };
 
 #define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
@@ -64,7 +62,7 @@ static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
 		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
-		&dp->syn_ring_fd,
+		&dp->syn_ring_fd, &dp->syn_ring_head_fd,
 	};
 
 	return slots[i];
@@ -156,7 +154,7 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 static bool made_afresh_if_missing(const char *name)
 {
 	return !strcmp(name, "moved") || !strcmp(name, "vip_filter") ||
-	       !strcmp(name, "syn_ring");
+	       !strcmp(name, "syn_ring") || !strcmp(name, "syn_ring_head");
 }
 
 /*
@@ -180,24 +178,35 @@ static __u32 ring_per_cpu(__u32 total, int cpus, bool pinned)
 	return r;
 }
 
-/* Mapped: xlbd reads flows from it at a table change and clears it on a flush. */
-static void map_ring(struct xlb_dp *dp)
+/* The SYN ring's size; 0 (none) for an older build's pins or a one-entry stand-in. */
+static void ring_size(struct xlb_dp *dp)
 {
 	__u32 n = map_capacity(dp->syn_ring_fd);
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *p;
 
-	if (dp->syn_ring_fd < 0 || n <= 1)
-		return;
-	dp->ring_len = ((size_t)n * sizeof(*dp->ring) + page - 1) / page * page;
-	p = mmap(NULL, dp->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->syn_ring_fd, 0);
-	if (p == MAP_FAILED) {
-		pr_warn("Couldn't map the SYN ring: %s; a table change cannot hold the flows it recorded\n",
-			strerror(errno));
-		return;
+	dp->ring_entries = n > 1 && n % dp->nr_cpus == 0 ? n : 0;
+}
+
+/*
+ * Entries first .. first + n - 1 of the ring, mapped for one walk or
+ * flush (*base and *len to unmap): a map's mapping takes in all its pages
+ * at once (56 MiB for the whole ring at the default size), which would
+ * stay in xlbd's resident size if kept, and costs in proportion. NULL,
+ * said, when it cannot be mapped.
+ */
+static struct xlb_ring_entry *ring_map(struct xlb_dp *dp, __u32 first, __u32 n,
+				       void **base, size_t *len)
+{
+	size_t page = sysconf(_SC_PAGESIZE), sz = sizeof(struct xlb_ring_entry);
+	size_t from = (size_t)first * sz / page * page;
+	size_t to = (((size_t)first + n) * sz + page - 1) / page * page;
+
+	*base = mmap(NULL, to - from, PROT_READ | PROT_WRITE, MAP_SHARED, dp->syn_ring_fd, from);
+	if (*base == MAP_FAILED) {
+		pr_warn("Couldn't map the SYN ring: %s; its flows are not held\n", strerror(errno));
+		return NULL;
 	}
-	dp->ring = p;
-	dp->ring_entries = n;
+	*len = to - from;
+	return (struct xlb_ring_entry *)((char *)*base + ((size_t)first * sz - from));
 }
 
 /*
@@ -371,6 +380,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
 			skel->maps.vip_filter, skel->maps.syn_ring,
+			skel->maps.syn_ring_head,
 		};
 		for (i = 0; i < ARRAY_SIZE(maps); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
@@ -390,7 +400,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			     bpf_obj_pin(*map_fd_slot(dp, i), path)))
 			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
 	}
-	map_ring(dp);
+	ring_size(dp);
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
 	/*
@@ -430,7 +440,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		fd = err ? err : bpf_obj_get(path);
 		/* An older build's pins: its program reads no filter, records no SYN. */
 		if (fd < 0 && !err && errno == ENOENT &&
-		    (!strcmp(map_names[i], "vip_filter") || !strcmp(map_names[i], "syn_ring")))
+		    (!strcmp(map_names[i], "vip_filter") || made_afresh_if_missing(map_names[i])))
 			continue;
 		if (fd < 0) {
 			err = -errno;
@@ -442,7 +452,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		*map_fd_slot(dp, i) = fd;
 	}
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
-	map_ring(dp);
+	ring_size(dp);
 	read_sizes(dp);
 	*out = dp;
 	return 0;
@@ -458,8 +468,6 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 		if (dp->link_fd[i] >= 0)
 			close(dp->link_fd[i]);
 	xlb__destroy(dp->trace);
-	if (dp->ring)
-		munmap(dp->ring, dp->ring_len);
 	if (dp->sync_fd >= 0)
 		close(dp->sync_fd);
 	if (dp->sync_inner_fd >= 0)
@@ -1072,7 +1080,7 @@ int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
 	int err = obj ? 0 : -errno;
 
 	/* On the same ring, the same regions: a sibling with the ring uses it alike. */
-	if (!err && dp->ring)
+	if (!err && dp->ring_entries)
 		set_rodata_u32(obj, "ring_per_cpu", dp->ring_entries / dp->nr_cpus);
 	if (!err)
 		err = reuse_maps(dp, obj, own_flows ? "conns" : NULL);
@@ -1097,7 +1105,7 @@ static int load_trace_instance(struct xlb_dp *dp)
 	t->rodata->trace_mode = 1;
 	t->rodata->hash_seed = dp->hash_seed;
 	/* A trace says "recorded in the SYN ring" only where the live program would. */
-	if (dp->ring)
+	if (dp->ring_entries)
 		t->rodata->ring_per_cpu = dp->ring_entries / dp->nr_cpus;
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
 	err = reuse_maps(dp, t->obj, NULL);
@@ -1190,30 +1198,76 @@ int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *ar
 }
 
 /*
- * Every entry of the SYN ring that reads whole: the same non-zero seq
- * before and after the copy (xlb.bpf.c: ring_record). CPUs write it all
- * along; an entry they rewrite meanwhile is their oldest, as good as gone.
+ * The SYN ring is read while CPUs write it (xlb.bpf.c: ring_record); an
+ * entry rewritten meanwhile was its CPU's oldest, as good as gone.
  */
-int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg)
+/*
+ * How many entries of each CPU's region were ever written: its count of
+ * records (pinned, so a restarted program counts on), up to the region's
+ * size. Without the counts (an older build's pins), every entry.
+ */
+static void ring_written(struct xlb_dp *dp, __u32 per_cpu, __u32 *n)
 {
-	struct xlb_ring_entry e;
+	__u64 *head = calloc(dp->nr_cpus, sizeof(*head));
+	__u32 zero = 0;
+	int c;
+
+	for (c = 0; c < dp->nr_cpus; c++)
+		n[c] = per_cpu;
+	if (head && dp->syn_ring_head_fd >= 0 &&
+	    !bpf_map_lookup_elem(dp->syn_ring_head_fd, &zero, head))
+		for (c = 0; c < dp->nr_cpus; c++)
+			n[c] = head[c] < per_cpu ? head[c] + 1 : per_cpu;
+	free(head);
+}
+
+/* Entries first .. first + n - 1 that read whole (same non-zero seq around the copy). */
+static int walk_ring_part(struct xlb_dp *dp, __u32 first, __u32 n,
+			  xlb_dp_flow_fn fn, void *arg)
+{
+	struct xlb_ring_entry e, *ring;
 	struct xlb_conn c = {};
+	size_t len;
+	void *base;
 	__u64 seq;
 	__u32 i;
 	int err = 0;
 
-	for (i = 0; dp->ring && i < dp->ring_entries && !err; i++) {
-		seq = __atomic_load_n(&dp->ring[i].seq, __ATOMIC_ACQUIRE);
+	if (!n)
+		return 0;
+	ring = ring_map(dp, first, n, &base, &len);
+	if (!ring)
+		return -EIO;
+	for (i = 0; i < n && !err; i++) {
+		seq = __atomic_load_n(&ring[i].seq, __ATOMIC_ACQUIRE);
 		if (!seq)
 			continue;
-		memcpy(&e, &dp->ring[i], sizeof(e));
+		memcpy(&e, &ring[i], sizeof(e));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&dp->ring[i].seq, __ATOMIC_RELAXED) != seq)
+		if (__atomic_load_n(&ring[i].seq, __ATOMIC_RELAXED) != seq)
 			continue;
 		c.backend_id = e.backend_id;
 		c.outer_hash = e.outer_hash;
 		err = fn(&e.flow, &c, arg);
 	}
+	munmap(base, len);
+	return err;
+}
+
+int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg)
+{
+	__u32 per_cpu = dp->ring_entries / dp->nr_cpus, *n;
+	int cpu, err = 0;
+
+	if (!dp->ring_entries)
+		return 0;
+	n = calloc(dp->nr_cpus, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ring_written(dp, per_cpu, n);
+	for (cpu = 0; cpu < dp->nr_cpus && !err; cpu++)
+		err = walk_ring_part(dp, cpu * per_cpu, n[cpu], fn, arg);
+	free(n);
 	return err;
 }
 
@@ -1295,10 +1349,17 @@ static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
  */
 int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
+	struct xlb_ring_entry *ring = NULL;
+	size_t len;
+	void *base;
 	__u32 i;
 
-	for (i = 0; dp->ring && i < dp->ring_entries; i++)
-		__atomic_store_n(&dp->ring[i].seq, 0, __ATOMIC_RELEASE);
+	if (dp->ring_entries)
+		ring = ring_map(dp, 0, dp->ring_entries, &base, &len);
+	for (i = 0; ring && i < dp->ring_entries; i++)
+		__atomic_store_n(&ring[i].seq, 0, __ATOMIC_RELEASE);
+	if (ring)
+		munmap(base, len);
 	return xlb_flush_flow_map(dp->conns_fd);
 }
 

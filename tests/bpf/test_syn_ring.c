@@ -135,7 +135,7 @@ void test_pinned_ring_keeps_its_size(struct fixture *f)
 	struct fixture g, h;
 	struct pkt_spec s;
 	struct run r;
-	__u32 first;
+	__u32 first = XLB_NO_BACKEND, in_h, in_g, total;
 	int i;
 
 	(void)f;
@@ -159,12 +159,15 @@ void test_pinned_ring_keeps_its_size(struct fixture *f)
 		s.tcp_flags = TCP_SYN;
 		first = backend_id_for(&h, vip, &s, &r);
 	}
-	ASSERT_TRUE(first != XLB_NO_BACKEND, "SYN forwarded");
-	ASSERT_EQ(ring_find(h.dp, &s).found, 1, "recorded in the adopted ring");
-	ASSERT_TRUE(ring_count(h.dp) <= (__u32)libbpf_num_possible_cpus() * 256,
-		    "within the pinned size");
-	ASSERT_EQ(ring_find(g.dp, &s).found, 1, "the one ring both see");
+	/* Read before the checks: a failed check ends the test, the pins must go. */
+	in_h = ring_find(h.dp, &s).found;
+	in_g = ring_find(g.dp, &s).found;
+	total = ring_count(h.dp);
 	fixture_teardown(&h);
 	fixture_teardown(&g);
 	xlb_dp_unpin(dir, false);
+	ASSERT_TRUE(first != XLB_NO_BACKEND, "SYN forwarded");
+	ASSERT_EQ(in_h, 1, "recorded in the adopted ring");
+	ASSERT_TRUE(total <= (__u32)libbpf_num_possible_cpus() * 256, "within the pinned size");
+	ASSERT_EQ(in_g, 1, "the one ring both see");
 }
