@@ -261,7 +261,10 @@ section() { printf '\n## %s\n\n' "$1"; }
   kernel, 13 ms for 65537 slots under load; xlbd now keeps a copy under
   the table map's id). The same start-up cost is most of a small
   `xlbctl check` (2.1 ms, was 7.0). A weight change or a reload that
-  moves a weight takes 34-56 ms, 13-22x a status. Its parts, timed with
+  moves a weight takes 49-69 ms, 19-25x a status (34-56 ms before the
+  SYN ring: the VIP now waits out one more RCU grace period, about 13 ms,
+  before xlbd reads the ring, and the read itself maps only the entries
+  ever written). Its parts, timed with
   strace (which inflates them): the changed VIP's table filled into a
   fresh map slot by slot (10-14 ms for 65537 slots), the swap into the
   table of tables, where the kernel waits for an RCU grace period so
