@@ -73,11 +73,12 @@ section() { printf '\n## %s\n\n' "$1"; }
   it runs that build in the same rounds as this one and multiplies out
   (the table under the reference; medians of five runs, two such runs
   on 2026-12-02). On that estimate the goal of issue 11, 0.75x Katran's
-  work on every path, is met on 11 of 13: a new SYN (0.35-0.39 fresh,
-  0.30-0.31 aged), hits across 20k flows (0.70-0.73 fresh, 0.54 aged), a
-  flow's first packet that is not a SYN (0.31-0.35) and a packet for no
-  VIP (0.53 fresh, 0.40 aged). It is not met on one flow hit over and
-  over (1.00 IPv4, 1.04 IPv6).
+  work on every path, is met on 11 of 13 (two runs of five): a new SYN
+  (0.35-0.40 fresh, 0.28-0.31 aged), hits across 20k flows (0.70-0.73
+  fresh, 0.49-0.54 aged), a flow's first packet that is not a SYN
+  (0.28-0.35) and a packet for no VIP (0.53-0.54 fresh, 0.34-0.40 aged).
+  It is not met on one flow hit over and over (1.00 IPv4, 1.04-1.08
+  IPv6).
   What changed this round: **the SYN ring** (docs/architecture.md). A
   consistent VIP's new TCP flow is recorded at its SYN in a per-CPU ring
   (the next 56 bytes of the CPU's own region) instead of the LRU, whose
