@@ -439,8 +439,7 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		err = pin_path(path, sizeof(path), dir, map_names[i]);
 		fd = err ? err : bpf_obj_get(path);
 		/* An older build's pins: its program reads no filter, records no SYN. */
-		if (fd < 0 && !err && errno == ENOENT &&
-		    (!strcmp(map_names[i], "vip_filter") || made_afresh_if_missing(map_names[i])))
+		if (fd < 0 && !err && errno == ENOENT && made_afresh_if_missing(map_names[i]))
 			continue;
 		if (fd < 0) {
 			err = -errno;

@@ -106,33 +106,41 @@ static int review_held(const struct xlb_flow *f, const struct xlb_conn *conn, vo
 	return push_release(&c->release, &c->nr_release, &c->cap_release, f);
 }
 
-/* The backends' states by id, this VIP's only; never UNUSED (UP, DRAINING or DOWN). */
-static __u8 *vip_states(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
+/*
+ * c set up for vip's new table (m slots), with its backends' states by id
+ * (this VIP's only, never UNUSED: UP, DRAINING or DOWN). 1: no table,
+ * nothing to walk.
+ */
+static int change_start(struct change *c, struct xlb_dp *dp, const struct xlb_vip_spec *vip,
+			const __u32 *table, __u32 m, struct xlb_moved_result *res)
 {
-	__u8 *state = calloc(xlb_dp_max_backends(dp), 1);
 	size_t i;
 
-	for (i = 0; state && i < vip->nr_backends; i++)
+	*c = (struct change){
+		.dp = dp, .vip = vip, .table = table, .m = m,
+		.seed = xlb_dp_hash_seed(dp), .now = ktime_now(), .res = res,
+	};
+	memset(res, 0, sizeof(*res));
+	if (!m)
+		return 1;
+	c->state = calloc(xlb_dp_max_backends(dp), 1);
+	if (!c->state)
+		return -ENOMEM;
+	for (i = 0; i < vip->nr_backends; i++)
 		if (vip->backends[i].id < xlb_dp_max_backends(dp))
-			state[vip->backends[i].id] = xlb_backend_effective_state(&vip->backends[i]);
-	return state;
+			c->state[vip->backends[i].id] = xlb_backend_effective_state(&vip->backends[i]);
+	return 0;
 }
 
 int xlb_moved_hold_ring(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 			const __u32 *table, __u32 m, struct xlb_moved_result *res)
 {
-	struct change c = {
-		.dp = dp, .vip = vip, .table = table, .m = m, .learn_refused = true,
-		.seed = xlb_dp_hash_seed(dp), .now = ktime_now(), .res = res,
-	};
-	int err;
+	struct change c;
+	int err = change_start(&c, dp, vip, table, m, res);
 
-	memset(res, 0, sizeof(*res));
-	if (!m)
-		return 0;
-	c.state = vip_states(dp, vip);
-	if (!c.state)
-		return -ENOMEM;
+	if (err)
+		return err > 0 ? 0 : err;
+	c.learn_refused = true;
 	err = xlb_dp_walk_ring(dp, hold_if_moved, &c);
 	free(c.state);
 	return err;
@@ -142,21 +150,13 @@ int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 			      const __u32 *old, __u32 old_m, const __u32 *table, __u32 m,
 			      struct xlb_moved_result *res)
 {
-	struct change c = {
-		.dp = dp, .vip = vip, .table = table, .m = m,
-		.seed = xlb_dp_hash_seed(dp), .now = ktime_now(), .res = res,
-	};
 	char label[XLB_ADDR_STRLEN];
+	struct change c;
 	size_t i;
-	int err = 0;
+	int err = change_start(&c, dp, vip, table, m, res);
 
-	memset(res, 0, sizeof(*res));
-	if (!m)
-		return 0;
-	c.state = vip_states(dp, vip);
-	if (!c.state)
-		return -ENOMEM;
-
+	if (err)
+		return err > 0 ? 0 : err;
 	if (!old || old_m != m || memcmp(old, table, m * sizeof(*table)))
 		err = xlb_dp_walk_flows(dp, false, hold_if_moved, &c);
 	if (!err)
