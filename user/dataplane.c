@@ -1277,6 +1277,16 @@ int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct 
 	return 0;
 }
 
+static int learn_one(const struct xlb_flow *f, const struct xlb_conn *c, void *dp)
+{
+	return xlb_dp_learn_flow(dp, f, c);
+}
+
+int xlb_dp_learn_ring(struct xlb_dp *dp)
+{
+	return xlb_dp_walk_ring(dp, learn_one, dp);
+}
+
 /*
  * Returns once no program that started before the call still runs: an
  * update of a map of maps waits an RCU grace period (about 13 ms here),

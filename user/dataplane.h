@@ -155,6 +155,11 @@ int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg);
 /* Puts a flow in the connection table unless it is there: 0 either way. */
 int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
 /*
+ * Every flow of the SYN ring learnt by the connection table, as its
+ * sampled packets would teach it (tests and benchmarks: established flows).
+ */
+int xlb_dp_learn_ring(struct xlb_dp *dp);
+/*
  * Waits until every program that may have read the VIP's entry before the
  * call has finished: after a flag change, the ring holds no more of its
  * flows than the VIP's flags then allowed.

@@ -6,10 +6,9 @@
  * When a VIP's table changes, every flow of the VIP in the SYN ring (before
  * the swap) and in the connection table (after it) whose backend still
  * takes flows but is not the new table's pick is copied to the moved-flow
- * table (the LRU decides meanwhile: service.c
- * clears the VIP's XLB_VIP_F_CONSISTENT first); flows
- * held there that the new table sends home again, or whose backend is gone
- * or down, are let go. A periodic sweep lets go of idle flows and keeps
+ * table (the LRU decides meanwhile: service.c clears the VIP's
+ * XLB_VIP_F_CONSISTENT first); flows held there that the new table sends
+ * home again, or whose backend is gone or down, are let go. A periodic sweep lets go of idle flows and keeps
  * each VIP's XLB_VIP_F_MOVED flag (the data path looks in the table only
  * for flagged VIPs) true to what the table holds.
  */
@@ -23,7 +22,7 @@ struct xlb_moved_result {
 	__u32 released;		/* flows let go */
 	__u32 refused;		/* flows the full table could not take */
 	__u32 vip_held;		/* flows of this VIP held after the change */
-	__u32 walked;		/* connection-table entries looked at */
+	__u32 walked;		/* entries looked at (connection table, or SYN ring) */
 };
 
 /*

@@ -100,13 +100,13 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	/*
 	 * While the new table goes in and the flow table is walked, the LRU
 	 * decides: a flow it has on another backend must not follow the new
-	 * table before the walk has held it. Filling the new table takes
-	 * milliseconds, so no packet that saw the flag still runs by then.
+	 * table before the walk has held it. Once the wait returns, no packet
+	 * that saw the flag still runs, so none puts a SYN of the VIP in the
+	 * ring any more.
 	 */
 	if (!err && consistent && changed) {
 		now.flags &= ~XLB_VIP_F_CONSISTENT;
 		err = xlb_dp_set_vip(dp, &vip->key, &now);
-		/* Then no SYN of the VIP goes to the ring any more. */
 		err = err ?: xlb_dp_quiesce(dp, vip->id);
 	}
 	/*

@@ -431,11 +431,6 @@ int prog_map_fd(int prog_fd, const char *name)
 	return -1;
 }
 
-static int learn_one(const struct xlb_flow *fl, const struct xlb_conn *c, void *dp)
-{
-	return xlb_dp_learn_flow(dp, fl, c);
-}
-
 /*
  * Points every slot of a VIP's table at one backend, behind the LRU's back
  * and without the walk: so the VIP is no longer consistent, and its flag
@@ -454,7 +449,7 @@ int force_table(struct fixture *f, int vip, __u32 id)
 		xlb_dp_set_vip(f->dp, &f->vips[vip].key, &entry);
 	}
 	/* What the SYN ring recorded, the LRU learns first, as after a refused hold. */
-	xlb_dp_walk_ring(f->dp, learn_one, f->dp);
+	xlb_dp_learn_ring(f->dp);
 
 	for (i = 0; i < m; i++)
 		table[i] = id;

@@ -285,11 +285,6 @@ static int measure(struct dp_under_test *u, struct path *p, int r, const struct 
 	return 0;
 }
 
-static int learn_one(const struct xlb_flow *f, const struct xlb_conn *c, void *dp)
-{
-	return xlb_dp_learn_flow(dp, f, c);
-}
-
 static int prime(struct dp_under_test *u, struct path *paths, int n)
 {
 	struct timing t;
@@ -307,7 +302,7 @@ static int prime(struct dp_under_test *u, struct path *paths, int n)
 	 * packets that takes the LRU path (one in 16); done here at once.
 	 */
 	if (!err)
-		err = xlb_dp_walk_ring(u->dp, learn_one, u->dp);
+		err = xlb_dp_learn_ring(u->dp);
 	/* Hits and new flows must never share flow numbers. */
 	u->next_new = u->next_new > 2 + BATCH ? u->next_new : 2 + BATCH;
 	return err;
