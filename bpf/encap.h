@@ -48,7 +48,7 @@ static __always_inline int encapsulate(struct xdp_md *ctx, struct pkt *p,
 {
 	__u32 l2_len = p->l2_len, outer_len = encap_overhead(be);
 	__u8 inner_proto = p->is_v4 ? IPPROTO_IPIP : IPPROTO_IPV6;
-	__u32 hash = p->outer_hash ? p->outer_hash : xlb_flow_hash(&p->flow, 0, hash_seed);
+	__u32 hash = p->outer_hash ? p->outer_hash : flow_hash(&p->flow, 0);
 	__u8 l2[XLB_L2_MAX];
 	void *data, *data_end;
 	struct ethhdr *eth;

@@ -181,7 +181,7 @@ table_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 	struct xlb_backend *be;
 	__u32 hash;
 
-	hash = xlb_flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT, hash_seed);
+	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
 	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
 		p->outer_hash = hash;
 	*be_id = table_pick(vip->id, hash);
@@ -259,7 +259,8 @@ moved_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
  * of the VIP is on its table's choice unless the moved-flow table holds it
  * (XLB_VIP_F_CONSISTENT), so the backend is found without the LRU, whose
  * cold bucket and entry are most of a hit's cost across many flows. One
- * packet in XLB_LRU_SAMPLE still takes the LRU path: that keeps a live
+ * packet in XLB_LRU_SAMPLE (p->sample_lru, the memo's tick) still takes
+ * the LRU path: that keeps a live
  * flow's entry referenced (the LRU evicts the unreferenced first) and
  * records a flow that came without a SYN (after an eviction, or from
  * another node), so that the walk at the next table change finds it.
@@ -271,16 +272,18 @@ consistent_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 	struct xlb_backend *be;
 
 	if (!(vip->flags & XLB_VIP_F_CONSISTENT) || p->flow.proto != IPPROTO_TCP ||
-	    p->syn || p->is_icmp_err)
-		return NULL;
-	if (!trace_mode && !(bpf_get_prandom_u32() % XLB_LRU_SAMPLE))
+	    p->syn || p->is_icmp_err || p->sample_lru)
 		return NULL;
 	be = moved_backend(p, vip, be_id);
-	if (be)
+	if (be) {
+		p->memo_event = XLB_R_MOVED_HIT;
 		return be;
+	}
 	be = table_backend(p, vip, be_id);
-	if (be)
+	if (be) {
 		count_reason(XLB_R_TABLE_HIT, 0);
+		p->memo_event = XLB_R_TABLE_HIT;
+	}
 	return be;
 }
 
@@ -396,15 +399,90 @@ static __always_inline int decrement_ttl(void *data, void *data_end, struct pkt 
 	return 0;
 }
 
+/*
+ * This CPU's memo (xlb_shared.h) and, in *epoch, the epoch now: read before
+ * the VIP and the tables, so that a memo made from them carries an epoch
+ * no newer than what it saw. NULL in trace mode (a trace writes nothing).
+ */
+static __always_inline struct xlb_memo *memo_get(__u32 *epoch)
+{
+	__u32 zero = 0, *e;
+
+	if (trace_mode)
+		return NULL;
+	e = bpf_map_lookup_elem(&memo_epoch, &zero);
+	if (!e)
+		return NULL;
+	*epoch = *e;
+	asm volatile("" ::: "memory");
+	return bpf_map_lookup_elem(&memo, &zero);
+}
+
+/* Counts the packet; 1 for the one in XLB_LRU_SAMPLE that looks in the LRU (xlb_shared.h). */
+static __always_inline __u8 memo_tick(struct xlb_memo *m)
+{
+	return !((++m->tick * 0x9e3779b1u) >> (32 - XLB_LRU_SAMPLE_BITS));
+}
+
+static __always_inline int memo_holds(const struct xlb_memo *m, const struct xlb_flow *f,
+				      __u32 epoch)
+{
+	const __u64 *a = (const void *)&m->flow, *b = (const void *)f;
+
+	return m->epoch == epoch && a[0] == b[0] && a[1] == b[1] && a[2] == b[2] &&
+	       a[3] == b[3] && a[4] == b[4];
+}
+
+/* What the consistent path chose for this flow, made this CPU's memo. */
+static __always_inline void memo_make(struct xlb_memo *m, const struct pkt *p,
+				      const struct xlb_vip *vip, __u32 be_id, __u32 epoch)
+{
+	m->flow = p->flow;
+	m->vip_id = vip->id;
+	m->vip_flags = vip->flags;
+	m->backend_id = be_id;
+	m->outer_hash = p->outer_hash;
+	m->epoch = epoch;
+	m->event = p->memo_event;
+}
+
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 				   const struct xlb_vip *vip, __u64 bytes,
-				   __u32 *reason)
+				   __u32 *reason, struct xlb_backend *be, __u32 be_id,
+				   struct xlb_memo *m, __u32 epoch);
+
+/*
+ * A packet of the memo's flow: sent to its backend while that still takes
+ * the VIP's flows; -1 when it does not: the full path then decides.
+ */
+static __always_inline int forward_memo(struct xdp_md *ctx, struct pkt *p,
+					struct xlb_memo *m, __u64 bytes, __u32 *reason)
+{
+	struct xlb_vip vip = { .id = m->vip_id, .flags = m->vip_flags };
+	__u32 be_id = m->backend_id;
+	struct xlb_backend *be;
+
+	be = bpf_map_lookup_elem(&backends, &be_id);
+	if (!be || !backend_takes_flows(be, vip.id))
+		return -1;
+	count_reason(m->event == XLB_R_MOVED_HIT ? XLB_R_MOVED_HIT : XLB_R_TABLE_HIT, 0);
+	p->outer_hash = m->outer_hash;
+	return forward(ctx, p, &vip, bytes, reason, be, be_id, NULL, 0);
+}
+
+/*
+ * Sends the packet to be (be_id), or, be NULL, to the backend the flow
+ * has; m (NULL: none) becomes the memo of a flow the consistent path sent.
+ */
+static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
+				   const struct xlb_vip *vip, __u64 bytes,
+				   __u32 *reason, struct xlb_backend *be, __u32 be_id,
+				   struct xlb_memo *m, __u32 epoch)
 {
 	struct xlb_backend_stats *bs;
 	struct xlb_vip_stats *vs;
 	struct xlb_settings *cfg = NULL;
-	struct xlb_backend *be;
-	__u32 vip_id = vip->id, be_id, zero = 0;
+	__u32 vip_id = vip->id, zero = 0;
 	int is_new = 0, err;
 
 	if (trace_mode) {
@@ -417,15 +495,19 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 		vs->bytes += bytes;
 	}
 
-	be = pick_backend(p, vip, &be_id, &is_new);
 	if (!be) {
-		if (vs)
-			vs->no_backend++;
-		*reason = XLB_R_DROP_NO_BACKEND;
-		return XDP_DROP;
+		be = pick_backend(p, vip, &be_id, &is_new);
+		if (!be) {
+			if (vs)
+				vs->no_backend++;
+			*reason = XLB_R_DROP_NO_BACKEND;
+			return XDP_DROP;
+		}
+		if (is_new && vs)
+			vs->new_flows++;
+		if (m && p->memo_event)
+			memo_make(m, p, vip, be_id, epoch);
 	}
-	if (is_new && vs)
-		vs->new_flows++;
 
 	/* Bytes past the IP packet (padding, garbage) are not the backend's. */
 	if (trim_to_ip(ctx, p)) {
@@ -472,7 +554,9 @@ static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct pkt p = {};
-	struct xlb_vip *vip;
+	struct xlb_memo *m = NULL;
+	struct xlb_vip vip;
+	__u32 epoch = 0;
 	__be16 eth_proto;
 	int rc;
 
@@ -523,12 +607,26 @@ static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason
 		return XDP_PASS;
 	}
 
-	vip = lookup_vip(&p.flow);
-	if (!vip) {
+	if (surely_no_vip(&p.flow.dst)) {
 		*reason = XLB_R_PASS_NOT_VIP;
 		return XDP_PASS;
 	}
-	return forward(ctx, &p, vip, bytes, reason);
+	/* ICMP errors have l4_proto ICMP: only the flow's own packets use memos. */
+	if (p.l4_proto == IPPROTO_TCP && !p.syn) {
+		m = memo_get(&epoch);
+		/* No memo map (never so): every packet looks in the LRU. */
+		p.sample_lru = m ? memo_tick(m) : !trace_mode;
+		if (m && !p.sample_lru && memo_holds(m, &p.flow, epoch)) {
+			rc = forward_memo(ctx, &p, m, bytes, reason);
+			if (rc >= 0)
+				return rc;
+		}
+	}
+	if (lookup_vip(&p.flow, &vip)) {
+		*reason = XLB_R_PASS_NOT_VIP;
+		return XDP_PASS;
+	}
+	return forward(ctx, &p, &vip, bytes, reason, NULL, 0, m, epoch);
 }
 
 SEC("xdp")

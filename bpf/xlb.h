@@ -21,15 +21,11 @@
 #include "csum.h"
 #include "parse.h"
 
-/*
- * A consistent VIP's TCP packets skip the LRU but for one in this many,
- * which keeps live flows' entries referenced (xlb.bpf.c: consistent_backend).
- */
-#define XLB_LRU_SAMPLE	16
-
 /* Set by the loader before load. */
 const volatile __u64 udp_idle_ns = XLB_DEFAULT_UDP_IDLE_SEC * 1000000000ull;
 const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
+/* xlb_hash_v4_prefix(hash_seed): set with it (dataplane.c: set_hash_seed). */
+const volatile __u32 hash_v4_prefix = XLB_HASH_V4_PREFIX_DEFAULT;
 /*
  * A trace instance (xlbctl trace) shares the live maps but changes none of
  * them: it records its decision in trace_out instead. The flag is constant
@@ -38,6 +34,8 @@ const volatile __u32 hash_seed = XLB_HASH_SEED_DEFAULT;
 const volatile __u8 trace_mode = 0;
 /* Entries per CPU in the SYN ring (a power of two); 0: no ring, SYNs go to the LRU. */
 const volatile __u32 ring_per_cpu = 0;
+/* The VIP index's slots less one (a power of two less one); 0: no index, the VIP map alone. */
+const volatile __u32 vip_index_mask = 0;
 struct xlb_trace trace_out = {};
 
 /* Address entries live next to the VIPs, hence twice the VIP count. */
@@ -78,6 +76,32 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_vip_filter);
 } vip_filter SEC(".maps");
+
+/* The VIP map's services again, for a lookup without hashing; see xlb_shared.h. Sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_slot);
+} vip_index SEC(".maps");
+
+/* Each CPU's last table-sent flow; see xlb_shared.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_memo);
+} memo SEC(".maps");
+
+/* What memos must carry to be used: moved by xlbd after each write (xlb_shared.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u32);
+} memo_epoch SEC(".maps");
 
 /* Consistent VIPs' flows recorded at their SYN; see xlb_shared.h. Sized by the loader. */
 struct {
@@ -140,6 +164,7 @@ struct {
 } reason_stats SEC(".maps");
 
 _Static_assert(XLB_R_MAX <= XLB_R_SLOTS, "more counters than the map has slots");
+_Static_assert(XLB_VIP_F_ALL <= 0xff, "VIP flags must fit a memo's byte");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -168,8 +193,11 @@ struct pkt {
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
 	__u8 has_addrs;		/* the IP addresses were read */
 	__u8 syn;		/* TCP SYN without ACK: a connection's first packet */
+	__u8 sample_lru;	/* take the LRU path: the memo's sampled use */
+	__u8 memo_event;	/* the consistent path chose: XLB_R_TABLE_HIT or _MOVED_HIT; 0 not */
 	__u32 outer_hash;	/* xlb_flow_hash with the source port; 0: not yet known */
-	struct xlb_flow flow;	/* as the VIP sees it */
+	/* as the VIP sees it; 8-aligned: the memo compares it in 8-byte words */
+	struct xlb_flow flow __attribute__((aligned(8)));
 };
 
 static __always_inline void count_reason(__u32 reason, __u64 bytes)
@@ -207,6 +235,14 @@ static __always_inline void set_v4_mapped(union xlb_addr *a, __be32 v4)
 	a->w[3] = v4;
 }
 
+/* xlb_flow_hash, an IPv4 flow's from the seed's prefix (xlb_hash.h): three words fewer. */
+static __always_inline __u32 flow_hash(const struct xlb_flow *f, int no_sport)
+{
+	if (!f->src.w[0] && !f->src.w[1] && f->src.w[2] == XLB_V4_MAPPED_W2)
+		return xlb_flow_hash_tail(f, no_sport, hash_v4_prefix);
+	return xlb_flow_hash(f, no_sport, hash_seed);
+}
+
 /* No VIP has this address: its bit in the filter is set (an array read, inlined). */
 static __always_inline int surely_no_vip(const union xlb_addr *dst)
 {
@@ -225,22 +261,73 @@ static __always_inline struct xlb_vip *lookup_addr_entry(const union xlb_addr *d
 	return bpf_map_lookup_elem(&vips, &key);
 }
 
-static __always_inline struct xlb_vip *lookup_vip(const struct xlb_flow *f)
-{
-	struct xlb_vip_key key = {
-		.addr = f->dst,
-		.port = f->dport,
-		.proto = f->proto,
-	};
-	struct xlb_vip *vip;
+enum index_answer { INDEX_FOUND, INDEX_ABSENT, INDEX_UNSURE };
 
-	if (surely_no_vip(&f->dst))
-		return NULL;
-	vip = bpf_map_lookup_elem(&vips, &key);
-	if (vip)
-		return vip;
-	key.port = 0;
-	return bpf_map_lookup_elem(&vips, &key);
+/*
+ * The service (a, port, proto) in the VIP index (xlb_shared.h): found
+ * (copied to *vip), surely absent, or unsure (look in the VIP map). The
+ * seq is read before and after the slot: xlbd may be writing it.
+ */
+static __always_inline int index_lookup(const union xlb_addr *a, __be16 port, __u8 proto,
+					struct xlb_vip *vip)
+{
+	__u32 home, idx, seq, i;
+	struct xlb_vip_slot *s;
+
+	if (!vip_index_mask)
+		return INDEX_UNSURE;
+	home = xlb_vip_slot_home(a, port, proto);
+#pragma unroll
+	for (i = 0; i < XLB_VIP_INDEX_WINDOW; i++) {
+		idx = (home + i) & vip_index_mask;
+		s = bpf_map_lookup_elem(&vip_index, &idx);
+		if (!s)
+			return INDEX_UNSURE;
+		seq = s->seq;
+		asm volatile("" ::: "memory");
+		if (seq & 1)
+			return INDEX_UNSURE;
+		if (s->state == XLB_SLOT_EMPTY) {
+			asm volatile("" ::: "memory");
+			return s->seq == seq ? INDEX_ABSENT : INDEX_UNSURE;
+		}
+		if (s->state != XLB_SLOT_USED || s->port != port || s->proto != proto ||
+		    s->addr.w[0] != a->w[0] || s->addr.w[1] != a->w[1] ||
+		    s->addr.w[2] != a->w[2] || s->addr.w[3] != a->w[3])
+			continue;
+		*vip = s->vip;
+		asm volatile("" ::: "memory");
+		return s->seq == seq ? INDEX_FOUND : INDEX_UNSURE;
+	}
+	return INDEX_UNSURE;
+}
+
+/* The service on (a, port, proto): the index, else the VIP map; 0 when found. */
+static __always_inline int find_service(const union xlb_addr *a, __be16 port, __u8 proto,
+					struct xlb_vip *vip)
+{
+	struct xlb_vip_key key = { .addr = *a, .port = port, .proto = proto };
+	struct xlb_vip *v;
+	int answer = index_lookup(a, port, proto, vip);
+
+	if (answer != INDEX_UNSURE)
+		return answer == INDEX_FOUND ? 0 : -1;
+	v = bpf_map_lookup_elem(&vips, &key);
+	if (!v)
+		return -1;
+	*vip = *v;
+	return 0;
+}
+
+/*
+ * The flow's VIP, copied to *vip (one snapshot of its flags); 0 when it
+ * has one. The caller has asked the filter (surely_no_vip) first.
+ */
+static __always_inline int lookup_vip(const struct xlb_flow *f, struct xlb_vip *vip)
+{
+	if (!find_service(&f->dst, f->dport, f->proto, vip))
+		return 0;
+	return find_service(&f->dst, 0, f->proto, vip);
 }
 
 /* VIP traffic we cannot forward is dropped; anything else is not ours. */

@@ -12,6 +12,13 @@
 
 #include <linux/types.h>
 
+/*
+ * A consistent VIP's TCP packets skip the LRU but for one in this many,
+ * which keeps live flows' entries referenced (xlb.bpf.c: consistent_backend).
+ */
+#define XLB_LRU_SAMPLE_BITS	4
+#define XLB_LRU_SAMPLE		(1u << XLB_LRU_SAMPLE_BITS)
+
 /* Defaults; every map size is set at load time, these only fill gaps. */
 #define XLB_DEFAULT_MAX_VIPS		64
 /* Interfaces one xlbd attaches to, all sharing its maps (userspace only). */
@@ -70,6 +77,29 @@ struct xlb_vip_filter {
 	__u64 none[XLB_VIP_FILTER_BITS / 64];
 };
 
+/*
+ * The VIP index ("vip_index"): the VIP map's services (proto != 0) again,
+ * in an array the data path reads without a hash-map lookup (inlined,
+ * one line, no jhash, no bucket walk): open addressing, a key at one of
+ * XLB_VIP_INDEX_WINDOW slots from its home (xlb_vip_slot_home). The VIP
+ * map stays the truth: a packet whose key the window neither holds nor
+ * rules out (every slot taken by others, or a slot being written) looks
+ * there. Only xlbd writes it, through a mapping of the array, slot by
+ * slot: seq odd, the fields, seq even again; a reader that saw an odd seq
+ * or another seq after its read takes the VIP map. A slot once used is
+ * never empty again (a removed key leaves XLB_SLOT_GONE), so an empty
+ * slot in the window proves the key absent. Sized by the loader: a power
+ * of two, XLB_VIP_INDEX_PER_VIP slots a VIP.
+ */
+#define XLB_VIP_INDEX_WINDOW	4
+#define XLB_VIP_INDEX_PER_VIP	8
+
+enum xlb_vip_slot_state {
+	XLB_SLOT_EMPTY = 0,	/* never used: the key is not further on */
+	XLB_SLOT_USED,
+	XLB_SLOT_GONE,		/* its key was removed; the key may be further on */
+};
+
 enum xlb_vip_flags {
 	XLB_VIP_F_ENCAP		= 1u << 0, /* IPIP/IP6IP6; without it, L2 DSR */
 	XLB_VIP_F_HASH_NO_SPORT	= 1u << 1, /* leave the source port out of the hash */
@@ -82,11 +112,22 @@ enum xlb_vip_flags {
 	 * and no flow was refused. Its TCP packets may then skip the LRU.
 	 */
 	XLB_VIP_F_CONSISTENT	= 1u << 5,
+	XLB_VIP_F_ALL		= (1u << 6) - 1,	/* all fit in a memo's byte */
 };
 
 struct xlb_vip {
 	__u32 id;		/* index into the table, VIP stats maps */
 	__u32 flags;		/* enum xlb_vip_flags */
+};
+
+/* 32 bytes: a slot never spans two cache lines. */
+struct xlb_vip_slot {
+	__u32 seq;		/* odd while xlbd writes the slot */
+	__u8 state;		/* enum xlb_vip_slot_state */
+	__u8 proto;
+	__be16 port;
+	union xlb_addr addr;
+	struct xlb_vip vip;
 };
 
 enum xlb_backend_state {
@@ -140,6 +181,37 @@ struct xlb_ring_entry {
 	/* 0 while being written, then the CPU's count of records: a reader
 	 * keeps an entry only if it reads the same non-zero seq around it. */
 	__u64 seq;
+};
+
+/*
+ * The memo ("memo", one per CPU): the last flow a CPU sent by a
+ * consistent VIP's table (or its moved-flow table), and where. A TCP
+ * packet of that same flow, the next one on the CPU as a burst's packets
+ * are, goes straight to that backend: no VIP lookup, no flow hash, no
+ * table. It is taken only while "memo_epoch" still holds the epoch it was
+ * made under: xlbd moves the epoch after every write to VIPs, backends,
+ * tables or the moved-flow table, and the data path reads the epoch before
+ * anything it could cache, so a memo made from state older than a write is
+ * never used after it. The backend is read live (its state, its VIP).
+ *
+ * It also counts the CPU's TCP packets that are not SYNs (tick): the one
+ * in XLB_LRU_SAMPLE of them that looks in the LRU is the one whose tick
+ * times the golden ratio has its top bits clear, a Weyl sequence that
+ * comes out even whatever the pattern of flows (a random number costs a
+ * helper call). A memo's own flow is sampled alike, so a flow sent only
+ * by its memo keeps its LRU entry referenced.
+ */
+
+struct xlb_memo {
+	struct xlb_flow flow;
+	__u32 vip_id;
+	__u32 backend_id;
+	__u32 outer_hash;
+	__u32 epoch;		/* memo_epoch's when made */
+	__u32 tick;		/* the CPU's TCP packets but SYNs, memo or not */
+	__u8 vip_flags;		/* enum xlb_vip_flags: all fit in a byte */
+	__u8 event;		/* XLB_R_TABLE_HIT or XLB_R_MOVED_HIT: counted at each use */
+	__u8 pad[2];
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "dataplane.h"
 #include "log.h"
 #include "table_cache.h"
+#include "vip_index.h"
 #include "xlb_hash.h"
 #include "xlb.skel.h"
 
@@ -30,7 +31,9 @@ struct xlb_dp {
 	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
-	int syn_ring_fd, syn_ring_head_fd;
+	int syn_ring_fd, syn_ring_head_fd, vip_index_fd, memo_fd, memo_epoch_fd;
+	struct xlb_vip_index *vip_index;	/* its mapping; NULL: none */
+	__u32 *memo_epoch;		/* memo_epoch's value, mapped; NULL: none */
 	int sync_fd, sync_inner_fd;	/* xlb_dp_quiesce's; -1 until used */
 	__u32 ring_entries;		/* syn_ring's; 0: none */
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
@@ -42,7 +45,7 @@ struct xlb_dp {
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
 	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
-	"syn_ring", "syn_ring_head",
+	"syn_ring", "syn_ring_head", "vip_index", "memo", "memo_epoch",
 };
 
 #define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
@@ -62,7 +65,8 @@ static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
 		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
-		&dp->syn_ring_fd, &dp->syn_ring_head_fd,
+		&dp->syn_ring_fd, &dp->syn_ring_head_fd, &dp->vip_index_fd,
+		&dp->memo_fd, &dp->memo_epoch_fd,
 	};
 
 	return slots[i];
@@ -94,6 +98,49 @@ static __u32 or_default(__u32 v, __u32 def)
 }
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name);
+
+/* The seed, and what the data path derives from it, in one place. */
+static void set_hash_seed(struct xlb__rodata *r, __u32 seed)
+{
+	r->hash_seed = seed;
+	r->hash_v4_prefix = xlb_hash_v4_prefix(seed);
+}
+
+/* The memo epoch, mapped: moved with one atomic add, whoever else writes. */
+static void memo_map(struct xlb_dp *dp)
+{
+	void *p;
+
+	if (dp->memo_epoch_fd < 0)
+		return;
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 dp->memo_epoch_fd, 0);
+	if (p == MAP_FAILED)
+		pr_warn("Couldn't map the memo epoch: %s; it is moved by map updates\n",
+			strerror(errno));
+	else
+		dp->memo_epoch = p;
+}
+
+/*
+ * After a write to VIPs, backends, tables or held flows: no memo made
+ * before it is used after it (xlb_shared.h). Called once the write is in
+ * (its syscall returned), so a packet that reads the new epoch sees the
+ * write.
+ */
+static void memo_forget(struct xlb_dp *dp)
+{
+	__u32 zero = 0, e;
+
+	if (dp->memo_epoch) {
+		__atomic_fetch_add(dp->memo_epoch, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (dp->memo_epoch_fd >= 0 && !bpf_map_lookup_elem(dp->memo_epoch_fd, &zero, &e)) {
+		e++;
+		bpf_map_update_elem(dp->memo_epoch_fd, &zero, &e, BPF_ANY);
+	}
+}
 
 static int map_info(int fd, struct bpf_map_info *info)
 {
@@ -134,8 +181,9 @@ static void read_sizes(struct xlb_dp *dp)
  * start again in a fresh map, pinned in its place after load. Flows and
  * tables are always reused; a moved-flow table missing from pins of an
  * older build is made afresh (it is empty until the next table change),
- * and so are a VIP filter (written from the VIP map at load) and a SYN
- * ring (an older build's program recorded its flows in the LRU).
+ * and so are a VIP filter and a VIP index (written from the VIP map at
+ * load), a SYN ring (an older build's program recorded its flows in
+ * the LRU) and the memos (empty).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
@@ -154,7 +202,9 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 static bool made_afresh_if_missing(const char *name)
 {
 	return !strcmp(name, "moved") || !strcmp(name, "vip_filter") ||
-	       !strcmp(name, "syn_ring") || !strcmp(name, "syn_ring_head");
+	       !strcmp(name, "syn_ring") || !strcmp(name, "syn_ring_head") ||
+	       !strcmp(name, "vip_index") || !strcmp(name, "memo") ||
+	       !strcmp(name, "memo_epoch");
 }
 
 /*
@@ -327,7 +377,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 		return err;
 	}
 	skel->rodata->udp_idle_ns = (__u64)o.udp_idle_ms * 1000000ull;
-	skel->rodata->hash_seed = o.hash_seed;
+	set_hash_seed(skel->rodata, o.hash_seed);
 	bpf_map__set_max_entries(skel->maps.vips, 2 * o.max_vips);
 	bpf_map__set_max_entries(skel->maps.maglev_tables, o.max_vips);
 	bpf_map__set_max_entries(skel->maps.vip_stats, o.max_vips);
@@ -338,6 +388,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	skel->rodata->ring_per_cpu = ring_per_cpu(o.lru_entries, libbpf_num_possible_cpus(), false);
 	bpf_map__set_max_entries(skel->maps.syn_ring,
 				 skel->rodata->ring_per_cpu * libbpf_num_possible_cpus() ?: 1);
+	bpf_map__set_max_entries(skel->maps.vip_index, xlb_vip_index_slots(o.max_vips));
 	if (o.reuse_dir) {
 		err = reuse_pinned_maps(skel, o.reuse_dir, repin, &old_flows);
 		if (err) {
@@ -353,6 +404,8 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 				ring_per_cpu(bpf_map__max_entries(skel->maps.syn_ring),
 					     libbpf_num_possible_cpus(), true);
 	}
+	/* A pinned index keeps its size too (reused maps report their own). */
+	skel->rodata->vip_index_mask = xlb_vip_index_mask(bpf_map__max_entries(skel->maps.vip_index));
 
 	err = xlb__load(skel);
 	if (err) {
@@ -380,7 +433,8 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
 			skel->maps.vip_filter, skel->maps.syn_ring,
-			skel->maps.syn_ring_head,
+			skel->maps.syn_ring_head, skel->maps.vip_index,
+			skel->maps.memo, skel->maps.memo_epoch,
 		};
 		for (i = 0; i < ARRAY_SIZE(maps); i++)
 			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
@@ -404,12 +458,14 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
 	/*
-	 * Before the program is attached: an adopted filter may be stale (its
-	 * pins outlived a downgrade that added VIPs), and a fresh one filters
-	 * nothing.
+	 * Before the program is attached: an adopted filter or index may be
+	 * stale (its pins outlived a downgrade that changed VIPs), and a fresh
+	 * filter filters nothing, a fresh index holds nothing.
 	 */
+	dp->vip_index = xlb_vip_index_open(dp->vip_index_fd);
+	memo_map(dp);
 	if (!err)
-		err = xlb_dp_vip_filter_sync(dp);
+		err = xlb_dp_vip_sync(dp);
 	if (err) {
 		xlb_dp_destroy(dp);
 		return err;
@@ -451,6 +507,8 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		*map_fd_slot(dp, i) = fd;
 	}
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
+	dp->vip_index = xlb_vip_index_open(dp->vip_index_fd);
+	memo_map(dp);
 	ring_size(dp);
 	read_sizes(dp);
 	*out = dp;
@@ -467,6 +525,9 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 		if (dp->link_fd[i] >= 0)
 			close(dp->link_fd[i]);
 	xlb__destroy(dp->trace);
+	xlb_vip_index_close(dp->vip_index);
+	if (dp->memo_epoch)
+		munmap(dp->memo_epoch, sysconf(_SC_PAGESIZE));
 	if (dp->sync_fd >= 0)
 		close(dp->sync_fd);
 	if (dp->sync_inner_fd >= 0)
@@ -782,7 +843,7 @@ static int vip_filter_admit(struct xlb_dp *dp, const union xlb_addr *addr)
 	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
 }
 
-int xlb_dp_vip_filter_sync(struct xlb_dp *dp)
+static int vip_filter_sync(struct xlb_dp *dp)
 {
 	struct xlb_vip_key key, *prev = NULL;
 	struct xlb_vip_filter f;
@@ -802,6 +863,11 @@ int xlb_dp_vip_filter_sync(struct xlb_dp *dp)
 	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
 }
 
+int xlb_dp_vip_sync(struct xlb_dp *dp)
+{
+	return vip_filter_sync(dp) ?: xlb_vip_index_sync(dp->vip_index, dp->vips_fd);
+}
+
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip)
 {
@@ -812,7 +878,11 @@ int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		return -ENOSPC;
 	}
 	err = vip_filter_admit(dp, &key->addr);
-	return err ?: map_update(dp->vips_fd, "vips", key, vip);
+	err = err ?: map_update(dp->vips_fd, "vips", key, vip);
+	if (!err)
+		xlb_vip_index_put(dp->vip_index, key, vip);
+	memo_forget(dp);
+	return err;
 }
 
 int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_vip *vip)
@@ -822,17 +892,26 @@ int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_
 
 int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be)
 {
+	int err;
+
 	if (id >= dp->max_backends) {
 		pr_err("Couldn't add backend id %u: only %u backends fit\n", id,
 		       dp->max_backends);
 		return -ENOSPC;
 	}
-	return map_update(dp->backends_fd, "backends", &id, be);
+	err = map_update(dp->backends_fd, "backends", &id, be);
+	memo_forget(dp);
+	return err;
 }
 
 int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key)
 {
-	return bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
+	int err;
+
+	xlb_vip_index_del(dp->vip_index, key);
+	err = bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
+	memo_forget(dp);
+	return err;
 }
 
 int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
@@ -845,8 +924,12 @@ int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
 
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
 {
+	int err;
+
 	xlb_table_cache_drop(dp->tables, vip_id);
-	return bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
+	err = bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
+	memo_forget(dp);
+	return err;
 }
 
 int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
@@ -885,6 +968,7 @@ int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 
 	}
 	/* The swap: packets see the old table or the new one, never a mix. */
 	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
+	memo_forget(dp);
 	if (!err)
 		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), table, m);
 	else
@@ -1042,6 +1126,12 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 	return err;
 }
 
+/* The data path's VIP index mask for the index this data path has. */
+static __u32 index_mask(struct xlb_dp *dp)
+{
+	return dp->vip_index ? xlb_vip_index_mask(map_capacity(dp->vip_index_fd)) : 0;
+}
+
 /*
  * Sets a __u32 the loader sets in .rodata, by its name in the object's BTF;
  * an object without it (an older build) is left as it is.
@@ -1081,6 +1171,13 @@ int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
 	/* On the same ring, the same regions: a sibling with the ring uses it alike. */
 	if (!err && dp->ring_entries)
 		set_rodata_u32(obj, "ring_per_cpu", dp->ring_entries / dp->nr_cpus);
+	/* It hashes as this data path does (a build without the prefix skips it). */
+	if (!err) {
+		set_rodata_u32(obj, "hash_seed", dp->hash_seed);
+		set_rodata_u32(obj, "hash_v4_prefix", xlb_hash_v4_prefix(dp->hash_seed));
+	}
+	if (!err)
+		set_rodata_u32(obj, "vip_index_mask", index_mask(dp));
 	if (!err)
 		err = reuse_maps(dp, obj, own_flows ? "conns" : NULL);
 	if (!err)
@@ -1102,10 +1199,11 @@ static int load_trace_instance(struct xlb_dp *dp)
 	if (err)
 		return err;
 	t->rodata->trace_mode = 1;
-	t->rodata->hash_seed = dp->hash_seed;
+	set_hash_seed(t->rodata, dp->hash_seed);
 	/* A trace says "recorded in the SYN ring" only where the live program would. */
 	if (dp->ring_entries)
 		t->rodata->ring_per_cpu = dp->ring_entries / dp->nr_cpus;
+	t->rodata->vip_index_mask = index_mask(dp);
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
 	err = reuse_maps(dp, t->obj, NULL);
 	if (!err)
@@ -1161,10 +1259,17 @@ int xlb_dp_refresh_held(struct xlb_dp *dp, const struct xlb_flow *f, const struc
 	return bpf_map_update_elem(dp->moved_fd, f, c, BPF_EXIST) ? -errno : 0;
 }
 
+/*
+ * Holding a flow or refreshing its time keeps its backend, the one a memo
+ * of it holds: the memos stand. Letting it go may send it elsewhere.
+ */
 int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f)
 {
-	if (bpf_map_delete_elem(dp->moved_fd, f))
-		return errno == ENOENT ? 0 : -errno;
+	int err = bpf_map_delete_elem(dp->moved_fd, f) ? -errno : 0;
+
+	memo_forget(dp);
+	if (err)
+		return err == -ENOENT ? 0 : err;
 	if (dp->moved.held)
 		dp->moved.held--;
 	return 0;
@@ -1362,6 +1467,7 @@ int xlb_dp_flush_flows(struct xlb_dp *dp)
 	size_t len;
 	void *base;
 	__u32 i;
+	int err;
 
 	if (dp->ring_entries)
 		ring = ring_map(dp, 0, dp->ring_entries, &base, &len);
@@ -1369,7 +1475,9 @@ int xlb_dp_flush_flows(struct xlb_dp *dp)
 		__atomic_store_n(&ring[i].seq, 0, __ATOMIC_RELEASE);
 	if (ring)
 		munmap(base, len);
-	return xlb_flush_flow_map(dp->conns_fd);
+	err = xlb_flush_flow_map(dp->conns_fd);
+	memo_forget(dp);
+	return err;
 }
 
 int xlb_flush_flow_map(int fd)

@@ -75,11 +75,13 @@ int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg);
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		   const struct xlb_vip *vip);
 /*
- * The VIP filter (xlb_shared.h) written again from the VIP map: the bits
- * of addresses that left it are set. xlb_dp_set_vip clears an address's
- * bit itself; this is for after deletions, and at load.
+ * The VIP filter and the VIP index (xlb_shared.h) made true to the VIP map
+ * again: the filter bits of addresses that left it are set, and the index
+ * loses the keys it no longer has and gains any it lacks. xlb_dp_set_vip
+ * and xlb_dp_delete_vip keep both themselves; this is for after
+ * deletions, and at load.
  */
-int xlb_dp_vip_filter_sync(struct xlb_dp *dp);
+int xlb_dp_vip_sync(struct xlb_dp *dp);
 /* The map's entry for key; -ENOENT when there is none. */
 int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_vip *vip);
 int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key);

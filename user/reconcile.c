@@ -221,7 +221,7 @@ static int remove_stale(struct xlb_dp *dp, struct live_state *ls, const struct x
 			err = err ?: xlb_dp_delete_vip(dp, &addr_key);
 	}
 	/* The filter lets the addresses gone go by without lookups. */
-	err = err ?: xlb_dp_vip_filter_sync(dp);
+	err = err ?: xlb_dp_vip_sync(dp);
 	/* Backends no VIP claimed: no table points at them any more. */
 	for (id = 0; id < ls->max_backends && !err; id++)
 		if (ls->backends[id].state != XLB_BE_UNUSED && !ls->claimed[id])

@@ -25,6 +25,7 @@ static struct topic topics[] = {
 	TOPIC(test_drained_flow_survives_lru_loss),
 	TOPIC(test_down_loses_flows),
 	TOPIC(test_udp_entries_expire),
+	TOPIC(test_hash_seed_set_by_the_loader),
 	TOPIC(test_icmp_errors_follow_their_flow),
 	TOPIC(test_echo_requests_answered),
 	TOPIC(test_too_big_answered),
@@ -51,6 +52,11 @@ static struct topic topics[] = {
 	TOPIC(test_syn_ring_records_new_flows),
 	TOPIC(test_syn_ring_wraps_and_flushes),
 	TOPIC(test_pinned_ring_keeps_its_size),
+	TOPIC(test_vip_index_kept_true),
+	TOPIC(test_vip_index_unsure_asks_the_vip_map),
+	TOPIC(test_memo_sends_a_flows_next_packets),
+	TOPIC(test_memo_never_outlives_a_change),
+	TOPIC(test_memo_samples_the_lru),
 };
 
 static struct topic fuzz = TOPIC(test_fuzz_xdp);

@@ -198,3 +198,30 @@ void test_udp_entries_expire(struct fixture *f)
 	ASSERT_EQ(backend_id_for(&g, V4_TCP_ENCAP, &t, &r), first_tcp, "TCP entry does not expire");
 	fixture_teardown(&g);
 }
+
+/*
+ * A seed of its own: the data path hashes as userspace does, IPv4 flows
+ * from the seed's prefix (xlb_hash.h) and IPv6 ones from the seed, for the
+ * table's choice and the tunnel's source alike (send_and_check checks both).
+ */
+void test_hash_seed_set_by_the_loader(struct fixture *f)
+{
+	struct xlb_dp_opts opts = { .hash_seed = 0x12345678 };
+	struct fixture g;
+	int v, c;
+
+	(void)f;
+	ASSERT_EQ(xlb_hash_v4_prefix(XLB_HASH_SEED_DEFAULT), XLB_HASH_V4_PREFIX_DEFAULT,
+		  "the default seed's prefix is the data path's default");
+	if (!ASSERT_EQ(fixture_setup(&g, &opts), 0, "data path with a seed of its own"))
+		return;
+	for (v = 0; v < NR_VIPS; v++)
+		for (c = 0; c < 8; c++) {
+			struct pkt_spec s = to_vip(v, c, 46100 + c);
+
+			if (!ASSERT_TRUE(send_and_check(&g, v, &s) != NULL, "forwarded as userspace says"))
+				goto out;
+		}
+out:
+	fixture_teardown(&g);
+}

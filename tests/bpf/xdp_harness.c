@@ -146,7 +146,7 @@ const struct xlb_backend_spec *maglev_answer(struct fixture *f, int vip,
 		return NULL;
 	}
 	hash = xlb_flow_hash(flow, s->flags & XLB_VIP_F_HASH_NO_SPORT,
-			     XLB_HASH_SEED_DEFAULT);
+			     xlb_dp_hash_seed(f->dp));
 	id = table[hash % s->table_size];
 	free(table);
 	for (i = 0; i < s->nr_backends; i++)
@@ -207,7 +207,7 @@ void check_encap(struct fixture *f, const __u8 *in, size_t in_len,
 	size_t l3 = pkt_l3_off(in), inner_len = in_len - l3;
 	bool inner_v4 = (in[l3] >> 4) == 4, outer_v4 = xlb_addr_is_v4(&be->addr);
 	size_t overhead = outer_v4 ? 20 : 40;
-	__u32 hash = xlb_flow_hash(flow, 0, XLB_HASH_SEED_DEFAULT);
+	__u32 hash = xlb_flow_hash(flow, 0, xlb_dp_hash_seed(f->dp));
 	__u8 want[PKT_MAX], tos = inner_v4 ? in[l3 + 1] :
 				 ((in[l3] & 0xf) << 4) | (in[l3 + 1] >> 4);
 	__u16 ethertype = outer_v4 ? ETH_P_IP : ETH_P_IPV6, sum;
@@ -298,6 +298,20 @@ send_and_check(struct fixture *f, int vip, const struct pkt_spec *s)
 		check_dsr(in, len, &r, want);
 	ASSERT_TRUE(got == want, "backend equals the userspace Maglev answer");
 	return got;
+}
+
+/* Every VIP forwards a packet of client's (from port + the VIP's index) to its Maglev answer. */
+bool all_vips_forward(struct fixture *f, int client, __u16 port)
+{
+	int v;
+
+	for (v = 0; v < NR_VIPS; v++) {
+		struct pkt_spec s = to_vip(v, client, port + v);
+
+		if (!send_and_check(f, v, &s))
+			return false;
+	}
+	return true;
 }
 
 __u64 reason_count(struct fixture *f, __u32 reason)

@@ -139,6 +139,7 @@ void check_dsr(const __u8 *in, size_t in_len, const struct run *r,
 /* Sends one packet to a VIP and checks it reached the Maglev answer intact. */
 const struct xlb_backend_spec *send_and_check(struct fixture *f, int vip, const struct pkt_spec *s);
 __u64 reason_count(struct fixture *f, __u32 reason);
+bool all_vips_forward(struct fixture *f, int client, __u16 port);
 /* Runs a packet that must come out as it went in, with the given verdict. */
 void expect_untouched(struct fixture *f, const __u8 *in, size_t len,
 			     __u32 verdict, __u32 reason, const char *what);
@@ -180,6 +181,7 @@ void test_drain_keeps_flows_takes_no_new(struct fixture *f);
 void test_drained_flow_survives_lru_loss(struct fixture *f);
 void test_down_loses_flows(struct fixture *f);
 void test_udp_entries_expire(struct fixture *f);
+void test_hash_seed_set_by_the_loader(struct fixture *f);
 void test_icmp_errors_follow_their_flow(struct fixture *f);
 void test_echo_requests_answered(struct fixture *f);
 void test_too_big_answered(struct fixture *f);
@@ -206,6 +208,11 @@ void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
 void test_syn_ring_records_new_flows(struct fixture *f);
 void test_syn_ring_wraps_and_flushes(struct fixture *f);
 void test_pinned_ring_keeps_its_size(struct fixture *f);
+void test_vip_index_kept_true(struct fixture *f);
+void test_vip_index_unsure_asks_the_vip_map(struct fixture *f);
+void test_memo_sends_a_flows_next_packets(struct fixture *f);
+void test_memo_never_outlives_a_change(struct fixture *f);
+void test_memo_samples_the_lru(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memo (include/xlb_shared.h): each CPU's last flow sent by a
+ * consistent VIP's table, taken by that flow's next packets on the CPU
+ * without the VIP lookup, the hash or the table; never once a write to
+ * VIPs, backends, tables or held flows came after it; and the one packet
+ * in XLB_LRU_SAMPLE that looks in the LRU chosen by the CPU's tick. The
+ * tests run on one CPU (pinned), so that they can read its memo.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+
+#include "xdp_harness.h"
+
+struct memo_view {
+	int memo_fd, epoch_fd, nr_cpus;
+	cpu_set_t before;
+};
+
+static bool memo_open(struct fixture *f, struct memo_view *mv)
+{
+	cpu_set_t one;
+
+	mv->nr_cpus = libbpf_num_possible_cpus();
+	mv->memo_fd = prog_map_fd(f->prog_fd, "memo");
+	mv->epoch_fd = prog_map_fd(f->prog_fd, "memo_epoch");
+	sched_getaffinity(0, sizeof(mv->before), &mv->before);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	return ASSERT_TRUE(mv->memo_fd >= 0 && mv->epoch_fd >= 0, "the memo maps found") &&
+	       ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0, "pinned to CPU 0");
+}
+
+static void memo_close(struct memo_view *mv)
+{
+	sched_setaffinity(0, sizeof(mv->before), &mv->before);
+	if (mv->memo_fd >= 0)
+		close(mv->memo_fd);
+	if (mv->epoch_fd >= 0)
+		close(mv->epoch_fd);
+}
+
+/* CPU 0's memo. */
+static struct xlb_memo memo_read(struct memo_view *mv)
+{
+	struct xlb_memo *all = calloc(mv->nr_cpus, sizeof(*all)), m = {};
+	__u32 zero = 0;
+
+	if (all && !bpf_map_lookup_elem(mv->memo_fd, &zero, all))
+		m = all[0];
+	free(all);
+	return m;
+}
+
+static __u32 epoch_read(struct memo_view *mv)
+{
+	__u32 zero = 0, e = 0;
+
+	bpf_map_lookup_elem(mv->epoch_fd, &zero, &e);
+	return e;
+}
+
+/* The packet after tick looks in the LRU (the data path's memo_tick). */
+static bool sampled(__u32 tick)
+{
+	return !(((tick + 1) * 0x9e3779b1u) >> (32 - XLB_LRU_SAMPLE_BITS));
+}
+
+/* Other flows' packets until the next one is not the tick's LRU look. */
+static void skip_lru_tick(struct fixture *f, int vip, struct memo_view *mv)
+{
+	struct pkt_spec other = to_vip(vip, 8, 47001);
+
+	other.tcp_flags = TCP_ACK;
+	while (sampled(memo_read(mv).tick))
+		send_and_check(f, vip, &other);
+}
+
+/* The VIP's live table swapped for one of m slots all sending to id, by hand: no epoch moves. */
+static bool table_behind_its_back(struct fixture *f, int vip, __u32 id)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	int outer = prog_map_fd(f->prog_fd, "maglev_tables"), inner;
+	__u32 m = 1009, i, key = vip;
+	bool ok;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_table", 4, 4, m + 1, &opts);
+	ok = outer >= 0 && inner >= 0;
+	for (i = 0; ok && i <= m; i++) {
+		__u32 v = i ? id : m;
+
+		ok = !bpf_map_update_elem(inner, &i, &v, 0);
+	}
+	ok = ok && !bpf_map_update_elem(outer, &key, &inner, 0);
+	if (inner >= 0)
+		close(inner);
+	if (outer >= 0)
+		close(outer);
+	return ok;
+}
+
+void test_memo_sends_a_flows_next_packets(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP;
+	struct pkt_spec s = to_vip(vip, 7, 47000);
+	struct memo_view mv;
+	struct xlb_flow flow;
+	struct xlb_memo m;
+	__u32 first, other, got, epoch;
+	__u64 table0, lru0;
+	struct run r;
+	int i;
+
+	if (!memo_open(f, &mv))
+		goto out;
+	s.tcp_flags = TCP_ACK;
+	flow_of(&s, &flow);
+	/* A packet the table sends (not the tick's LRU one) makes the memo. */
+	skip_lru_tick(f, vip, &mv);
+	first = backend_id_for(f, vip, &s, &r);
+	m = memo_read(&mv);
+	ASSERT_TRUE(first != XLB_NO_BACKEND, "forwarded");
+	ASSERT_MEMEQ(&m.flow, &flow, sizeof(flow), "the memo holds the flow");
+	ASSERT_EQ(m.backend_id, first, "and its backend");
+	ASSERT_EQ(m.vip_id, f->vips[vip].id, "and its VIP");
+	ASSERT_EQ(m.event, XLB_R_TABLE_HIT, "sent by the table");
+	epoch = epoch_read(&mv);
+	ASSERT_EQ(m.epoch, epoch, "made under the epoch now");
+
+	/*
+	 * The table changed by hand, no epoch moved: the memo still sends the
+	 * flow to its backend, except on the tick's LRU look, which the new
+	 * table answers. That the memo is what sends the packets shows here.
+	 */
+	other = f->vips[vip].backends[0].id == first ? f->vips[vip].backends[1].id
+						      : f->vips[vip].backends[0].id;
+	if (!ASSERT_TRUE(table_behind_its_back(f, vip, other), "table swapped by hand"))
+		goto out;
+	table0 = reason_count(f, XLB_R_TABLE_HIT);
+	lru0 = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT);
+	for (i = 0; i < 40; i++) {
+		bool lru = sampled(memo_read(&mv).tick);
+
+		got = backend_id_for(f, vip, &s, &r);
+		if (!ASSERT_EQ(got, lru ? other : first, lru ? "the LRU look: the new table"
+							      : "the memo: its backend"))
+			goto out;
+	}
+	ASSERT_EQ(reason_count(f, XLB_R_TABLE_HIT) - table0 +
+		  reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT) - lru0, 40,
+		  "each packet counted: the memo as the table, or the LRU");
+
+	/* Any write through xlbd's library moves the epoch: the memo is done. */
+	ASSERT_EQ(xlb_dp_set_table(f->dp, vip, &other, 1), 0, "table set");
+	ASSERT_TRUE(epoch_read(&mv) != epoch, "the epoch moved");
+	xlb_dp_flush_flows(f->dp);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(backend_id_for(f, vip, &s, &r), other, "the new table decides");
+out:
+	memo_close(&mv);
+}
+
+/* The memo's backend, read live: down, it no longer takes the flow. */
+void test_memo_never_outlives_a_change(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP;
+	struct pkt_spec s = to_vip(vip, 9, 47100);
+	const struct xlb_backend_spec *be;
+	struct memo_view mv;
+	struct xlb_memo m;
+	__u32 first, e0, idx;
+	__u8 in[PKT_MAX];
+	struct run r;
+	size_t len;
+
+	if (!memo_open(f, &mv))
+		goto out;
+	s.tcp_flags = TCP_ACK;
+	skip_lru_tick(f, vip, &mv);
+	first = backend_id_for(f, vip, &s, &r);
+	m = memo_read(&mv);
+	ASSERT_EQ(m.backend_id, first, "the memo holds the flow");
+
+	/*
+	 * Down by hand, no epoch moved: the memo reads its backend live and
+	 * leaves the flow to the full path (the table still names it: a drop).
+	 */
+	{
+		int fd = prog_map_fd(f->prog_fd, "backends");
+		struct xlb_backend b;
+
+		ASSERT_TRUE(fd >= 0 && !bpf_map_lookup_elem(fd, &first, &b), "backend read");
+		b.state = XLB_BE_DOWN;
+		ASSERT_TRUE(!bpf_map_update_elem(fd, &first, &b, 0), "backend down by hand");
+		ASSERT_TRUE(backend_id_for(f, vip, &s, &r) != first, "not sent to a down backend");
+		b.state = XLB_BE_UP;
+		ASSERT_TRUE(!bpf_map_update_elem(fd, &first, &b, 0), "backend up again");
+		if (fd >= 0)
+			close(fd);
+	}
+
+	/* Down: the flow is picked again, by a table without it. */
+	for (idx = 0; idx < BE_PER_VIP && f->vips[vip].backends[idx].id != first; idx++)
+		;
+	e0 = epoch_read(&mv);
+	set_state(f, vip, idx, XLB_BE_DOWN, 0);
+	ASSERT_TRUE(epoch_read(&mv) != e0, "a backend's change moves the epoch");
+	be = send_and_check(f, vip, &s);
+	ASSERT_TRUE(be && be->id != first, "a down backend loses the flow");
+	set_state(f, vip, idx, XLB_BE_UP, 1);
+
+	/* The VIP to L2 DSR: its packets leave as DSR at once, memo or not. */
+	skip_lru_tick(f, vip, &mv);
+	first = backend_id_for(f, vip, &s, &r);
+	ASSERT_EQ(memo_read(&mv).backend_id, first, "memo made again");
+	f->vips[vip].flags &= ~XLB_VIP_F_ENCAP;
+	ASSERT_EQ(xlb_service_apply(f->dp, &f->vips[vip]), 0, "VIP made L2 DSR");
+	len = pkt_build(&s, in, sizeof(in));
+	ASSERT_EQ(run_prog(f, in, len, &r), 0, "run");
+	ASSERT_EQ(r.retval, XDP_TX, "forwarded");
+	ASSERT_EQ(r.out_len, len, "as L2 DSR: not encapsulated");
+
+	/* The VIP gone: its packets are no longer forwarded. */
+	ASSERT_EQ(xlb_dp_delete_vip(f->dp, &f->vips[vip].key), 0, "VIP removed");
+	ASSERT_EQ(run_prog(f, in, len, &r), 0, "run");
+	ASSERT_TRUE(r.retval != XDP_TX, "the memo sends nothing after");
+out:
+	memo_close(&mv);
+}
+
+/* The tick's LRU look, one in XLB_LRU_SAMPLE, keeps a memo's flow in the LRU. */
+void test_memo_samples_the_lru(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP, n = 320;
+	struct pkt_spec s = to_vip(vip, 11, 47200);
+	struct xlb_flow flow;
+	struct xlb_trace tr;
+	struct memo_view mv;
+	struct xlb_memo m0, m1;
+	__u64 lru0, lru;
+	__u32 t, expect = 0, verdict, out_len;
+	__u8 in[PKT_MAX], out[PKT_MAX + 256];
+	size_t len;
+	int i;
+
+	if (!memo_open(f, &mv))
+		goto out;
+	s.tcp_flags = TCP_ACK;
+	flow_of(&s, &flow);
+	m0 = memo_read(&mv);
+	lru0 = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT);
+	for (i = 0; i < n; i++)
+		if (!ASSERT_TRUE(send_and_check(f, vip, &s) != NULL, "forwarded"))
+			goto out;
+	m1 = memo_read(&mv);
+	ASSERT_EQ(m1.tick - m0.tick, n, "the tick counts each packet");
+	for (t = m0.tick; t != m1.tick; t++)
+		expect += sampled(t);
+	lru = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT) - lru0;
+	ASSERT_EQ(lru, expect, "the LRU looked at on the tick's packets alone");
+	ASSERT_TRUE(lru >= n / XLB_LRU_SAMPLE - 4 && lru <= n / XLB_LRU_SAMPLE + 4,
+		    "one packet in 16");
+	ASSERT_TRUE(xlb_dp_flow_in_lru(f->dp, &flow), "the flow has its LRU entry");
+
+	/* A trace neither uses the memo nor writes it. */
+	len = pkt_build(&s, in, sizeof(in));
+	out_len = sizeof(out);
+	ASSERT_EQ(xlb_dp_trace(f->dp, in, len, &tr, &verdict, out, &out_len), 0, "traced");
+	ASSERT_EQ(tr.lru, XLB_TRACE_LRU_TABLE, "trace: by the table");
+	m0 = memo_read(&mv);
+	ASSERT_MEMEQ(&m0, &m1, sizeof(m0), "the memo untouched by the trace");
+out:
+	memo_close(&mv);
+}
