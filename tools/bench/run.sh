@@ -72,14 +72,62 @@ section() { printf '\n## %s\n\n' "$1"; }
   xlb at 09e3521, the build measured beside Katran in the reference run:
   it runs that build in the same rounds as this one and multiplies out
   (the table under the reference; medians of five runs, two such runs
-  on 2026-12-02). On that estimate the goal of issue 11, 0.75x Katran's
-  work on every path, is met on 11 of 13 (two runs of five): a new SYN
-  (0.35-0.40 fresh, 0.28-0.31 aged), hits across 20k flows (0.70-0.73
-  fresh, 0.49-0.54 aged), a flow's first packet that is not a SYN
-  (0.28-0.35) and a packet for no VIP (0.53-0.54 fresh, 0.34-0.40 aged).
-  It is not met on one flow hit over and over (1.00 IPv4, 1.04-1.08
-  IPv6).
-  What changed this round: **the SYN ring** (docs/architecture.md). A
+  on 2026-12-02 at e555468). On that estimate the goal of issue 11,
+  0.75x Katran's work on every path, is met on all 13 paths (ranges of
+  the two runs' medians): one flow hit over and over 0.50-0.52 (IPv4)
+  and 0.55-0.56 (IPv6), hits across 20k flows 0.46-0.51 fresh and
+  0.36-0.37 aged, a new SYN 0.21-0.22 fresh and 0.16-0.17 aged, a flow's
+  first packet that is not a SYN 0.19-0.25, a packet for no VIP
+  0.37-0.38 fresh and 0.28 aged.
+  Mind the machine. The reference (09e3521 / Katran) was measured when
+  this VM had an AMD EPYC; on 2026-12-02 afternoon it reported an Intel
+  Xeon (family 6, model 167), and the estimate divides an AMD ratio by
+  an Intel one. The build before this round (672fd44), measured the
+  same way on the Intel, comes out at 1.04 and 1.15 on a same-flow hit
+  (not met, as on the AMD: 1.00 and 1.04-1.08) but at 0.50-0.51 on hits
+  across 20k flows, where the AMD gave 0.70-0.73: 09e3521's LRU lookups
+  cost relatively more on this CPU. So the margins on the many-flow
+  paths are partly the machine's. This round's own gain is on the
+  same-flow hit, 2.0x in the same rounds on either estimate (below);
+  carried onto the AMD's figures it gives 0.49-0.51 (IPv4) and 0.48-0.55
+  (IPv6). Hits across 20k flows, which this round leaves within 0.94-1.04
+  of the build before it, would stay about 0.70-0.75 on the AMD: the
+  closest to the goal, and not measured there.
+  What changed this round: **the memo**, **the VIP index**, and IPv4
+  flows **hashed from the seed's prefix** (docs/architecture.md). The
+  memo is each CPU's last flow sent by a consistent VIP's table, with
+  its backend: that flow's next packets on the CPU skip the VIP lookup,
+  the flow hash and the table, and are used only under the epoch xlbd
+  moves after every write. The VIP index holds the VIP map's services
+  in an array read inline (no jhash, no bucket walk, no call). An IPv4
+  flow's hash starts from the seed's hash of the three words every
+  IPv4-mapped source begins with (three of ten mixing rounds fewer), and
+  the one packet in 16 that looks in the LRU is chosen by a per-CPU
+  count instead of a random number (no helper call). Against the build
+  before (672fd44, `--compare`, two runs of the final build): a
+  same-flow hit 1.96-2.04x cheaper on IPv4 and 1.98-2.16x on IPv6; hits
+  across 20k flows 1.00-1.04 (IPv4) and 0.94-0.97 (IPv6), aged 0.99-1.00;
+  new SYNs 0.98-1.10 fresh and aged but IPv6 SYNs on the aged table
+  0.89-0.92; a flow's first packet that is not a SYN 1.04-1.08; a packet
+  for no VIP 0.92-1.04. The pieces, each measured against 672fd44 as
+  it was added: the index alone 1.06-1.08 on a same-flow hit, 0.98-1.07
+  elsewhere (0.92 on aged IPv4 SYNs in that run); the memo on top, 2.0x
+  on a same-flow hit but 0.93-0.97 on hits across many flows (its read,
+  and its write on every miss); the hash prefix and the count then took
+  IPv4 hits across 20k flows back to 1.00-1.01. Reading the memo before
+  the VIP filter made a packet for no VIP 0.74-0.76 (a TCP packet for no
+  VIP paid the memo's lines): it is read after the filter. Where this
+  round loses: a VIP packet that misses its memo pays for reading it and
+  for writing it (3-6 % of a hit across many flows on IPv6, where no
+  prefix saves hashing work); IPv6 SYNs on an aged table came out 8-11 %
+  dearer in four runs, which we have not explained (their path has the
+  index read, the larger packet state, nothing else new). A memo helps
+  only a flow whose packets follow each other on a CPU (a burst, one
+  NAPI poll's worth); a CPU that interleaves many flows one packet at a
+  time pays the miss on each.
+  Not done: the table's modulo by a multiplication (a 32-bit division
+  measured 3.4 ns on this CPU).
+  The round before: **the SYN ring** (docs/architecture.md). A
   consistent VIP's new TCP flow is recorded at its SYN in a per-CPU ring
   (the next 56 bytes of the CPU's own region) instead of the LRU, whose
   insert was 87 % of a SYN's cost (table below); the LRU learns the flow
@@ -90,7 +138,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   fresh and aged, IPv4 and IPv6, L2 DSR and tunnel; the other paths
   0.92-1.02 (noise). A table change pays an RCU grace period more (about
   13 ms) for a VIP whose flows may be in the ring.
-  The round before: **the VIP filter** (docs/architecture.md). A
+  Two rounds before: **the VIP filter** (docs/architecture.md). A
   4,096-bit array says which destination addresses are surely no VIP's;
   a packet to one passes after one array read instead of two hash
   lookups. Against the build before it (`--compare`, three runs): a packet
@@ -122,7 +170,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   replaces a line rather than adding one. Also measured: the loader's
   constants (trace flag, hash seed) as compile-time constants instead of
   read-only data, 0.97-1.02, nothing.
-  The round before: **consistent VIPs** (docs/architecture.md).
+  Three rounds before: **consistent VIPs** (docs/architecture.md).
   Once the walk at a table swap has held every flow the new table sends
   elsewhere, a VIP's other flows are all on its table's choice, and a TCP
   packet that is not a SYN goes by the table (and the moved-flow table, if
@@ -141,7 +189,7 @@ section() { printf '\n## %s\n\n' "$1"; }
   copy of every VIP that each writer must invalidate. Sampling by the
   packet's own numbers ((seq + ack) times the golden ratio) instead of a
   random number: 1.02-1.04, within noise.
-  Two rounds before: a SYN is inserted without a lookup first
+  Four rounds before: a SYN is inserted without a lookup first
   (`BPF_NOEXIST`), TCP flows never read the clock, the tunnel-source hash
   is kept in the flow entry (an LRU hit hashes nothing), the hash is
   inlined, and the flow table uses the common LRU (the per-CPU LRU cost
@@ -165,16 +213,20 @@ section() { printf '\n## %s\n\n' "$1"; }
     A like-for-like reference would give Katran its per-CPU LRUs of
     xlbd's size and say which inserts it skipped; Katran cannot be built
     here to check;
-  - one flow hit over and over, the one path not met: the VIP lookup and
-    the table's hash and lookups cost more than an LRU hit on an entry in
-    cache (above); the flow cache that would meet it costs the many-flow
-    paths more (above);
+  - one flow hit over and over, before the memo: the VIP lookup and the
+    table's hash and lookups cost more than an LRU hit on an entry in
+    cache (above); the flow cache of 64 slots tried before (above) met it
+    but cost the many-flow paths a cold line and a hash to find its slot;
+    the memo is one slot a CPU, found without a hash, and its miss costs
+    IPv4 nothing measurable once the hash prefix pays for it;
   - a hit across many flows when a VIP is not consistent (after the
     moved-flow table refused a flow, until a change holds them all):
     the 1 M-entry table means a cache miss for the bucket and one for
     the entry;
-  - still per packet: the filter's read, up to two VIP lookups (port,
-    then port 0; a VIP packet on its port needs one), four counter updates (verdict, LRU event, VIP, backend), the Maglev
+  - still per packet: the filter's read, the VIP index's read (the VIP
+    map's lookups, port then port 0, only when the index cannot answer),
+    a consistent VIP's memo read (and written on a miss), four counter
+    updates (verdict, LRU event, VIP, backend), the Maglev
     array-of-maps (whose inner lookup the verifier cannot inline; a flat
     ring array would save 7-13 ns on new flows but changes a pinned map's
     type, so it needs the upgrade path the flow table got).
