@@ -464,6 +464,8 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	 */
 	dp->vip_index = xlb_vip_index_open(dp->vip_index_fd);
 	memo_map(dp);
+	/* A new program trusts no memo of one before it (another seed, say). */
+	memo_forget(dp);
 	if (!err)
 		err = xlb_dp_vip_sync(dp);
 	if (err) {

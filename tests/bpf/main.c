@@ -57,6 +57,7 @@ static struct topic topics[] = {
 	TOPIC(test_memo_sends_a_flows_next_packets),
 	TOPIC(test_memo_never_outlives_a_change),
 	TOPIC(test_memo_samples_the_lru),
+	TOPIC(test_memo_and_index_adopted_by_a_restart),
 };
 
 static struct topic fuzz = TOPIC(test_fuzz_xdp);

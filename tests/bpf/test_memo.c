@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <sys/stat.h>
 
 #include "xdp_harness.h"
 
@@ -271,4 +272,90 @@ void test_memo_samples_the_lru(struct fixture *f)
 	ASSERT_MEMEQ(&m0, &m1, sizeof(m0), "the memo untouched by the trace");
 out:
 	memo_close(&mv);
+}
+
+/* The pinned map of that name's kernel id under dir; 0 when there is none. */
+static __u32 pinned_id(const char *dir, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return info.id;
+}
+
+/*
+ * A restart adopts the memos, their epoch and the VIP index (pinned), and
+ * its new program trusts no memo the old one made: the load moves the epoch.
+ */
+void test_memo_and_index_adopted_by_a_restart(struct fixture *f)
+{
+	struct xlb_dp_opts again = {};
+	const int vip = V4_TCP_ENCAP;
+	struct pkt_spec s = to_vip(vip, 12, 47300);
+	struct memo_view mv, mh;
+	struct xlb_memo m;
+	__u32 ids[3], e0 = 0, e1 = 0;
+	char dir[64];
+	struct fixture h;
+	bool forwards;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xlb-test-memo-%d", getpid());
+	if (mkdir(dir, 0700) || xlb_dp_pin(f->dp, dir)) {
+		print_error("  %s: no bpffs to pin to (%s): %s\n", __func__, dir, strerror(errno));
+		rmdir(dir);
+		skip();
+	}
+	if (!memo_open(f, &mv)) {
+		xlb_dp_unpin(dir, false);
+		return;
+	}
+	s.tcp_flags = TCP_ACK;
+	skip_lru_tick(f, vip, &mv);
+	send_and_check(f, vip, &s);
+	m = memo_read(&mv);
+	e0 = epoch_read(&mv);
+	ids[0] = pinned_id(dir, "memo");
+	ids[1] = pinned_id(dir, "memo_epoch");
+	ids[2] = pinned_id(dir, "vip_index");
+	/* The load alone, no VIP applied again: it is the load that moves the epoch. */
+	again.reuse_dir = dir;
+	h = *f;
+	if (!ASSERT_EQ(xlb_dp_load(&h.dp, &again), 0, "restarted on the pins")) {
+		memo_close(&mv);
+		xlb_dp_unpin(dir, false);
+		return;
+	}
+	h.prog_fd = xlb_dp_prog_fd(h.dp);
+	/* Read before the checks: a failed check ends the test, the pins must go. */
+	e1 = epoch_read(&mv);
+	mh.memo_fd = prog_map_fd(h.prog_fd, "memo");
+	mh.epoch_fd = prog_map_fd(h.prog_fd, "memo_epoch");
+	forwards = send_and_check(&h, vip, &s) != NULL;
+	memo_close(&mv);
+	xlb_dp_destroy(h.dp);
+	xlb_dp_unpin(dir, false);
+	ASSERT_EQ(m.epoch, e0, "the old program's memo made under the epoch then");
+	ASSERT_TRUE(ids[0] && ids[1] && ids[2], "memo, epoch and index pinned");
+	ASSERT_TRUE(e1 != e0, "the new program's load moved the epoch");
+	ASSERT_TRUE(forwards, "the restarted data path forwards the flow");
+	{
+		struct bpf_map_info a = {}, b = {};
+		__u32 la = sizeof(a), lb = sizeof(b);
+
+		ASSERT_TRUE(mh.memo_fd >= 0 && mh.epoch_fd >= 0 &&
+			    !bpf_obj_get_info_by_fd(mh.memo_fd, &a, &la) &&
+			    !bpf_obj_get_info_by_fd(mh.epoch_fd, &b, &lb), "the new program's maps");
+		ASSERT_EQ(a.id, ids[0], "the memos adopted");
+		ASSERT_EQ(b.id, ids[1], "their epoch adopted");
+		close(mh.memo_fd);
+		close(mh.epoch_fd);
+	}
 }

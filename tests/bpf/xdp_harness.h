@@ -213,6 +213,7 @@ void test_vip_index_unsure_asks_the_vip_map(struct fixture *f);
 void test_memo_sends_a_flows_next_packets(struct fixture *f);
 void test_memo_never_outlives_a_change(struct fixture *f);
 void test_memo_samples_the_lru(struct fixture *f);
+void test_memo_and_index_adopted_by_a_restart(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);
