@@ -99,6 +99,15 @@ static __u32 or_default(__u32 v, __u32 def)
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name);
 
+/*
+ * A program with an index trusts it to say a key is absent: a data path
+ * whose index this process cannot write must not write VIPs.
+ */
+static bool index_writable(const struct xlb_dp *dp)
+{
+	return dp->vip_index_fd < 0 || dp->vip_index;
+}
+
 /* The seed, and what the data path derives from it, in one place. */
 static void set_hash_seed(struct xlb__rodata *r, __u32 seed)
 {
@@ -463,6 +472,11 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	 * filter filters nothing, a fresh index holds nothing.
 	 */
 	dp->vip_index = xlb_vip_index_open(dp->vip_index_fd);
+	if (!err && !index_writable(dp)) {
+		pr_err("Couldn't map the VIP index 'vip_index': %s\n", strerror(errno ?: ENOMEM));
+		pr_err("hint: the data path trusts the index, so xlbd must be able to write it; check the memory limits (ulimit -l, the cgroup's)\n");
+		err = -ENOMEM;
+	}
 	memo_map(dp);
 	/* A new program trusts no memo of one before it (another seed, say). */
 	memo_forget(dp);
@@ -879,6 +893,11 @@ int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		pr_err("Couldn't add VIP id %u: only %u VIPs fit\n", vip->id, dp->max_vips);
 		return -ENOSPC;
 	}
+	if (!index_writable(dp)) {
+		pr_err("Couldn't write VIP id %u: the VIP index is not mapped\n", vip->id);
+		pr_err("hint: change VIPs through xlbd, which maps the index its data path reads\n");
+		return -EPERM;
+	}
 	err = vip_filter_admit(dp, &key->addr);
 	err = err ?: map_update(dp->vips_fd, "vips", key, vip);
 	if (!err)
@@ -910,6 +929,11 @@ int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key)
 {
 	int err;
 
+	if (!index_writable(dp)) {
+		pr_err("Couldn't remove a VIP: the VIP index is not mapped\n");
+		pr_err("hint: change VIPs through xlbd, which maps the index its data path reads\n");
+		return -EPERM;
+	}
 	xlb_vip_index_del(dp->vip_index, key);
 	err = bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
 	memo_forget(dp);
@@ -1128,7 +1152,7 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 	return err;
 }
 
-/* The data path's VIP index mask for the index this data path has. */
+/* The data path's VIP index mask for the index this data path has (and can write). */
 static __u32 index_mask(struct xlb_dp *dp)
 {
 	return dp->vip_index ? xlb_vip_index_mask(map_capacity(dp->vip_index_fd)) : 0;

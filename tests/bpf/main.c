@@ -54,6 +54,7 @@ static struct topic topics[] = {
 	TOPIC(test_pinned_ring_keeps_its_size),
 	TOPIC(test_vip_index_kept_true),
 	TOPIC(test_vip_index_unsure_asks_the_vip_map),
+	TOPIC(test_vip_index_unwritable_refuses_vip_writes),
 	TOPIC(test_memo_sends_a_flows_next_packets),
 	TOPIC(test_memo_never_outlives_a_change),
 	TOPIC(test_memo_samples_the_lru),

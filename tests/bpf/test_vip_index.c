@@ -6,6 +6,8 @@
  * is answered by the VIP map; and a sync makes the index true again,
  * whatever state it was left in.
  */
+#include <sys/stat.h>
+
 #include "xdp_harness.h"
 
 struct index_view {
@@ -167,4 +169,47 @@ void test_vip_index_unsure_asks_the_vip_map(struct fixture *f)
 	ASSERT_TRUE(all_vips_forward(f, 2, 41000), "every VIP forwards after the sync");
 out:
 	close(iv.fd);
+}
+
+/*
+ * The data path trusts the index to say a key is absent, so a process that
+ * cannot write the index (here: the pin names a map it cannot map as one)
+ * must not write VIPs, and says so; the VIP map is left as it was.
+ */
+void test_vip_index_unwritable_refuses_vip_writes(struct fixture *f)
+{
+	struct xlb_vip_key key = f->vips[V4_TCP_ENCAP].key;
+	struct xlb_vip v = {}, after = {};
+	struct xlb_dp *dp = NULL;
+	char dir[64], path[96];
+	int fd, err_set, err_del, got;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xlb-test-index-%d", getpid());
+	if (mkdir(dir, 0700) || xlb_dp_pin(f->dp, dir)) {
+		print_error("  %s: no bpffs to pin to (%s): %s\n", __func__, dir, strerror(errno));
+		rmdir(dir);
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/vip_index", dir);
+	unlink(path);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_index", 4, 8, 4, NULL);
+	if (fd < 0 || bpf_obj_pin(fd, path) || xlb_dp_open_pinned(&dp, dir)) {
+		if (fd >= 0)
+			close(fd);
+		xlb_dp_unpin(dir, false);
+		ASSERT_TRUE(false, "pins with a stand-in index opened");
+		return;
+	}
+	xlb_dp_get_vip(f->dp, &key, &v);
+	v.flags ^= XLB_VIP_F_MOVED;
+	err_set = xlb_dp_set_vip(dp, &key, &v);
+	err_del = xlb_dp_delete_vip(dp, &key);
+	got = xlb_dp_get_vip(f->dp, &key, &after);
+	xlb_dp_destroy(dp);
+	close(fd);
+	xlb_dp_unpin(dir, false);
+	ASSERT_EQ(err_set, -EPERM, "a VIP write refused");
+	ASSERT_EQ(err_del, -EPERM, "a VIP removal refused");
+	ASSERT_EQ(got, 0, "the VIP still there");
+	ASSERT_TRUE(after.flags != v.flags, "unchanged");
 }

@@ -210,6 +210,7 @@ void test_syn_ring_wraps_and_flushes(struct fixture *f);
 void test_pinned_ring_keeps_its_size(struct fixture *f);
 void test_vip_index_kept_true(struct fixture *f);
 void test_vip_index_unsure_asks_the_vip_map(struct fixture *f);
+void test_vip_index_unwritable_refuses_vip_writes(struct fixture *f);
 void test_memo_sends_a_flows_next_packets(struct fixture *f);
 void test_memo_never_outlives_a_change(struct fixture *f);
 void test_memo_samples_the_lru(struct fixture *f);
