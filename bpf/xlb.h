@@ -193,7 +193,7 @@ struct pkt {
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
 	__u8 has_addrs;		/* the IP addresses were read */
 	__u8 syn;		/* TCP SYN without ACK: a connection's first packet */
-	__u8 sample_lru;	/* take the LRU path: the memo's sampled use */
+	__u8 sample_lru;	/* the one TCP packet in XLB_LRU_SAMPLE that looks in the LRU (memo_tick) */
 	__u8 memo_event;	/* the consistent path chose: XLB_R_TABLE_HIT or _MOVED_HIT; 0 not */
 	__u32 outer_hash;	/* xlb_flow_hash with the source port; 0: not yet known */
 	/* as the VIP sees it; 8-aligned: the memo compares it in 8-byte words */
