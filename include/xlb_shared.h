@@ -189,10 +189,12 @@ struct xlb_ring_entry {
  * packet of that same flow, the next one on the CPU as a burst's packets
  * are, goes straight to that backend: no VIP lookup, no flow hash, no
  * table. It is taken only while "memo_epoch" still holds the epoch it was
- * made under: xlbd moves the epoch after every write to VIPs, backends,
- * tables or the moved-flow table, and the data path reads the epoch before
- * anything it could cache, so a memo made from state older than a write is
- * never used after it. The backend is read live (its state, its VIP).
+ * made under: xlbd moves the epoch after every write to VIPs, backends or
+ * tables, after letting held flows go, after a flush and at each load (a
+ * hold keeps the flow's backend, the memo's), and the data path reads the
+ * epoch before anything it could cache, so a memo made from state older
+ * than a write is never used after it. The backend is read live (its
+ * state, its VIP).
  *
  * It also counts the CPU's TCP packets that are not SYNs (tick): the one
  * in XLB_LRU_SAMPLE of them that looks in the LRU is the one whose tick
@@ -201,7 +203,6 @@ struct xlb_ring_entry {
  * helper call). A memo's own flow is sampled alike, so a flow sent only
  * by its memo keeps its LRU entry referenced.
  */
-
 struct xlb_memo {
 	struct xlb_flow flow;
 	__u32 vip_id;

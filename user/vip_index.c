@@ -46,8 +46,7 @@ struct xlb_vip_index *xlb_vip_index_open(int fd)
 	ix->len = (size_t)ix->nr * sizeof(struct xlb_vip_slot);
 	ix->slots = mmap(NULL, ix->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (ix->slots == MAP_FAILED) {
-		pr_warn("Couldn't map the VIP index: %s; the data path looks VIPs up in the VIP map\n",
-			strerror(errno));
+		pr_warn("Couldn't map the VIP index: %s\n", strerror(errno));
 		free(ix);
 		return NULL;
 	}
@@ -159,21 +158,4 @@ int xlb_vip_index_sync(struct xlb_vip_index *ix, int vips_fd)
 		prev = &key;
 	}
 	return err == -ENOENT ? 0 : err;
-}
-
-void xlb_vip_index_count(struct xlb_vip_index *ix, int vips_fd, __u32 *kept, __u32 *left_out)
-{
-	struct xlb_vip_key key, *prev = NULL;
-	struct xlb_vip_slot *s, *room;
-
-	*kept = *left_out = 0;
-	while (!bpf_map_get_next_key(vips_fd, prev, &key)) {
-		prev = &key;
-		if (!key.proto)
-			continue;
-		if (ix && (s = find(ix, &key, &room)))
-			(*kept)++;
-		else
-			(*left_out)++;
-	}
 }

@@ -21,7 +21,10 @@ __u32 xlb_vip_index_slots(__u32 max_vips);
 /* The data path's mask for an index of this many slots; 0 (no index) when unusable. */
 __u32 xlb_vip_index_mask(__u32 slots);
 
-/* The index map fd's mapping; NULL (no index kept) when fd < 0 or it cannot be mapped. */
+/*
+ * The index map fd's mapping; NULL when fd < 0 or it cannot be mapped (the
+ * data path trusts the index, so dataplane.c then writes no VIPs).
+ */
 struct xlb_vip_index *xlb_vip_index_open(int fd);
 void xlb_vip_index_close(struct xlb_vip_index *ix);
 
@@ -32,8 +35,5 @@ void xlb_vip_index_del(struct xlb_vip_index *ix, const struct xlb_vip_key *key);
 
 /* Made true to the VIP map: keys it no longer has go, and every service it has is put. */
 int xlb_vip_index_sync(struct xlb_vip_index *ix, int vips_fd);
-
-/* Services in the index, and services the VIP map has that found no room. */
-void xlb_vip_index_count(struct xlb_vip_index *ix, int vips_fd, __u32 *kept, __u32 *left_out);
 
 #endif /* XLB_VIP_INDEX_H */
