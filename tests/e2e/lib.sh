@@ -10,6 +10,15 @@ source tools/testbed.sh
 
 fail() { echo "  $*"; return 1; }
 
+# cmd | has [GREP_OPTION...] PATTERN: grep -q that reads all its input first.
+# Under pipefail 'cmd | grep -q' fails at random when grep stops at its first
+# match and cmd's next write meets a closed pipe (a 58 KB /metrics, a journal).
+has() {
+	local in
+	in=$(cat)
+	grep -q "$@" <<<"$in"
+}
+
 # new_flows_of ADDR: the new-flow counter of the backend with that address.
 new_flows_of() { tb_stats | awk -F'\t' -v a="$1" '$1 == "backend" && $3 == a { print $6 }'; }
 

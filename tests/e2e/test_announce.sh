@@ -58,7 +58,7 @@ test_announced() {
 	echo "  router: $(tb_router_route 4 "$TB_VIP4")"
 	[[ $(tb_exec lb ip route show table 200 | wc -l) == 1 ]] || fail "table 200: $(tb_exec lb ip route show table 200)" || return 1
 	tb_http_get 4 41001 >/dev/null && tb_http_get 6 41002 >/dev/null || fail "HTTP through the announced VIPs" || return 1
-	tb_xlbctl status | grep -q "^announce: node serving, 2 VIP addresses announced (table 200, device xlb-vips)" ||
+	tb_xlbctl status | has "^announce: node serving, 2 VIP addresses announced (table 200, device xlb-vips)" ||
 		fail "status: $(tb_xlbctl status | grep announce)" || return 1
 	[[ $(tb_xlbctl -j show web4 | jq '.[0].announced') == true ]] || fail "show -j" || return 1
 	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
@@ -125,7 +125,7 @@ test_drain_node() {
 	echo "$out" | sed 's/^/  /'
 	grep -q "^node drained" <<<"$out" || fail "drain-node did not say drained" || return 1
 	tb_http_get 4 41003 >/dev/null || fail "xlb stopped forwarding when drained" || return 1
-	tb_xlbctl status | grep -q "^NODE DRAINED" || fail "status: $(tb_xlbctl status | grep -i node)" || return 1
+	tb_xlbctl status | has "^NODE DRAINED" || fail "status: $(tb_xlbctl status | grep -i node)" || return 1
 	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
 	grep -q '^xlb_node_state{state="drained"} 1$' <<<"$m" || fail "metrics" || return 1
 	out=$(tb_xlbctl drain-node 2>&1)

@@ -42,7 +42,7 @@ test_apply() {
 		got=$(tb_xlbctl dump | awk -F'\t' -v a="$(tb_be_addr4 "$i")" '$1 == "backend" && $3 == a { print $8 }')
 		[[ ${want:-0} == "$got" ]] || fail "be$i answered ${want:-0}, xlbctl dump says $got new flows" || return 1
 	done
-	tb_xlbctl status | grep -q "2 VIPs, 6 backends" || fail "status: $(tb_xlbctl status)"
+	tb_xlbctl status | has "2 VIPs, 6 backends" || fail "status: $(tb_xlbctl status)"
 }
 
 # trace predicts the backend of a flow, writes nothing, and after the
@@ -108,16 +108,16 @@ test_cli_changes_survive_restart() {
 	out=$(tb_xlbctl dump)
 	grep -qP '^backend\tweb4\t198.18.1.11\t5\tup\t' <<<"$out" || fail "weight lost: $out" || return 1
 	grep -qP '^backend\tweb4\t198.18.1.12\t1\tdrain\tdraining\t' <<<"$out" || fail "drain lost: $out" || return 1
-	tb_xlbctl status | grep -q "adopted" || fail "restart did not adopt pinned state" || return 1
-	tb_xlbctl diff | grep -q "web4 198.18.1.11: weight 5 (config 1)" || fail "diff shows no drift" || return 1
+	tb_xlbctl status | has "adopted" || fail "restart did not adopt pinned state" || return 1
+	tb_xlbctl diff | has "web4 198.18.1.11: weight 5 (config 1)" || fail "diff shows no drift" || return 1
 	tb_xlbctl reset >/dev/null || fail "reset refused" || return 1
-	tb_xlbctl dump | grep -qP '^backend\tweb4\t198.18.1.11\t1\tup\t' || fail "reset kept the change" || return 1
+	tb_xlbctl dump | has -P '^backend\tweb4\t198.18.1.11\t1\tup\t' || fail "reset kept the change" || return 1
 	# A change that leaves a VIP with no backend taking traffic is refused.
 	tb_xlbctl drain web4 198.18.1.11 >/dev/null && tb_xlbctl drain web4 198.18.1.12 >/dev/null ||
 		fail "draining two of three refused" || return 1
 	out=$(tb_xlbctl drain web4 198.18.1.13 2>&1) && fail "draining the last backend was accepted" && return 1
 	[[ $out == *"VIP 'web4' has no backend that takes traffic"* ]] || fail "refusal did not say why: $out" || return 1
-	tb_xlbctl dump | grep -qP '^backend\tweb4\t198.18.1.13\t2\tup\tup\t' || fail "refused change applied" || return 1
+	tb_xlbctl dump | has -P '^backend\tweb4\t198.18.1.13\t2\tup\tup\t' || fail "refused change applied" || return 1
 	tb_xlbctl reset >/dev/null
 }
 
@@ -135,7 +135,7 @@ test_kill9_under_traffic() {
 	out=$(cat "$TB_STATE/traffic.out")
 	[[ $(awk '$1 == "failed" { print $2 }' <<<"$out") == 0 ]] ||
 		fail "connections failed across kill -9: $out" || return 1
-	tb_xlbctl status | grep -q "adopted from an earlier run" ||
+	tb_xlbctl status | has "adopted from an earlier run" ||
 		fail "the new xlbd did not adopt the pinned data path" || return 1
 	echo "  60 connections across kill -9 and restart: $(grep '^be' <<<"$out" | sort | tr '\n' ' ')"
 }

@@ -67,7 +67,7 @@ test_flapping_held_out() {
 	failed=$(awk '{ print $4 }' <<<"$out")
 	[[ $failed -eq 0 ]] || fail "$failed clients failed while be3 was held out" || return 1
 	[[ $(health_of 3) == flapping ]] || fail "let back while still flapping" || return 1
-	tb_xlbctl events | grep -q "is flapping" || fail "not journaled" || return 1
+	tb_xlbctl events | has "is flapping" || fail "not journaled" || return 1
 	m=$(tb_exec lb curl -s -m 5 http://127.0.0.1:9742/metrics) || fail "no /metrics: curl $?" || return 1
 	grep -q "^xlb_backend_flapping{vip=\"web4\".*remote_address=\"$(tb_be_addr4 3)\".*} 1$" <<<"$m" ||
 		fail "xlb_backend_flapping not 1: $(grep '^xlb_backend_flapping{vip="web4"' <<<"$m"); show: $(health_of 3)"
@@ -79,7 +79,7 @@ test_steady_let_back() {
 	tb_start_http 3 || return 1
 	t=$(wait_health 3 up 30) || fail "be3 not let back: $(health_of 3)" || return 1
 	echo "  steady again, let back after ${t}s (hold 8 s)"
-	tb_xlbctl events | grep -q "is steady" || fail "not journaled"
+	tb_xlbctl events | has "is steady" || fail "not journaled"
 }
 
 # new_flows I: backend I's new-flow counter (web4).
@@ -120,7 +120,7 @@ test_slow_start_ramps_up() {
 	[[ $s1 -gt 25 ]] || fail "share $s1% after its slow start" || return 1
 	grep -q "backend $(tb_be_addr4 3) of VIP 'web4': slow start done, weight 10" "$TB_STATE/xlbd.log" ||
 		fail "end of slow start not logged" || return 1
-	tb_xlbctl events | grep -q 'slow start from weight 1 of 10 over 10 s' || fail "not journaled"
+	tb_xlbctl events | has 'slow start from weight 1 of 10 over 10 s' || fail "not journaled"
 }
 
 e2e_main 3

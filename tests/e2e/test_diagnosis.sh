@@ -93,7 +93,7 @@ test_latency_shown() {
 		fail "xlb_vip_diagnosis not none: $(grep '^xlb_vip_diagnosis{vip="web4"' <<<"$m")" || return 1
 	promtool check metrics <<<"$m" >/dev/null 2>&1 ||
 		fail "promtool: $(promtool check metrics <<<"$m" 2>&1 | head -3)" || return 1
-	tb_xlbctl events | grep -q . || fail "no events" || return 1
+	tb_xlbctl events | has . || fail "no events" || return 1
 	grep -q '"latency_ms"' "$TB_STATE/journal.jsonl" || fail "no latency in journal samples"
 }
 
@@ -154,7 +154,7 @@ test_rollback_by_hand() {
 	echo "  $out"
 	grep -q '^undid change #[0-9]*: reload of' <<<"$out" || fail "unexpected: $out" || return 1
 	[[ $(weight_of 4) == 1 ]] || fail "be4's weight is $(weight_of 4), not 1 again" || return 1
-	tb_xlbctl events | grep -q 'ROLLED BACK change #.*by hand' || fail "not journaled"
+	tb_xlbctl events | has 'ROLLED BACK change #.*by hand' || fail "not journaled"
 }
 
 # new_flows_all: web4's new flows per backend, space separated.
@@ -207,7 +207,7 @@ test_report_answers() {
 	grep -q '^- \*\*No.\*\* One backend was slow or failing' <<<"$r" || fail "no sick" || return 1
 	# Both steps of the guarded reload, in order.
 	grep -E 'config applied.*weight 1 -> 8|ROLLED BACK change' <<<"$r" | tail -2 | sed 's/^/  /' | cut -c1-200
-	grep -A1000 'weight 1 -> 8' <<<"$r" | grep -q 'ROLLED BACK change #[0-9]* (reload of' ||
+	grep -A1000 'weight 1 -> 8' <<<"$r" | has 'ROLLED BACK change #[0-9]* (reload of' ||
 		fail "report lacks the reload and its rollback"
 }
 

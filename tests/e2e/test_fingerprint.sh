@@ -27,7 +27,7 @@ export TB_PROBE="{ type: none }"
 # start_node2 CONFIG: the second xlbd, in namespace fp2 on a veth of its own.
 start_node2() {
 	local n
-	if ! ip netns list | grep -q "^$(tb_ns fp2) "; then
+	if ! ip netns list | has "^$(tb_ns fp2) "; then
 		tb_add_ns fp2
 		tb_exec fp2 ip link add eth0 type veth peer name p0
 		tb_exec fp2 ip link set eth0 up
@@ -73,8 +73,8 @@ test_fingerprint_shown() {
 	read_back "$TB_SOCKET" || fail "no fingerprint in status" || return 1
 	fp=$(tb_xlbctl -j show web4 | jq -r '.[0].fingerprint.digest')
 	[[ $fp =~ ^[0-9a-f]{16}$ ]] || fail "show -j: fingerprint '$fp'" || return 1
-	tb_xlbctl show web4 | head -1 | grep -q "fingerprint $fp" || fail "show: no fingerprint" || return 1
-	tb_xlbctl status | grep -q '^table fingerprint [0-9a-f]\{16\} ' || fail "status" || return 1
+	tb_xlbctl show web4 | sed -n 1p | has "fingerprint $fp" || fail "show: no fingerprint" || return 1
+	tb_xlbctl status | has '^table fingerprint [0-9a-f]\{16\} ' || fail "status" || return 1
 	m=$(tb_exec lb curl -s -m 3 http://127.0.0.1:9742/metrics)
 	grep -q "^xlb_vip_table_fingerprint{vip=\"web4\".*fingerprint=\"$fp\".*} 1$" <<<"$m" ||
 		fail "metrics: $(grep fingerprint <<<"$m" | head -3)" || return 1

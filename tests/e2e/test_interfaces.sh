@@ -40,7 +40,7 @@ next_port() {
 # get FAMILY: one request through the VIP from a fresh port; the backend's name.
 get() { tb_http_get "$1" "$(next_port)"; }
 
-xdp_on() { tb_exec lb ip -d link show "$1" | grep -q "prog/xdp"; }
+xdp_on() { tb_exec lb ip -d link show "$1" | has "prog/xdp"; }
 
 test_both_attached() {
 	local out m
@@ -109,7 +109,7 @@ test_restart_adopts_and_prunes() {
 	xdp_on eth1 || fail "eth1 lost XDP when xlbd stopped" || return 1
 	from=$(wc -l <"$TB_STATE/xlbd.log")
 	tb_start_xlbd "$CONFIG" || return 1
-	tail -n +"$((from + 1))" "$TB_STATE/xlbd.log" | grep -q "No pinned XDP link on" &&
+	tail -n +"$((from + 1))" "$TB_STATE/xlbd.log" | has "No pinned XDP link on" &&
 		fail "a link was attached afresh" && return 1
 	[[ $(get 4) == be* ]] || fail "HTTP through eth1 after the restart" || return 1
 	tb_stop_xlbd TERM || return 1

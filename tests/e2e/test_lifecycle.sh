@@ -160,7 +160,7 @@ full_journal() {
 	# line parses, none merged with a cut one.
 	rm -f "$fs/fill"
 	tb_xlbctl weight web4 198.18.1.11 7 >/dev/null
-	tail -n 1 "$fs/journal.jsonl" | grep -q '"change":"web4 198.18.1.11: weight 7' ||
+	tail -n 1 "$fs/journal.jsonl" | has '"change":"web4 198.18.1.11: weight 7' ||
 		fail "the journal did not go on after the disk had room" || return 1
 	/usr/bin/python3 -c 'import json, sys
 for n, line in enumerate(open(sys.argv[1]), 1):
@@ -278,7 +278,7 @@ test_interface_lost_and_back() {
 	[[ $size == 400000 ]] || fail "the transfer got $size of 400000 bytes" || return 1
 	out=$(connect_many 4 31000 10)
 	[[ $(awk '$1 == "failed" { print $2 }' <<<"$out") == 0 ]] || fail "new connections fail: $out" || return 1
-	tb_xlbctl events | grep -q "interface eth0 is back" || fail "not in the journal" || return 1
+	tb_xlbctl events | has "interface eth0 is back" || fail "not in the journal" || return 1
 	echo "  interface deleted and made again mid-transfer: detached seen, re-attached, 400000 of 400000 bytes, 10 new connections"
 }
 

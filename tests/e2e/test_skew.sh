@@ -45,7 +45,7 @@ test_even_config_raises_nothing() {
 	traffic || return 1
 	sleep 2
 	! grep -q "SKEW" "$TB_STATE/xlbd.log" || fail "an even config raised: $(grep SKEW "$TB_STATE/xlbd.log")" || return 1
-	! tb_xlbctl events | grep -q "SKEW raised" || fail "skew in the journal" || return 1
+	! tb_xlbctl events | has "SKEW raised" || fail "skew in the journal" || return 1
 	local m
 	m=$(metrics)
 	! grep -q '^xlb_backend_skew{.*} 1$' <<<"$m" || fail "skew in /metrics"
@@ -87,7 +87,7 @@ test_weight_8x_alert() {
 		fail "/metrics has no skew for 198.18.1.11 with cause configuration" || return 1
 	grep -q '^xlb_vip_skewed_backends{vip="web4".*} 1$' <<<"$m" ||
 		fail "xlb_vip_skewed_backends: $(grep '^xlb_vip_skewed_backends{vip="web4"' <<<"$m")" || return 1
-	tb_xlbctl events | grep -q "SKEW raised on VIP web4, backend 198.18.1.11 (configuration)" ||
+	tb_xlbctl events | has "SKEW raised on VIP web4, backend 198.18.1.11 (configuration)" ||
 		fail "xlbctl events has no skew_raised" || return 1
 	grep -q "XLB_CAUSE=configuration" "$TB_HOOK_OUT" && grep -q "XLB_BACKEND=198.18.1.11" "$TB_HOOK_OUT" ||
 		fail "the hook did not run with the details: $(cat "$TB_HOOK_OUT" 2>/dev/null)" || return 1
@@ -109,8 +109,8 @@ test_report_names_the_cause() {
 test_journal_survives_restart() {
 	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
 	tb_start_xlbd "$CONFIG" || return 1
-	tb_xlbctl events | grep -q "SKEW raised on VIP web4" || fail "journal lost across restart" || return 1
-	tb_xlbctl events | grep -q "xlbd started, serving (adopted the running data path)" ||
+	tb_xlbctl events | has "SKEW raised on VIP web4" || fail "journal lost across restart" || return 1
+	tb_xlbctl events | has "xlbd started, serving (adopted the running data path)" ||
 		fail "restart not journaled"
 }
 
