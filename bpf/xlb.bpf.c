@@ -127,25 +127,58 @@ static __always_inline int backend_takes_flows(const struct xlb_backend *be,
 	       (be->state == XLB_BE_UP || be->state == XLB_BE_DRAINING);
 }
 
-static __always_inline __u32 table_pick(__u32 vip_id, __u32 hash)
+/* VIP vip_id's table (xlb_shared.h) and its size M; NULL when it has none. */
+static __always_inline void *table_of(__u32 vip_id, __u32 *size)
 {
-	__u32 zero = 0, slot, *size, *id;
+	__u32 zero = 0, *m;
 	void *table;
 
 	table = bpf_map_lookup_elem(&maglev_tables, &vip_id);
 	if (!table)
-		return XLB_NO_BACKEND;
-	size = bpf_map_lookup_elem(table, &zero);
-	if (!size || !*size)
-		return XLB_NO_BACKEND;
-	slot = hash % *size + 1;
+		return NULL;
+	m = bpf_map_lookup_elem(table, &zero);
+	if (!m || !*m)
+		return NULL;
+	*size = *m;
+	return table;
+}
+
+/* T's slot for hash, as stored: a backend id and XLB_SLOT_LOOK. */
+static __always_inline __u32 table_slot(void *table, __u32 size, __u32 hash)
+{
+	__u32 slot = hash % size + 1, *v;
+
 	if (trace_mode) {
 		trace_out.hash = hash;
 		trace_out.slot = slot - 1;
-		trace_out.table_size = *size;
+		trace_out.table_size = size;
 	}
-	id = bpf_map_lookup_elem(table, &slot);
-	return id ? *id : XLB_NO_BACKEND;
+	v = bpf_map_lookup_elem(table, &slot);
+	return v ? *v : XLB_SLOT_BACKEND;
+}
+
+/*
+ * The old table's choice for the flow (xlb_shared.h): where a flow that
+ * has no record and was here before the last changes still is. be_new
+ * (T's choice) when the VIP keeps no old table. O may have been hashed
+ * otherwise (a change of 'hash: { source_port }') and have another size.
+ */
+static __always_inline __u32 old_pick(void *table, __u32 size, const struct pkt *p,
+				      const struct xlb_vip *vip, __u32 hash, __u32 be_new)
+{
+	__u32 idx = size + 1, *hdr, m_o, *v;
+
+	hdr = bpf_map_lookup_elem(table, &idx);
+	if (!hdr)
+		return be_new;
+	m_o = *hdr & XLB_OLD_SIZE_MASK;
+	if (!m_o)
+		return be_new;
+	if (!(*hdr & XLB_OLD_NO_SPORT) != !(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
+		hash = flow_hash(&p->flow, !!(*hdr & XLB_OLD_NO_SPORT));
+	idx = size + 2 + hash % m_o;
+	v = bpf_map_lookup_elem(table, &idx);
+	return v ? *v : XLB_NO_BACKEND;
 }
 
 /*
@@ -174,69 +207,127 @@ entry_backend(struct xlb_conn *conn, const struct pkt *p, __u32 vip_id, __u32 *b
 	return be;
 }
 
-/* A new flow's backend from the VIP's Maglev table; NULL when none is up. */
-static __always_inline struct xlb_backend *
-table_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
-{
-	struct xlb_backend *be;
-	__u32 hash;
-
-	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
-	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
-		p->outer_hash = hash;
-	*be_id = table_pick(vip->id, hash);
-	be = bpf_map_lookup_elem(&backends, be_id);
-	if (!be || be->vip_id != vip->id || be->state != XLB_BE_UP)
-		return NULL;
-	return be;
-}
-
-static __always_inline int remember(struct pkt *p, __u32 be_id, __u64 flags)
+/*
+ * Records the flow on be_id in the connection table; 0 when done (a trace
+ * writes nothing and says done). Every record carries the time: UDP ones
+ * expire on it, TCP ones are let go by xlbd when idle (table_state.c).
+ */
+static __always_inline int remember(struct pkt *p, __u32 be_id)
 {
 	struct xlb_conn fresh = { .backend_id = be_id, .outer_hash = p->outer_hash };
 
-	/* Only UDP entries age by time; TCP ones leave by LRU order. */
-	if (p->flow.proto == IPPROTO_UDP)
-		fresh.atime_ns = bpf_ktime_get_ns();
-	return bpf_map_update_elem(&conns, &p->flow, &fresh, flags);
+	if (trace_mode)
+		return 0;
+	fresh.atime_ns = bpf_ktime_get_ns();
+	if (!bpf_map_update_elem(&conns, &p->flow, &fresh, BPF_ANY))
+		return 0;
+	count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
+	return -1;
+}
+
+/* The connection table's backend for the flow, if it has one that still takes it. */
+static __always_inline struct xlb_backend *
+recorded_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *stale)
+{
+	struct xlb_backend *be;
+	struct xlb_conn *conn;
+
+	conn = bpf_map_lookup_elem(&conns, &p->flow);
+	*stale = !!conn;
+	if (!conn) {
+		count_reason(XLB_R_LRU_MISS, 0);
+		return NULL;
+	}
+	be = entry_backend(conn, p, vip->id, be_id);
+	if (!be) {
+		count_reason(XLB_R_LRU_STALE, 0);
+		return NULL;
+	}
+	count_reason(XLB_R_LRU_HIT, 0);
+	p->outer_hash = conn->outer_hash;
+	return be;
+}
+
+static __always_inline struct xlb_backend *
+vip_backend(__u32 id, const struct xlb_vip *vip, int new_flow)
+{
+	struct xlb_backend *be = bpf_map_lookup_elem(&backends, &id);
+
+	if (!be || be->vip_id != vip->id)
+		return NULL;
+	if (be->state == XLB_BE_UP || (!new_flow && be->state == XLB_BE_DRAINING))
+		return be;
+	return NULL;
 }
 
 /*
- * Records a consistent VIP's new flow in this CPU's region of the SYN ring
- * (xlb_shared.h); 0 when recorded. The seq goes to 0 first and to its new
- * value last, so xlbd, reading the ring while CPUs write it, can tell a
- * torn entry. The counts are pinned: a restarted program counts on, so
- * seqs never repeat, and xlbd reads only the entries ever written.
+ * Stage "select backend" of a TCP VIP (the contract: xlb_shared.h, table
+ * layout). A slot without XLB_SLOT_LOOK: T's choice, no flow state read or
+ * written, whatever came before (a flood, another node's flows, a first
+ * packet that is not a SYN). A LOOK slot: the flow's record, else a SYN
+ * takes T's choice and any other packet O's, the backend of a flow that was
+ * here before the change; each is recorded where the other table differs,
+ * so that it keeps its backend when O goes (user/table_state.c: O goes
+ * only after every slot has been LOOK long enough for live flows to have
+ * been recorded). ICMP errors follow the same choice and record nothing.
  */
-static __always_inline int ring_record(const struct pkt *p, __u32 be_id)
+static __always_inline struct xlb_backend *
+tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 {
-	struct xlb_ring_entry *e;
-	__u32 zero = 0, idx;
-	__u64 *head, seq;
+	int new_flow = p->syn && !p->is_icmp_err, stale;
+	struct xlb_backend *be;
+	__u32 size, hash, v, o;
+	void *table;
 
-	if (!ring_per_cpu)
-		return -1;
-	if (trace_mode)
-		return 0;	/* it would be recorded; a trace writes nothing */
-	head = bpf_map_lookup_elem(&syn_ring_head, &zero);
-	if (!head)
-		return -1;
-	seq = ++*head;
-	idx = bpf_get_smp_processor_id() * ring_per_cpu + ((__u32)seq & (ring_per_cpu - 1));
-	e = bpf_map_lookup_elem(&syn_ring, &idx);
-	if (!e)
-		return -1;
-	e->seq = 0;
-	asm volatile("" ::: "memory");
-	e->flow = p->flow;
-	e->backend_id = be_id;
-	e->outer_hash = p->outer_hash;
-	asm volatile("" ::: "memory");
-	e->seq = seq;
-	return 0;
+	table = table_of(vip->id, &size);
+	if (!table)
+		return NULL;
+	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
+	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
+		p->outer_hash = hash;
+	v = table_slot(table, size, hash);
+	*be_id = v & XLB_SLOT_BACKEND;
+	if (!(v & XLB_SLOT_LOOK)) {
+		be = vip_backend(*be_id, vip, new_flow);
+		if (be) {
+			count_reason(XLB_R_TABLE_HIT, 0);
+			p->memo_event = XLB_R_TABLE_HIT;
+			*is_new = new_flow;
+		}
+		return be;
+	}
+
+	be = recorded_backend(p, vip, be_id, &stale);
+	if (be)
+		return be;
+	*be_id = v & XLB_SLOT_BACKEND;
+	o = old_pick(table, size, p, vip, hash, *be_id);
+	if (!new_flow) {
+		be = vip_backend(o, vip, 0);
+		if (be) {
+			if (trace_mode && o != *be_id)
+				trace_out.lru = XLB_TRACE_LRU_OLD;
+			if (o != *be_id && !p->is_icmp_err)
+				remember(p, o);
+			*be_id = o;
+			return be;
+		}
+		/* Its backend is gone or down: the flow moves, pinned where it went. */
+	}
+	be = vip_backend(*be_id, vip, new_flow);
+	if (!be)
+		return NULL;
+	*is_new = new_flow;
+	if ((o != *be_id || stale) && !p->is_icmp_err && remember(p, *be_id) && new_flow) {
+		/* Unrecorded, the flow's next packet would go to O's choice: send it there. */
+		be = vip_backend(o, vip, 1);
+		if (be)
+			*be_id = o;
+	}
+	return be;
 }
 
-/* A flow the moved-flow table holds, if the VIP has any there. */
+/* A UDP flow the moved-flow table holds, if the VIP has any there. */
 static __always_inline struct xlb_backend *
 moved_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 {
@@ -255,106 +346,40 @@ moved_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
 }
 
 /*
- * A consistent VIP's TCP packet (not a SYN, not an ICMP error): every flow
- * of the VIP is on its table's choice unless the moved-flow table holds it
- * (XLB_VIP_F_CONSISTENT), so the backend is found without the LRU, whose
- * cold bucket and entry are most of a hit's cost across many flows. One
- * packet in XLB_LRU_SAMPLE (p->sample_lru, the memo's tick) still takes
- * the LRU path: that keeps a live
- * flow's entry referenced (the LRU evicts the unreferenced first) and
- * records a flow that came without a SYN (after an eviction, or from
- * another node), so that the walk at the next table change finds it.
- * NULL: take the LRU path.
+ * Stage "select backend" of a UDP VIP: UDP has no first packet to tell a
+ * new flow by, so every flow is recorded at its first packet and found by
+ * its record (refreshed at most once a second; idle past udp_idle_ns, it
+ * is a new flow), as in a connection-table balancer; flows a table change
+ * would move are held in the moved-flow table, out of a flood's reach.
+ * ICMP errors make no records.
  */
 static __always_inline struct xlb_backend *
-consistent_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id)
+udp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 {
 	struct xlb_backend *be;
+	__u32 size, hash;
+	void *table;
+	int stale;
 
-	if (!(vip->flags & XLB_VIP_F_CONSISTENT) || p->flow.proto != IPPROTO_TCP ||
-	    p->syn || p->is_icmp_err || p->sample_lru)
+	be = recorded_backend(p, vip, be_id, &stale);
+	if (be)
+		return be;
+	be = moved_backend(p, vip, be_id);
+	if (be)
+		return be;
+	table = table_of(vip->id, &size);
+	if (!table)
 		return NULL;
-	be = moved_backend(p, vip, be_id);
-	if (be) {
-		p->memo_event = XLB_R_MOVED_HIT;
-		return be;
-	}
-	be = table_backend(p, vip, be_id);
-	if (be) {
-		count_reason(XLB_R_TABLE_HIT, 0);
-		p->memo_event = XLB_R_TABLE_HIT;
-	}
-	return be;
-}
-
-/*
- * The backend for this flow: the LRU entry while its backend may still take
- * the flow, else the moved-flow table's (if the VIP has any), else the
- * Maglev table; a consistent VIP's TCP packets skip the LRU (above). New
- * entries are made only for real flows, not for the ICMP errors that
- * quote them.
- *
- * A SYN is almost always a new flow: it is inserted without a lookup first
- * (one bucket walk, not two). BPF_NOEXIST keeps an existing entry (a
- * retransmitted SYN, a spoofed one); such a SYN then takes the usual path.
- * Not while the VIP holds moved flows: those are looked up first.
- */
-static __always_inline struct xlb_backend *
-pick_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
-{
-	struct xlb_backend *be;
-	struct xlb_conn *conn;
-
-	*is_new = 0;
-	if (p->syn && !p->is_icmp_err && !(vip->flags & XLB_VIP_F_MOVED)) {
-		be = table_backend(p, vip, be_id);
-		if (be && (vip->flags & XLB_VIP_F_CONSISTENT) && !ring_record(p, *be_id)) {
-			if (trace_mode)
-				trace_out.lru = XLB_TRACE_LRU_RING;
-			else
-				count_reason(XLB_R_LRU_MISS, 0);
-			*is_new = 1;
-			return be;
-		}
-		if (be && !trace_mode && !remember(p, *be_id, BPF_NOEXIST)) {
-			count_reason(XLB_R_LRU_MISS, 0);
-			*is_new = 1;
-			return be;
-		}
-	}
-
-	be = consistent_backend(p, vip, be_id);
-	if (be)
-		return be;
-
-	conn = bpf_map_lookup_elem(&conns, &p->flow);
-	if (conn) {
-		be = entry_backend(conn, p, vip->id, be_id);
-		if (be) {
-			count_reason(XLB_R_LRU_HIT, 0);
-			p->outer_hash = conn->outer_hash;
-			return be;
-		}
-		count_reason(XLB_R_LRU_STALE, 0);
-	} else {
-		count_reason(XLB_R_LRU_MISS, 0);
-	}
-	be = moved_backend(p, vip, be_id);
-	if (be)
-		return be;
-
-	be = table_backend(p, vip, be_id);
+	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
+	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
+		p->outer_hash = hash;
+	*be_id = table_slot(table, size, hash) & XLB_SLOT_BACKEND;
+	be = vip_backend(*be_id, vip, 1);
 	if (!be)
 		return NULL;
-	/*
-	 * A consistent VIP's TCP flow counted as new at its SYN; here the LRU
-	 * learns it (a flow the SYN ring recorded), it is not new again.
-	 */
-	*is_new = !p->is_icmp_err &&
-		  !(p->flow.proto == IPPROTO_TCP && !p->syn &&
-		    (vip->flags & XLB_VIP_F_CONSISTENT));
-	if (!p->is_icmp_err && !trace_mode && remember(p, *be_id, BPF_ANY))
-		count_reason(XLB_R_LRU_UPDATE_FAIL, 0);
+	*is_new = !p->is_icmp_err;
+	if (!p->is_icmp_err)
+		remember(p, *be_id);
 	return be;
 }
 
@@ -418,12 +443,6 @@ static __always_inline struct xlb_memo *memo_get(__u32 *epoch)
 	return bpf_map_lookup_elem(&memo, &zero);
 }
 
-/* Counts the packet; 1 for the one in XLB_LRU_SAMPLE that looks in the LRU (xlb_shared.h). */
-static __always_inline __u8 memo_tick(struct xlb_memo *m)
-{
-	return !((++m->tick * 0x9e3779b1u) >> (32 - XLB_LRU_SAMPLE_BITS));
-}
-
 static __always_inline int memo_holds(const struct xlb_memo *m, const struct xlb_flow *f,
 				      __u32 epoch)
 {
@@ -465,7 +484,7 @@ static __always_inline int forward_memo(struct xdp_md *ctx, struct pkt *p,
 	be = bpf_map_lookup_elem(&backends, &be_id);
 	if (!be || !backend_takes_flows(be, vip.id))
 		return -1;
-	count_reason(m->event == XLB_R_MOVED_HIT ? XLB_R_MOVED_HIT : XLB_R_TABLE_HIT, 0);
+	count_reason(XLB_R_TABLE_HIT, 0);
 	p->outer_hash = m->outer_hash;
 	return forward(ctx, p, &vip, bytes, reason, be, be_id, NULL, 0);
 }
@@ -496,7 +515,8 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 	}
 
 	if (!be) {
-		be = pick_backend(p, vip, &be_id, &is_new);
+		be = p->flow.proto == IPPROTO_TCP ? tcp_backend(p, vip, &be_id, &is_new)
+						    : udp_backend(p, vip, &be_id, &is_new);
 		if (!be) {
 			if (vs)
 				vs->no_backend++;
@@ -614,9 +634,7 @@ static __always_inline int handle(struct xdp_md *ctx, __u64 bytes, __u32 *reason
 	/* ICMP errors have l4_proto ICMP: only the flow's own packets use memos. */
 	if (p.l4_proto == IPPROTO_TCP && !p.syn) {
 		m = memo_get(&epoch);
-		/* No memo map (never so): every packet looks in the LRU. */
-		p.sample_lru = m ? memo_tick(m) : !trace_mode;
-		if (m && !p.sample_lru && memo_holds(m, &p.flow, epoch)) {
+		if (m && memo_holds(m, &p.flow, epoch)) {
 			rc = forward_memo(ctx, &p, m, bytes, reason);
 			if (rc >= 0)
 				return rc;

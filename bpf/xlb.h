@@ -32,8 +32,6 @@ const volatile __u32 hash_v4_prefix = XLB_HASH_V4_PREFIX_DEFAULT;
  * at load, so in the live instance the verifier drops all of it.
  */
 const volatile __u8 trace_mode = 0;
-/* Entries per CPU in the SYN ring (a power of two); 0: no ring, SYNs go to the LRU. */
-const volatile __u32 ring_per_cpu = 0;
 /* The VIP index's slots less one (a power of two less one); 0: no index, the VIP map alone. */
 const volatile __u32 vip_index_mask = 0;
 struct xlb_trace trace_out = {};
@@ -103,24 +101,7 @@ struct {
 	__type(value, __u32);
 } memo_epoch SEC(".maps");
 
-/* Consistent VIPs' flows recorded at their SYN; see xlb_shared.h. Sized by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct xlb_ring_entry);
-} syn_ring SEC(".maps");
-
-/* Each CPU's count of SYN ring records: where its next one goes (pinned). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} syn_ring_head SEC(".maps");
-
-/* Flows whose backend is not the table's choice; see xlb_shared.h. */
+/* UDP flows whose backend is not the table's choice; see xlb_shared.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XLB_DEFAULT_MOVED_FLOWS);
@@ -130,9 +111,10 @@ struct {
 
 /*
  * Per-VIP Maglev tables. Slot 0 holds the table size M, slots 1..M the
- * backend ids. Userspace builds a new inner map and swaps it in with one
- * update of the outer map, so no packet sees a half-written table and size
- * and contents always change together.
+ * backend ids (and XLB_SLOT_LOOK), then a TCP VIP's old table
+ * (xlb_shared.h). Userspace builds a new inner map and swaps it in with
+ * one update of the outer map, so no packet sees a half-written table and
+ * size, contents and old table always change together.
  */
 struct maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -193,8 +175,7 @@ struct pkt {
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
 	__u8 has_addrs;		/* the IP addresses were read */
 	__u8 syn;		/* TCP SYN without ACK: a connection's first packet */
-	__u8 sample_lru;	/* the one TCP packet in XLB_LRU_SAMPLE that looks in the LRU (memo_tick) */
-	__u8 memo_event;	/* the consistent path chose: XLB_R_TABLE_HIT or _MOVED_HIT; 0 not */
+	__u8 memo_event;	/* XLB_R_TABLE_HIT: a TCP flow sent by the table alone; 0 not */
 	__u32 outer_hash;	/* xlb_flow_hash with the source port; 0: not yet known */
 	/* as the VIP sees it; 8-aligned: the memo compares it in 8-byte words */
 	struct xlb_flow flow __attribute__((aligned(8)));

@@ -12,13 +12,6 @@
 
 #include <linux/types.h>
 
-/*
- * A consistent VIP's TCP packets skip the LRU but for one in this many,
- * which keeps live flows' entries referenced (xlb.bpf.c: consistent_backend).
- */
-#define XLB_LRU_SAMPLE_BITS	4
-#define XLB_LRU_SAMPLE		(1u << XLB_LRU_SAMPLE_BITS)
-
 /* Defaults; every map size is set at load time, these only fill gaps. */
 #define XLB_DEFAULT_MAX_VIPS		64
 /* Interfaces one xlbd attaches to, all sharing its maps (userspace only). */
@@ -28,6 +21,12 @@
 #define XLB_DEFAULT_MOVED_FLOWS		65536
 /* A held TCP flow not seen for this long (and gone from the LRU) is let go. */
 #define XLB_MOVED_IDLE_SEC		3600
+/*
+ * A TCP flow idle this long may lose its backend at a table change: a TCP
+ * VIP's old table goes this long after a change, records idle this long
+ * go (user/table_state.c). 'tcp_idle_timeout' in the config.
+ */
+#define XLB_DEFAULT_TCP_IDLE_SEC	3600
 #define XLB_DEFAULT_TABLE_SIZE		65537
 #define XLB_MAX_TABLE_SIZE		16777213 /* largest prime < 2^24 */
 
@@ -105,13 +104,8 @@ enum xlb_vip_flags {
 	XLB_VIP_F_HASH_NO_SPORT	= 1u << 1, /* leave the source port out of the hash */
 	XLB_VIP_F_ADDR_ENTRY	= 1u << 2, /* address entry (proto 0), not a service */
 	XLB_VIP_F_ECHO_REPLY	= 1u << 3, /* address entry: answer echo requests */
-	XLB_VIP_F_MOVED		= 1u << 4, /* some of its flows are held in the moved table */
-	/*
-	 * Every flow of the VIP is on its table's choice or held in the moved
-	 * table: xlbd walked the flow table when it last swapped the table in,
-	 * and no flow was refused. Its TCP packets may then skip the LRU.
-	 */
-	XLB_VIP_F_CONSISTENT	= 1u << 5,
+	XLB_VIP_F_MOVED		= 1u << 4, /* UDP: some of its flows are held in the moved table */
+	/* 1u << 5 was XLB_VIP_F_CONSISTENT (the SYN ring's builds); ignored if found in a pin */
 	XLB_VIP_F_ALL		= (1u << 6) - 1,	/* all fit in a memo's byte */
 };
 
@@ -163,25 +157,31 @@ struct xlb_conn {
 };
 
 /*
- * The SYN ring ("syn_ring"): where a consistent VIP's TCP flows are
- * recorded at their SYN, instead of in the LRU. An LRU insert is most of a
- * SYN's cost (a cold bucket, a cold entry, the free lists); a ring entry is
- * the next line of a CPU's own region. The LRU learns the flow at its
- * first packet that takes the LRU path (one in XLB_LRU_SAMPLE). The record
- * is needed only when the VIP's table changes: xlbd then holds the ring's
- * flows that the new table sends elsewhere, before the swap, as it holds
- * the LRU's after it. CPU c's entries are c * R .. c * R + R - 1, R a power
- * of two set by the loader; a CPU overwrites its oldest entry, so the ring
- * forgets flows in the order they came, as a full LRU evicts idle ones.
+ * A TCP VIP's table as the data path reads it (an inner map of __u32):
+ *
+ *   [0]                 M, the size of the table for new flows ("T")
+ *   [1 .. M]            T: a backend id, XLB_SLOT_LOOK set on slots where
+ *                       a flow may not be on T's choice
+ *   [M + 1]             the old table's header: its size M_O (low 24 bits;
+ *                       0 or absent: no old table) and XLB_OLD_NO_SPORT
+ *   [M + 2 .. M+1+M_O]  O, the old table: a backend id per slot
+ *
+ * The contract on a TCP VIP: every live flow either has a record in the
+ * connection table ("conns") or is on O's choice (T's where there is no O).
+ * A slot without XLB_SLOT_LOOK has no record and O's choice equal to T's:
+ * its packets, SYN or not, go to T's choice with no flow state at all, so
+ * a flood of new flows there costs nothing and forgets nothing. On a LOOK
+ * slot a packet's record decides; without one, a SYN takes T's choice (and
+ * is recorded if O's differs) and any other packet O's (recorded if T's
+ * differs): a flow that was here before a change, or came mid-stream from
+ * another node, stays where it was. xlbd builds T and O (user/table_state.c)
+ * and never writes a table in place: a change swaps in a new map, so a
+ * packet sees one table state whole.
  */
-struct xlb_ring_entry {
-	struct xlb_flow flow;
-	__u32 backend_id;
-	__u32 outer_hash;
-	/* 0 while being written, then the CPU's count of records: a reader
-	 * keeps an entry only if it reads the same non-zero seq around it. */
-	__u64 seq;
-};
+#define XLB_SLOT_LOOK		(1u << 31)
+#define XLB_SLOT_BACKEND	(~XLB_SLOT_LOOK)
+#define XLB_OLD_SIZE_MASK	0x00ffffffu
+#define XLB_OLD_NO_SPORT	(1u << 24)	/* O's flows were hashed without the source port */
 
 /*
  * The memo ("memo", one per CPU): the last flow a CPU sent by a
@@ -194,14 +194,9 @@ struct xlb_ring_entry {
  * hold keeps the flow's backend, the memo's), and the data path reads the
  * epoch before anything it could cache, so a memo made from state older
  * than a write is never used after it. The backend is read live (its
- * state, its VIP).
- *
- * It also counts the CPU's TCP packets that are not SYNs (tick): the one
- * in XLB_LRU_SAMPLE of them that looks in the LRU is the one whose tick
- * times the golden ratio has its top bits clear, a Weyl sequence that
- * comes out even whatever the pattern of flows (a random number costs a
- * helper call). A memo's own flow is sampled alike, so a flow sent only
- * by its memo keeps its LRU entry referenced.
+ * state, its VIP). Only a flow on a slot without XLB_SLOT_LOOK is memoed:
+ * its backend needs no record, so a packet sent by the memo skips nothing
+ * the contract needs.
  */
 struct xlb_memo {
 	struct xlb_flow flow;
@@ -209,22 +204,21 @@ struct xlb_memo {
 	__u32 backend_id;
 	__u32 outer_hash;
 	__u32 epoch;		/* memo_epoch's when made */
-	__u32 tick;		/* the CPU's TCP packets but SYNs, memo or not */
+	__u32 pad0;
 	__u8 vip_flags;		/* enum xlb_vip_flags: all fit in a byte */
-	__u8 event;		/* XLB_R_TABLE_HIT or XLB_R_MOVED_HIT: counted at each use */
+	__u8 event;		/* XLB_R_TABLE_HIT: counted at each use */
 	__u8 pad[2];
 };
 
 /*
- * The moved-flow table ("moved") holds the flows whose backend is no longer
+ * The moved-flow table ("moved") holds UDP flows whose backend is no longer
  * the one the VIP's table picks: flows on a draining backend, and flows
  * whose table slot moved to another backend. Only xlbd writes it, when it
- * swaps a table in; the data path reads it after an LRU miss (a consistent
- * VIP's TCP packets: before its table), and only for VIPs flagged
- * XLB_VIP_F_MOVED. So a flood of new flows, which churns the
- * LRU, cannot push these flows out: every other flow's backend is the
- * table's choice, and losing its LRU entry costs nothing. Key struct
- * xlb_flow, value struct xlb_conn.
+ * swaps a UDP VIP's table in; the data path reads it after an LRU miss,
+ * and only for VIPs flagged XLB_VIP_F_MOVED. So a flood of new flows, which
+ * churns the LRU, cannot push these flows out. (A TCP VIP needs none: its
+ * old table keeps such flows, above.) Key struct xlb_flow, value struct
+ * xlb_conn.
  */
 
 /*
@@ -268,8 +262,8 @@ enum xlb_reason {
 	XLB_R_LRU_MISS,
 	XLB_R_LRU_STALE,	/* hit on a down/removed backend or expired UDP */
 	XLB_R_LRU_UPDATE_FAIL,
-	XLB_R_MOVED_HIT,	/* found in the moved-flow table (after an LRU miss, or first) */
-	XLB_R_TABLE_HIT,	/* TCP, consistent VIP: sent by the table, the LRU not looked at */
+	XLB_R_MOVED_HIT,	/* UDP: found in the moved-flow table after an LRU miss */
+	XLB_R_TABLE_HIT,	/* TCP, a slot without XLB_SLOT_LOOK: by the table, no flow state */
 	XLB_R_MAX,
 	/* The counters map's size: room for reasons to come, so it keeps its shape. */
 	XLB_R_SLOTS = 32,
@@ -303,8 +297,8 @@ enum xlb_trace_lru {
 	XLB_TRACE_LRU_MISS,
 	XLB_TRACE_LRU_STALE,	/* entry found, backend no longer takes it */
 	XLB_TRACE_LRU_MOVED,	/* not in the LRU, held in the moved-flow table */
-	XLB_TRACE_LRU_TABLE,	/* not looked up: a consistent VIP's TCP flow follows the table */
-	XLB_TRACE_LRU_RING,	/* not looked up: a consistent VIP's SYN, recorded in the SYN ring */
+	XLB_TRACE_LRU_TABLE,	/* not looked up: a TCP flow on a slot without XLB_SLOT_LOOK */
+	XLB_TRACE_LRU_OLD,	/* not in the LRU: a TCP packet not a SYN stays on the old table's choice */
 };
 
 struct xlb_trace {

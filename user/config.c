@@ -113,6 +113,7 @@ void xlb_cfg_defaults(struct xlb_cfg *cfg)
 	cfg->lru_entries = XLB_DEFAULT_LRU_ENTRIES;
 	cfg->moved_flows = XLB_DEFAULT_MOVED_FLOWS;
 	cfg->udp_idle_ms = XLB_DEFAULT_UDP_IDLE_SEC * 1000;
+	cfg->tcp_idle_ms = XLB_DEFAULT_TCP_IDLE_SEC * 1000;
 	xlb_addr_parse(XLB_DEFAULT_METRICS_ADDR, &cfg->metrics_address);
 	cfg->metrics_port = XLB_DEFAULT_METRICS_PORT;
 	strcpy(cfg->journal_path, XLB_DEFAULT_JOURNAL);

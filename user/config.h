@@ -131,7 +131,7 @@ struct xlb_cfg {
 	bool has_nexthop;
 	bool has_src4, has_src6;
 	struct xlb_settings dp;		/* next hop, MTU, tunnel sources */
-	__u32 max_vips, max_backends, lru_entries, moved_flows, udp_idle_ms;
+	__u32 max_vips, max_backends, lru_entries, moved_flows, udp_idle_ms, tcp_idle_ms;
 	/* Prometheus /metrics: libmicrohttpd on xlbd's loop; port 0: off. */
 	union xlb_addr metrics_address;
 	__u16 metrics_port;

@@ -761,6 +761,12 @@ static void top_maps(struct walker *w, yaml_node_t *v, void *obj)
 	walk_mapping(w, v, "maps", map_fields, ARRAY_SIZE(map_fields), obj);
 }
 
+static void top_tcp_idle(struct walker *w, yaml_node_t *v, void *obj)
+{
+	parse_duration(w, v, "tcp_idle_timeout", 1000, 7 * 86400000,
+		       &((struct xlb_cfg *)obj)->tcp_idle_ms);
+}
+
 static void top_udp_idle(struct walker *w, yaml_node_t *v, void *obj)
 {
 	parse_duration(w, v, "udp_idle_timeout", 1000, 86400000,
@@ -961,7 +967,8 @@ static const struct field top_fields[] = {
 	{ "interface", top_interface }, { "interfaces", top_interfaces },
 	{ "nexthop_mac", top_nexthop },
 	{ "tunnel_source", top_source }, { "mtu", top_mtu }, { "maps", top_maps },
-	{ "udp_idle_timeout", top_udp_idle }, { "control", top_control },
+	{ "udp_idle_timeout", top_udp_idle }, { "tcp_idle_timeout", top_tcp_idle },
+	{ "control", top_control },
 	{ "metrics", top_metrics }, { "journal", top_journal }, { "skew", top_skew },
 	{ "diagnosis", top_diagnosis }, { "announce", top_announce },
 	{ "vips", top_vips },

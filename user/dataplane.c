@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -25,17 +26,17 @@
 struct xlb_dp {
 	struct xlb *skel;	/* NULL when opened from pins */
 	struct xlb *trace;	/* trace instance, loaded on first use */
-	__u32 udp_idle_ms;
+	__u32 udp_idle_ms, tcp_idle_ms;
+	__u64 *old_since;		/* by VIP id: see xlb_dp_old_since; 0 unknown */
+	struct xlb_dp_table_info *info;	/* by VIP id: as last written or read */
 	/* XDP links, one per interface slot; -1 when not attached here. */
 	int link_fd[XLB_MAX_IFACES];
 	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
 	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
 	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
-	int syn_ring_fd, syn_ring_head_fd, vip_index_fd, memo_fd, memo_epoch_fd;
+	int vip_index_fd, memo_fd, memo_epoch_fd;
 	struct xlb_vip_index *vip_index;	/* its mapping; NULL: none */
 	__u32 *memo_epoch;		/* memo_epoch's value, mapped; NULL: none */
-	int sync_fd, sync_inner_fd;	/* xlb_dp_quiesce's; -1 until used */
-	__u32 ring_entries;		/* syn_ring's; 0: none */
 	__u32 max_vips, max_backends, hash_seed, moved_capacity;
 	struct xlb_dp_moved_stats moved;
 	int nr_cpus;
@@ -45,19 +46,13 @@ struct xlb_dp {
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
 	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
-	"syn_ring", "syn_ring_head", "vip_index", "memo", "memo_epoch",
+	"vip_index", "memo", "memo_epoch",
 };
 
+/* Pins of older builds' maps that this build does without: removed at load. */
+static const char *const retired_maps[] = { "syn_ring", "syn_ring_head" };
+
 #define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
-
-static size_t map_slot(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < XLB_DP_NR_MAPS && strcmp(map_names[i], name); i++)
-		;
-	return i;
-}
 
 static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 {
@@ -65,8 +60,7 @@ static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
 		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
 		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
-		&dp->syn_ring_fd, &dp->syn_ring_head_fd, &dp->vip_index_fd,
-		&dp->memo_fd, &dp->memo_epoch_fd,
+		&dp->vip_index_fd, &dp->memo_fd, &dp->memo_epoch_fd,
 	};
 
 	return slots[i];
@@ -83,7 +77,6 @@ static struct xlb_dp *dp_alloc(void)
 		*map_fd_slot(dp, i) = -1;
 	for (i = 0; i < XLB_MAX_IFACES; i++)
 		dp->link_fd[i] = -1;
-	dp->sync_fd = dp->sync_inner_fd = -1;
 	dp->nr_cpus = libbpf_num_possible_cpus();
 	if (dp->nr_cpus <= 0) {
 		free(dp);
@@ -182,6 +175,27 @@ static void read_sizes(struct xlb_dp *dp)
 	dp->moved_capacity = map_capacity(dp->moved_fd);
 	xlb_table_cache_free(dp->tables);
 	dp->tables = xlb_table_cache_new(dp->max_vips);
+	free(dp->old_since);
+	dp->old_since = calloc(dp->max_vips ? dp->max_vips : 1, sizeof(*dp->old_since));
+	free(dp->info);
+	dp->info = calloc(dp->max_vips ? dp->max_vips : 1, sizeof(*dp->info));
+}
+
+/* What a table state written or read says, kept for /metrics and status. */
+static void note_info(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
+{
+	struct xlb_dp_table_info *in;
+	__u32 i;
+
+	if (!dp->info || vip_id >= dp->max_vips)
+		return;
+	in = &dp->info[vip_id];
+	in->m = ts->m;
+	in->m_o = ts->o ? ts->m_o : 0;
+	in->look = 0;
+	for (i = 0; i < ts->m && !ts->legacy; i++)
+		in->look += !!(ts->t[i] & XLB_SLOT_LOOK);
+	in->known = true;
 }
 
 /*
@@ -191,8 +205,7 @@ static void read_sizes(struct xlb_dp *dp)
  * tables are always reused; a moved-flow table missing from pins of an
  * older build is made afresh (it is empty until the next table change),
  * and so are a VIP filter and a VIP index (written from the VIP map at
- * load), a SYN ring (an older build's program recorded its flows in
- * the LRU) and the memos (empty).
+ * load) and the memos (empty).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
@@ -211,61 +224,8 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 static bool made_afresh_if_missing(const char *name)
 {
 	return !strcmp(name, "moved") || !strcmp(name, "vip_filter") ||
-	       !strcmp(name, "syn_ring") || !strcmp(name, "syn_ring_head") ||
 	       !strcmp(name, "vip_index") || !strcmp(name, "memo") ||
 	       !strcmp(name, "memo_epoch");
-}
-
-/*
- * The SYN ring's entries per CPU (xlb_shared.h): the flow table's size
- * spread over the CPUs, rounded down to a power of two, so the ring never
- * has more entries than the flow table (56 bytes each, against the LRU's
- * 104 and more); or, for a pinned ring, what its size gives. 0 (no ring,
- * SYNs go to the LRU) when that is not a power of two.
- */
-static __u32 ring_per_cpu(__u32 total, int cpus, bool pinned)
-{
-	__u32 r = 1, per;
-
-	if (cpus <= 0)
-		return 0;
-	per = total / cpus;
-	if (pinned)
-		return per * cpus == total && per && !(per & (per - 1)) ? per : 0;
-	while (r <= per / 2)
-		r <<= 1;
-	return r;
-}
-
-/* The SYN ring's size; 0 (none) for an older build's pins or a one-entry stand-in. */
-static void ring_size(struct xlb_dp *dp)
-{
-	__u32 n = map_capacity(dp->syn_ring_fd);
-
-	dp->ring_entries = n > 1 && n % dp->nr_cpus == 0 ? n : 0;
-}
-
-/*
- * Entries first .. first + n - 1 of the ring, mapped for one walk or
- * flush (*base and *len to unmap): a map's mapping takes in all its pages
- * at once (56 MiB for the whole ring at the default size), which would
- * stay in xlbd's resident size if kept, and costs in proportion. NULL,
- * said, when it cannot be mapped.
- */
-static struct xlb_ring_entry *ring_map(struct xlb_dp *dp, __u32 first, __u32 n,
-				       void **base, size_t *len)
-{
-	size_t page = sysconf(_SC_PAGESIZE), sz = sizeof(struct xlb_ring_entry);
-	size_t from = (size_t)first * sz / page * page;
-	size_t to = (((size_t)first + n) * sz + page - 1) / page * page;
-
-	*base = mmap(NULL, to - from, PROT_READ | PROT_WRITE, MAP_SHARED, dp->syn_ring_fd, from);
-	if (*base == MAP_FAILED) {
-		pr_warn("Couldn't map the SYN ring: %s; its flows are not held\n", strerror(errno));
-		return NULL;
-	}
-	*len = to - from;
-	return (struct xlb_ring_entry *)((char *)*base + ((size_t)first * sz - from));
 }
 
 /*
@@ -376,6 +336,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	o.lru_entries = or_default(o.lru_entries, XLB_DEFAULT_LRU_ENTRIES);
 	o.moved_flows = or_default(o.moved_flows, XLB_DEFAULT_MOVED_FLOWS);
 	o.udp_idle_ms = or_default(o.udp_idle_ms, XLB_DEFAULT_UDP_IDLE_SEC * 1000);
+	o.tcp_idle_ms = or_default(o.tcp_idle_ms, XLB_DEFAULT_TCP_IDLE_SEC * 1000);
 	o.hash_seed = or_default(o.hash_seed, XLB_HASH_SEED_DEFAULT);
 
 	skel = xlb__open();
@@ -394,9 +355,6 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	bpf_map__set_max_entries(skel->maps.backend_stats, o.max_backends);
 	bpf_map__set_max_entries(skel->maps.conns, o.lru_entries);
 	bpf_map__set_max_entries(skel->maps.moved, o.moved_flows);
-	skel->rodata->ring_per_cpu = ring_per_cpu(o.lru_entries, libbpf_num_possible_cpus(), false);
-	bpf_map__set_max_entries(skel->maps.syn_ring,
-				 skel->rodata->ring_per_cpu * libbpf_num_possible_cpus() ?: 1);
 	bpf_map__set_max_entries(skel->maps.vip_index, xlb_vip_index_slots(o.max_vips));
 	if (o.reuse_dir) {
 		err = reuse_pinned_maps(skel, o.reuse_dir, repin, &old_flows);
@@ -407,11 +365,6 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			free(dp);
 			return err;
 		}
-		/* A pinned ring keeps its size: the program must index it alike. */
-		if (!repin[map_slot("syn_ring")])
-			skel->rodata->ring_per_cpu =
-				ring_per_cpu(bpf_map__max_entries(skel->maps.syn_ring),
-					     libbpf_num_possible_cpus(), true);
 	}
 	/* A pinned index keeps its size too (reused maps report their own). */
 	skel->rodata->vip_index_mask = xlb_vip_index_mask(bpf_map__max_entries(skel->maps.vip_index));
@@ -435,14 +388,14 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	dp->max_backends = o.max_backends;
 	dp->hash_seed = o.hash_seed;
 	dp->udp_idle_ms = o.udp_idle_ms;
+	dp->tcp_idle_ms = o.tcp_idle_ms;
 	{
 		struct bpf_map *maps[] = {
 			skel->maps.vips, skel->maps.backends, skel->maps.conns,
 			skel->maps.maglev_tables, skel->maps.config,
 			skel->maps.reason_stats, skel->maps.vip_stats,
 			skel->maps.backend_stats, skel->maps.moved,
-			skel->maps.vip_filter, skel->maps.syn_ring,
-			skel->maps.syn_ring_head, skel->maps.vip_index,
+			skel->maps.vip_filter, skel->maps.vip_index,
 			skel->maps.memo, skel->maps.memo_epoch,
 		};
 		for (i = 0; i < ARRAY_SIZE(maps); i++)
@@ -463,7 +416,12 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 			     bpf_obj_pin(*map_fd_slot(dp, i), path)))
 			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
 	}
-	ring_size(dp);
+	for (i = 0; o.reuse_dir && i < ARRAY_SIZE(retired_maps); i++) {
+		char path[PATH_MAX];
+
+		if (!pin_path(path, sizeof(path), o.reuse_dir, retired_maps[i]))
+			unlink(path);
+	}
 	/* Adopted maps keep the settings they carry. */
 	err = o.reuse_dir ? 0 : xlb_dp_set_settings(dp, &cfg);
 	/*
@@ -523,9 +481,9 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 		*map_fd_slot(dp, i) = fd;
 	}
 	dp->hash_seed = XLB_HASH_SEED_DEFAULT;
+	dp->tcp_idle_ms = XLB_DEFAULT_TCP_IDLE_SEC * 1000;
 	dp->vip_index = xlb_vip_index_open(dp->vip_index_fd);
 	memo_map(dp);
-	ring_size(dp);
 	read_sizes(dp);
 	*out = dp;
 	return 0;
@@ -544,10 +502,6 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 	xlb_vip_index_close(dp->vip_index);
 	if (dp->memo_epoch)
 		munmap(dp->memo_epoch, sysconf(_SC_PAGESIZE));
-	if (dp->sync_fd >= 0)
-		close(dp->sync_fd);
-	if (dp->sync_inner_fd >= 0)
-		close(dp->sync_inner_fd);
 	if (dp->skel) {
 		xlb__destroy(dp->skel);
 	} else {
@@ -556,6 +510,8 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 				close(*map_fd_slot(dp, i));
 	}
 	xlb_table_cache_free(dp->tables);
+	free(dp->old_since);
+	free(dp->info);
 	free(dp);
 }
 
@@ -953,6 +909,8 @@ int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
 	int err;
 
 	xlb_table_cache_drop(dp->tables, vip_id);
+	if (dp->info && vip_id < dp->max_vips)
+		memset(&dp->info[vip_id], 0, sizeof(dp->info[vip_id]));
 	err = bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
 	memo_forget(dp);
 	return err;
@@ -963,14 +921,35 @@ int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
 	return bpf_map_lookup_elem(dp->backends_fd, &id, be) ? -errno : 0;
 }
 
-int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m)
+/* A slot as userspace sees it: a backend id, or XLB_NO_BACKEND (the data path's "none" too). */
+static __u32 slot_backend(__u32 raw)
+{
+	__u32 id = raw & XLB_SLOT_BACKEND;
+
+	return id == XLB_SLOT_BACKEND ? XLB_NO_BACKEND : id;
+}
+
+/* T's slots as userspace sees them: LOOK dropped. */
+static __u32 *backends_of(const __u32 *raw, __u32 m)
+{
+	__u32 *t = malloc((m ? m : 1) * sizeof(*t)), i;
+
+	for (i = 0; t && i < m; i++)
+		t[i] = slot_backend(raw[i]);
+	return t;
+}
+
+int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	__u32 *values, *keys, count = m + 1, i;
+	__u32 m = ts->m, m_o = ts->o ? ts->m_o : 0, count = m + 2 + m_o, i;
+	__u32 *values, *keys, *plain = NULL;
 	int fd, err = 0;
 
+	if (!m || m > XLB_MAX_TABLE_SIZE || m_o > XLB_MAX_TABLE_SIZE)
+		return -EINVAL;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_maglev", sizeof(__u32),
-			    sizeof(__u32), m + 1, &opts);
+			    sizeof(__u32), count, &opts);
 	if (fd < 0) {
 		err = -errno;
 		pr_err("Couldn't create Maglev table of %u slots: %s\n", m, strerror(errno));
@@ -978,15 +957,20 @@ int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 
 	}
 	keys = malloc(count * sizeof(*keys));
 	values = malloc(count * sizeof(*values));
-	if (!keys || !values) {
+	plain = backends_of(ts->t, m);
+	if (!keys || !values || !plain) {
 		err = -ENOMEM;
 		goto out;
 	}
-	/* Slot 0 is the size, so size and contents change together. */
-	for (i = 0; i < count; i++) {
+	/* Slot 0 is the size, so size, contents and old table change together. */
+	for (i = 0; i < count; i++)
 		keys[i] = i;
-		values[i] = i ? table[i - 1] : m;
-	}
+	values[0] = m;
+	for (i = 0; i < m; i++)
+		values[1 + i] = ts->t[i] == XLB_NO_BACKEND ? XLB_SLOT_BACKEND : ts->t[i];
+	values[m + 1] = m_o ? m_o | (ts->o_flags & XLB_OLD_NO_SPORT) : 0;
+	for (i = 0; i < m_o; i++)
+		values[m + 2 + i] = ts->o[i];
 	if (bpf_map_update_batch(fd, keys, values, &count, NULL)) {
 		err = -errno;
 		pr_err("Couldn't fill Maglev table: %s\n", strerror(errno));
@@ -995,15 +979,32 @@ int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 
 	/* The swap: packets see the old table or the new one, never a mix. */
 	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
 	memo_forget(dp);
-	if (!err)
-		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), table, m);
-	else
+	if (!err) {
+		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), plain, m);
+		note_info(dp, vip_id, ts);
+	} else {
 		xlb_table_cache_drop(dp->tables, vip_id);
+	}
 out:
+	free(plain);
 	free(keys);
 	free(values);
 	close(fd);
 	return err;
+}
+
+int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m)
+{
+	struct xlb_table_state ts = { .t = (__u32 *)table, .m = m };
+
+	return xlb_dp_set_table_state(dp, vip_id, &ts);
+}
+
+void xlb_table_state_free(struct xlb_table_state *ts)
+{
+	free(ts->t);
+	free(ts->o);
+	memset(ts, 0, sizeof(*ts));
 }
 
 __u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
@@ -1073,12 +1074,13 @@ int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		bool ours = vals[i] < dp->max_backends;
+		__u32 id = slot_backend(vals[i]);
+		bool ours = id < dp->max_backends;
 
 		if (ours)
-			counts[vals[i]]++;
+			counts[id]++;
 		if (fp)
-			xlb_fp_table_add(fp, ours ? owner[vals[i]] : XLB_FP_EMPTY);
+			xlb_fp_table_add(fp, ours ? owner[id] : XLB_FP_EMPTY);
 	}
 	*from += count;
 	err = *from >= size;
@@ -1122,11 +1124,74 @@ int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
 		goto out;
 	}
 	memmove(vals, vals + 1, size * sizeof(*vals));
+	for (i = 0; i < size; i++)
+		vals[i] = slot_backend(vals[i]);
 	xlb_table_cache_put(dp->tables, vip_id, inner_id, vals, size);
 	*table = vals;
 	vals = NULL;
 	*m = size;
 out:
+	free(keys);
+	free(vals);
+	close(fd);
+	return err;
+}
+
+int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_state *ts)
+{
+	__u32 inner_id, zero = 0, size, count, cap, m_o = 0, *keys = NULL, *vals = NULL, i;
+	int fd, err = 0;
+
+	memset(ts, 0, sizeof(*ts));
+	fd = open_table(dp, vip_id, &inner_id, &size);
+	if (fd < 0)
+		return fd;
+	cap = map_capacity(fd);
+	if (!size || cap < size + 1) {
+		err = -EIO;
+		goto out;
+	}
+	count = cap;
+	keys = malloc(count * sizeof(*keys));
+	vals = malloc(count * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, vals, &count, NULL) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	if (count != cap) {
+		err = -EIO;
+		goto out;
+	}
+	/* An older build's table ends at T: no header, and no LOOK it knew of. */
+	ts->legacy = cap == size + 1;
+	if (!ts->legacy)
+		m_o = vals[size + 1] & XLB_OLD_SIZE_MASK;
+	if (m_o && cap < size + 2 + m_o) {
+		err = -EIO;
+		goto out;
+	}
+	ts->m = size;
+	ts->t = malloc(size * sizeof(*ts->t));
+	ts->o = m_o ? malloc(m_o * sizeof(*ts->o)) : NULL;
+	if (!ts->t || (m_o && !ts->o)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* As stored: none is XLB_SLOT_BACKEND, apart from LOOK (an older build's had no LOOK). */
+	for (i = 0; i < size; i++)
+		ts->t[i] = ts->legacy ? vals[1 + i] & XLB_SLOT_BACKEND : vals[1 + i];
+	ts->m_o = m_o;
+	ts->o_flags = m_o ? vals[size + 1] & XLB_OLD_NO_SPORT : 0;
+	if (m_o)
+		memcpy(ts->o, vals + size + 2, m_o * sizeof(*ts->o));
+	note_info(dp, vip_id, ts);
+out:
+	if (err)
+		xlb_table_state_free(ts);
 	free(keys);
 	free(vals);
 	close(fd);
@@ -1194,9 +1259,6 @@ int xlb_dp_load_sibling(struct xlb_dp *dp, const char *path, bool own_flows,
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	int err = obj ? 0 : -errno;
 
-	/* On the same ring, the same regions: a sibling with the ring uses it alike. */
-	if (!err && dp->ring_entries)
-		set_rodata_u32(obj, "ring_per_cpu", dp->ring_entries / dp->nr_cpus);
 	/* It hashes as this data path does (a build without the prefix skips it). */
 	if (!err) {
 		set_rodata_u32(obj, "hash_seed", dp->hash_seed);
@@ -1226,9 +1288,6 @@ static int load_trace_instance(struct xlb_dp *dp)
 		return err;
 	t->rodata->trace_mode = 1;
 	set_hash_seed(t->rodata, dp->hash_seed);
-	/* A trace says "recorded in the SYN ring" only where the live program would. */
-	if (dp->ring_entries)
-		t->rodata->ring_per_cpu = dp->ring_entries / dp->nr_cpus;
 	t->rodata->vip_index_mask = index_mask(dp);
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
 	err = reuse_maps(dp, t->obj, NULL);
@@ -1327,122 +1386,63 @@ int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *ar
 	return walk_map(moved ? dp->moved_fd : dp->conns_fd, fn, arg);
 }
 
-/*
- * The SYN ring is read while CPUs write it (xlb.bpf.c: ring_record); an
- * entry rewritten meanwhile was its CPU's oldest, as good as gone.
- */
-/*
- * How many entries of each CPU's region were ever written: its count of
- * records (pinned, so a restarted program counts on), up to the region's
- * size. Without the counts (an older build's pins), every entry.
- */
-static void ring_written(struct xlb_dp *dp, __u32 per_cpu, __u32 *n)
+__u64 xlb_dp_tcp_idle_ns(const struct xlb_dp *dp)
 {
-	__u64 *head = calloc(dp->nr_cpus, sizeof(*head));
-	__u32 zero = 0;
-	int c;
-
-	for (c = 0; c < dp->nr_cpus; c++)
-		n[c] = per_cpu;
-	if (head && dp->syn_ring_head_fd >= 0 &&
-	    !bpf_map_lookup_elem(dp->syn_ring_head_fd, &zero, head))
-		for (c = 0; c < dp->nr_cpus; c++)
-			n[c] = head[c] < per_cpu ? head[c] + 1 : per_cpu;
-	free(head);
+	return (__u64)dp->tcp_idle_ms * 1000000ull;
 }
 
-/* Entries first .. first + n - 1 that read whole (same non-zero seq around the copy). */
-static int walk_ring_part(struct xlb_dp *dp, __u32 first, __u32 n,
-			  xlb_dp_flow_fn fn, void *arg)
+__u64 xlb_dp_old_since(struct xlb_dp *dp, __u32 vip_id)
 {
-	struct xlb_ring_entry e, *ring;
-	struct xlb_conn c = {};
-	size_t len;
-	void *base;
-	__u64 seq;
-	__u32 i;
-	int err = 0;
+	struct timespec ts;
 
-	if (!n)
+	if (!dp->old_since || vip_id >= dp->max_vips)
 		return 0;
-	ring = ring_map(dp, first, n, &base, &len);
-	if (!ring)
-		return -EIO;
-	for (i = 0; i < n && !err; i++) {
-		seq = __atomic_load_n(&ring[i].seq, __ATOMIC_ACQUIRE);
-		if (!seq)
-			continue;
-		memcpy(&e, &ring[i], sizeof(e));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&ring[i].seq, __ATOMIC_RELAXED) != seq)
-			continue;
-		c.backend_id = e.backend_id;
-		c.outer_hash = e.outer_hash;
-		err = fn(&e.flow, &c, arg);
+	/* Not seen since this process started: its hour starts now, never sooner. */
+	if (!dp->old_since[vip_id]) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		dp->old_since[vip_id] = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	}
-	munmap(base, len);
-	return err;
+	return dp->old_since[vip_id];
 }
 
-int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg)
+void xlb_dp_set_old_since(struct xlb_dp *dp, __u32 vip_id, __u64 ns)
 {
-	__u32 per_cpu = dp->ring_entries / dp->nr_cpus, *n;
-	int cpu, err = 0;
+	if (dp->old_since && vip_id < dp->max_vips)
+		dp->old_since[vip_id] = ns;
+}
 
-	if (!dp->ring_entries)
-		return 0;
-	n = calloc(dp->nr_cpus, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	ring_written(dp, per_cpu, n);
-	for (cpu = 0; cpu < dp->nr_cpus && !err; cpu++)
-		err = walk_ring_part(dp, cpu * per_cpu, n[cpu], fn, arg);
-	free(n);
-	return err;
+bool xlb_dp_table_info(const struct xlb_dp *dp, __u32 vip_id, struct xlb_dp_table_info *out)
+{
+	if (!dp->info || vip_id >= dp->max_vips || !dp->info[vip_id].known)
+		return false;
+	*out = dp->info[vip_id];
+	return true;
+}
+
+int xlb_dp_table_id(struct xlb_dp *dp, __u32 vip_id, __u32 *id)
+{
+	return bpf_map_lookup_elem(dp->tables_fd, &vip_id, id) ? -errno : 0;
+}
+
+int xlb_dp_held_flow(struct xlb_dp *dp, const struct xlb_flow *f, struct xlb_conn *c)
+{
+	return bpf_map_lookup_elem(dp->moved_fd, f, c) ? -errno : 0;
+}
+
+int xlb_dp_record_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c)
+{
+	return bpf_map_update_elem(dp->conns_fd, f, c, BPF_ANY) ? -errno : 0;
+}
+
+int xlb_dp_forget_flow(struct xlb_dp *dp, const struct xlb_flow *f)
+{
+	return bpf_map_delete_elem(dp->conns_fd, f) ? -errno : 0;
 }
 
 int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c)
 {
 	if (bpf_map_update_elem(dp->conns_fd, f, c, BPF_NOEXIST))
 		return errno == EEXIST ? 0 : -errno;
-	return 0;
-}
-
-static int learn_one(const struct xlb_flow *f, const struct xlb_conn *c, void *dp)
-{
-	return xlb_dp_learn_flow(dp, f, c);
-}
-
-int xlb_dp_learn_ring(struct xlb_dp *dp)
-{
-	return xlb_dp_walk_ring(dp, learn_one, dp);
-}
-
-/*
- * Returns once no program that started before the call still runs: an
- * update of a map of maps waits an RCU grace period (about 13 ms here),
- * and XDP programs run inside one. On a pair of maps of xlbd's own, made
- * at first use, which no program reads: the VIP's own table would need
- * its fd back by id, which takes CAP_SYS_ADMIN. No table: nothing of the
- * VIP's was picked, so no wait.
- */
-int xlb_dp_quiesce(struct xlb_dp *dp, __u32 vip_id)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	__u32 inner_id, zero = 0;
-
-	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id))
-		return errno == ENOENT ? 0 : -errno;
-	if (dp->sync_inner_fd < 0)
-		dp->sync_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_sync_in",
-						   sizeof(__u32), sizeof(__u32), 1, NULL);
-	opts.inner_map_fd = dp->sync_inner_fd;
-	if (dp->sync_inner_fd >= 0 && dp->sync_fd < 0)
-		dp->sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "xlb_sync",
-					     sizeof(__u32), sizeof(__u32), 1, &opts);
-	if (dp->sync_fd < 0 ||
-	    bpf_map_update_elem(dp->sync_fd, &zero, &dp->sync_inner_fd, BPF_ANY))
-		return -errno;
 	return 0;
 }
 
@@ -1489,19 +1489,8 @@ static int walk_map(int fd, xlb_dp_flow_fn fn, void *arg)
  */
 int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
-	struct xlb_ring_entry *ring = NULL;
-	size_t len;
-	void *base;
-	__u32 i;
-	int err;
+	int err = xlb_flush_flow_map(dp->conns_fd);
 
-	if (dp->ring_entries)
-		ring = ring_map(dp, 0, dp->ring_entries, &base, &len);
-	for (i = 0; ring && i < dp->ring_entries; i++)
-		__atomic_store_n(&ring[i].seq, 0, __ATOMIC_RELEASE);
-	if (ring)
-		munmap(base, len);
-	err = xlb_flush_flow_map(dp->conns_fd);
 	memo_forget(dp);
 	return err;
 }

@@ -20,6 +20,8 @@ struct xlb_dp_opts {
 	__u32 lru_entries;
 	__u32 moved_flows;	/* moved-flow table; 0: XLB_DEFAULT_MOVED_FLOWS */
 	__u32 udp_idle_ms;	/* 0: XLB_DEFAULT_UDP_IDLE_SEC */
+	/* A TCP flow idle this long may lose its backend at a change (table_state.c); 0: default */
+	__u32 tcp_idle_ms;
 	__u32 hash_seed;	/* 0: XLB_HASH_SEED_DEFAULT */
 	/*
 	 * Reuse the maps pinned here (flows, tables, counters) instead of
@@ -70,6 +72,24 @@ int xlb_dp_prog_fd(const struct xlb_dp *dp);
 __u32 xlb_dp_max_vips(const struct xlb_dp *dp);
 __u32 xlb_dp_max_backends(const struct xlb_dp *dp);
 __u32 xlb_dp_hash_seed(const struct xlb_dp *dp);
+__u64 xlb_dp_tcp_idle_ns(const struct xlb_dp *dp);
+/*
+ * When a change last made a slot of the VIP's old table and T differ
+ * (CLOCK_MONOTONIC ns; this process's start, or when it first asked, if
+ * it has not seen one): the old table goes the TCP idle time after.
+ */
+__u64 xlb_dp_old_since(struct xlb_dp *dp, __u32 vip_id);
+void xlb_dp_set_old_since(struct xlb_dp *dp, __u32 vip_id, __u64 ns);
+/* A VIP's table as this process last wrote or read it; false: not known. */
+struct xlb_dp_table_info {
+	__u32 m;		/* T's slots */
+	__u32 look;		/* of which LOOK: their packets look for the flow's record */
+	__u32 m_o;		/* the old table's slots; 0: none kept */
+	bool known;
+};
+bool xlb_dp_table_info(const struct xlb_dp *dp, __u32 vip_id, struct xlb_dp_table_info *out);
+/* The id of the VIP's live table map; -ENOENT when it has none. */
+int xlb_dp_table_id(struct xlb_dp *dp, __u32 vip_id, __u32 *id);
 
 int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg);
 int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
@@ -90,10 +110,31 @@ int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
 		    struct xlb_vip_key *key, struct xlb_vip *vip);
 int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be);
 int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be);
-/* Builds a fresh table map of m slots and swaps it in with one update. */
+/*
+ * A VIP's table as the data path reads it (xlb_shared.h): T's m slots as
+ * stored, a backend id (XLB_NO_BACKEND: none) with XLB_SLOT_LOOK where the
+ * data path must look for the flow's record, and the old table O (m_o
+ * slots, o_flags XLB_OLD_NO_SPORT; o NULL or m_o 0: none). legacy: read
+ * from an older build's layout, which has neither LOOK nor O.
+ */
+struct xlb_table_state {
+	__u32 *t;
+	__u32 m;
+	__u32 *o;
+	__u32 m_o;
+	__u32 o_flags;
+	bool legacy;
+};
+
+/* Builds a fresh table map and swaps it in with one update. */
+int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts);
+/* The live table state (free it with xlb_table_state_free); -ENOENT: none. */
+int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_state *ts);
+void xlb_table_state_free(struct xlb_table_state *ts);
+/* The same with T alone: m backend ids, no LOOK, no O. */
 int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m);
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id);
-/* Reads the live table into a new array of *m backend ids (free() it). */
+/* Reads the live table's T into a new array of *m backend ids (free() it), LOOK dropped. */
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
 /*
  * The slots each backend id holds in a VIP's live table (indexed by id,
@@ -138,6 +179,10 @@ struct xlb_dp_moved_stats {
 int xlb_dp_hold_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
 int xlb_dp_refresh_held(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
 int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f);
+/* The moved-flow table's entry for f; -ENOENT when none. */
+int xlb_dp_held_flow(struct xlb_dp *dp, const struct xlb_flow *f, struct xlb_conn *c);
+/* Writes f's record in the connection table, over any it had. */
+int xlb_dp_record_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
 bool xlb_dp_flow_in_lru(struct xlb_dp *dp, const struct xlb_flow *f);
 void xlb_dp_moved_stats(struct xlb_dp *dp, struct xlb_dp_moved_stats *out);
 void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held);
@@ -149,26 +194,11 @@ void xlb_dp_moved_count(struct xlb_dp *dp, __u32 held);
  */
 typedef int (*xlb_dp_flow_fn)(const struct xlb_flow *f, const struct xlb_conn *c, void *arg);
 int xlb_dp_walk_flows(struct xlb_dp *dp, bool moved, xlb_dp_flow_fn fn, void *arg);
-/*
- * The same for the SYN ring's flows (xlb_shared.h), each with the backend
- * its SYN got; a flow may also be in the connection table, or twice here.
- */
-int xlb_dp_walk_ring(struct xlb_dp *dp, xlb_dp_flow_fn fn, void *arg);
+/* Takes a flow's record out of the connection table; -ENOENT when it had none. */
+int xlb_dp_forget_flow(struct xlb_dp *dp, const struct xlb_flow *f);
 /* Puts a flow in the connection table unless it is there: 0 either way. */
 int xlb_dp_learn_flow(struct xlb_dp *dp, const struct xlb_flow *f, const struct xlb_conn *c);
-/*
- * Every flow of the SYN ring learnt by the connection table, as its
- * sampled packets would teach it (tests and benchmarks: established flows).
- */
-int xlb_dp_learn_ring(struct xlb_dp *dp);
-/*
- * Waits until every program that may have read the VIP's entry before the
- * call has finished: after a flag change, the ring holds no more of its
- * flows than the VIP's flags then allowed.
- */
-int xlb_dp_quiesce(struct xlb_dp *dp, __u32 vip_id);
-
-/* Forgets every flow in the connection table and the SYN ring (benchmarks, --reset). */
+/* Forgets every flow in the connection table (benchmarks, tests, --reset). */
 int xlb_dp_flush_flows(struct xlb_dp *dp);
 /* The same for any map shaped like it (xdp_bench: another build's own table). */
 int xlb_flush_flow_map(int fd);

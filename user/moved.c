@@ -30,7 +30,6 @@ struct change {
 	const __u32 *table;
 	__u32 m, seed;
 	__u8 *state;		/* by backend id: this VIP's backends, else UNUSED */
-	bool learn_refused;	/* a refused flow goes into the LRU (the ring's) */
 	__u64 now;
 	struct xlb_flow *release;
 	size_t nr_release, cap_release;
@@ -66,12 +65,6 @@ static int hold_if_moved(const struct xlb_flow *f, const struct xlb_conn *conn, 
 		c->res->refused++;
 	else if (err != -EEXIST)
 		return err;
-	/*
-	 * Refused, a flow only the ring knows would follow the new table: the
-	 * LRU takes it, and the walk after the swap finds it refused again.
-	 */
-	if (err == -E2BIG && c->learn_refused)
-		return xlb_dp_learn_flow(c->dp, f, conn);
 	return 0;
 }
 
@@ -132,16 +125,41 @@ static int change_start(struct change *c, struct xlb_dp *dp, const struct xlb_vi
 	return 0;
 }
 
-int xlb_moved_hold_ring(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
-			const __u32 *table, __u32 m, struct xlb_moved_result *res)
+/* An older build's held TCP flow of this VIP: a record now, as the data path would make. */
+static int adopt_tcp(const struct xlb_flow *f, const struct xlb_conn *conn, void *arg)
 {
+	struct change *c = arg;
+	__u32 id = conn->backend_id;
+
+	if (f->proto != IPPROTO_TCP || id >= xlb_dp_max_backends(c->dp) ||
+	    c->state[id] == XLB_BE_UNUSED)
+		return 0;
+	c->res->walked++;
+	return push_release(&c->release, &c->nr_release, &c->cap_release, f);
+}
+
+int xlb_moved_adopt_tcp(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
+{
+	struct xlb_moved_result res;
+	struct xlb_conn conn;
 	struct change c;
-	int err = change_start(&c, dp, vip, table, m, res);
+	size_t i;
+	int err = change_start(&c, dp, vip, NULL, 1, &res);
 
 	if (err)
 		return err > 0 ? 0 : err;
-	c.learn_refused = true;
-	err = xlb_dp_walk_ring(dp, hold_if_moved, &c);
+	err = xlb_dp_walk_flows(dp, true, adopt_tcp, &c);
+	for (i = 0; i < c.nr_release && !err; i++) {
+		if (xlb_dp_held_flow(dp, &c.release[i], &conn))
+			continue;
+		conn.atime_ns = c.now;
+		err = xlb_dp_record_flow(dp, &c.release[i], &conn);
+		err = err ?: xlb_dp_release_flow(dp, &c.release[i]);
+	}
+	if (!err && c.nr_release)
+		pr_info("%zu TCP flows an earlier build held apart are records in the connection table now\\n",
+			c.nr_release);
+	free(c.release);
 	free(c.state);
 	return err;
 }

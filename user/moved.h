@@ -3,12 +3,11 @@
  * Flows whose backend is no longer the table's choice, held where a flood
  * of new flows cannot reach them (the moved-flow table, xlb_shared.h).
  *
- * When a VIP's table changes, every flow of the VIP in the SYN ring (before
- * the swap) and in the connection table (after it) whose backend still
- * takes flows but is not the new table's pick is copied to the moved-flow
- * table (the LRU decides meanwhile: service.c clears the VIP's
- * XLB_VIP_F_CONSISTENT first); flows held there that the new table sends
- * home again, or whose backend is gone or down, are let go. A periodic sweep lets go of idle flows and keeps
+ * UDP VIPs only: when a UDP VIP's table changes, every flow of the VIP in
+ * the connection table whose backend still takes flows but is not the new
+ * table's pick is copied to the moved-flow table; flows held there that the
+ * new table sends home again, or whose backend is gone or down, are let
+ * go. A periodic sweep lets go of idle flows and keeps
  * each VIP's XLB_VIP_F_MOVED flag (the data path looks in the table only
  * for flagged VIPs) true to what the table holds.
  */
@@ -26,14 +25,11 @@ struct xlb_moved_result {
 };
 
 /*
- * Before vip's new table (m slots) goes in: holds the flows the SYN ring
- * recorded for the VIP that the new table sends elsewhere; one the full
- * moved-flow table refuses goes into the connection table instead. The
- * VIP must not be consistent, and quiesced since it stopped being so
- * (service.c), or the ring may still gain flows of it.
+ * The VIP's TCP flows an older build held in the moved-flow table become
+ * records in the connection table (a TCP VIP keeps its moved flows by its
+ * old table and records now, table_state.c).
  */
-int xlb_moved_hold_ring(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
-			const __u32 *table, __u32 m, struct xlb_moved_result *res);
+int xlb_moved_adopt_tcp(struct xlb_dp *dp, const struct xlb_vip_spec *vip);
 
 /*
  * When vip's new table (m slots) has replaced old (old_m slots). The

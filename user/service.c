@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <netinet/in.h>
 
 #include "addr.h"
 #include "log.h"
 #include "maglev.h"
 #include "moved.h"
 #include "service.h"
+#include "table_state.h"
 
 __u8 xlb_backend_effective_state(const struct xlb_backend_spec *be)
 {
@@ -60,6 +63,76 @@ static int apply_backends(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	return 0;
 }
 
+/*
+ * A TCP VIP's new table: O kept, LOOK where it must be (table_state.c). A
+ * change holds no flow and walks no flow table, so it cannot be refused;
+ * nothing is swapped when the live state is already this one.
+ */
+static int apply_tcp_table(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
+			   const __u32 *table, bool have, __u32 live_flags)
+{
+	struct xlb_table_state live = {}, next = {};
+	struct xlb_table_change ch;
+	char buf[XLB_ADDR_STRLEN];
+	struct timespec ts;
+	bool has_live;
+	int err;
+
+	has_live = have && !xlb_dp_get_table_state(dp, vip->id, &live);
+	err = xlb_table_state_next(has_live ? &live : NULL, live_flags, table, vip->table_size,
+				   vip->flags, &next, &ch);
+	/* An older build held some of the VIP's flows apart: they become records. */
+	if (!err && has_live && live.legacy)
+		err = xlb_moved_adopt_tcp(dp, vip);
+	if (!err && !(has_live && xlb_table_state_equal(&live, &next)))
+		err = xlb_dp_set_table_state(dp, vip->id, &next);
+	if (!err && ch.newly_dirty) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		xlb_dp_set_old_since(dp, vip->id, ts.tv_sec * 1000000000ull + ts.tv_nsec);
+		pr_info("VIP %s: new flows now go elsewhere on %u of %u slots; the flows already there keep their backend (%u slots looked up)\n",
+			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), ch.dirty, vip->table_size,
+			ch.look);
+	}
+	xlb_table_state_free(&live);
+	xlb_table_state_free(&next);
+	return err;
+}
+
+/*
+ * A UDP VIP's new table: every UDP flow has a record; those the new table
+ * sends elsewhere are held apart from the LRU's floods (moved.c).
+ */
+static int apply_udp_table(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
+			   const __u32 *table, bool same_hash)
+{
+	struct xlb_moved_result moved;
+	char buf[XLB_ADDR_STRLEN];
+	__u32 *old = NULL, old_m = 0;
+	bool same_table;
+	int err;
+
+	if (xlb_dp_get_table(dp, vip->id, &old, &old_m))
+		old = NULL;
+	same_table = old && old_m == vip->table_size &&
+		     !memcmp(old, table, old_m * sizeof(*table));
+	/*
+	 * The live table stays when it is already this one: filling a new map
+	 * costs 9 ms for 65537 slots and the swap an RCU grace period, for
+	 * each VIP at every start that adopts pinned maps.
+	 */
+	err = same_table ? 0 : xlb_dp_set_table(dp, vip->id, table, vip->table_size);
+	/* Flows the new table takes elsewhere are held; walked unless nothing changed. */
+	if (!err)
+		err = xlb_moved_on_table_change(dp, vip, same_hash ? old : NULL, old_m, table,
+						vip->table_size, &moved);
+	if (!err && (moved.held || moved.released))
+		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table entries looked at)\n",
+			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held,
+			moved.released, moved.vip_held, moved.walked);
+	free(old);
+	return err ? err : moved.vip_held > 0;
+}
+
 int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 {
 	struct xlb_vip_key addr_key = { .addr = vip->key.addr };
@@ -68,10 +141,9 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 			 (vip->echo_reply ? XLB_VIP_F_ECHO_REPLY : 0),
 	};
 	struct xlb_vip v = { .id = vip->id, .flags = vip->flags }, now;
-	struct xlb_moved_result moved, ring = {};
 	char buf[XLB_ADDR_STRLEN];
-	__u32 *table, *old = NULL, old_m = 0;
-	bool have, consistent, same_hash, same_table, changed;
+	bool have, same_hash;
+	__u32 *table;
 	const char *why;
 	int err;
 
@@ -88,69 +160,21 @@ int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 	err = xlb_service_build_table(vip, table);
 	if (!err)
 		err = apply_backends(dp, vip);
-	if (!err && xlb_dp_get_table(dp, vip->id, &old, &old_m))
-		old = NULL;
 	have = !xlb_dp_get_vip(dp, &vip->key, &now) && now.id == vip->id;
-	consistent = have && (now.flags & XLB_VIP_F_CONSISTENT);
 	/* A flow's pick is its table's slot by its hash: both must stay. */
 	same_hash = have && !((now.flags ^ v.flags) & XLB_VIP_F_HASH_NO_SPORT);
-	same_table = old && old_m == vip->table_size &&
-		     !memcmp(old, table, old_m * sizeof(*table));
-	changed = !same_hash || !same_table;
-	/*
-	 * While the new table goes in and the flow table is walked, the LRU
-	 * decides: a flow it has on another backend must not follow the new
-	 * table before the walk has held it. Once the wait returns, no packet
-	 * that saw the flag still runs, so none puts a SYN of the VIP in the
-	 * ring any more.
-	 */
-	if (!err && consistent && changed) {
-		now.flags &= ~XLB_VIP_F_CONSISTENT;
-		err = xlb_dp_set_vip(dp, &vip->key, &now);
-		err = err ?: xlb_dp_quiesce(dp, vip->id);
+	if (!err && vip->key.proto == IPPROTO_TCP) {
+		err = apply_tcp_table(dp, vip, table, have, have ? now.flags : 0);
+	} else if (!err) {
+		err = apply_udp_table(dp, vip, table, same_hash);
+		if (err > 0)
+			v.flags |= XLB_VIP_F_MOVED;
+		err = err > 0 ? 0 : err;
 	}
-	/*
-	 * A flow only the SYN ring knows has no LRU entry to keep it on its
-	 * backend once the new table is in: it is held before the swap, and
-	 * the VIP flagged so that its packets look in the moved-flow table.
-	 */
-	if (!err && have && changed)
-		err = xlb_moved_hold_ring(dp, vip, table, vip->table_size, &ring);
-	if (!err && ring.held && !(now.flags & XLB_VIP_F_MOVED)) {
-		now.flags |= XLB_VIP_F_MOVED;
-		err = xlb_dp_set_vip(dp, &vip->key, &now);
-	}
-	/*
-	 * The live table stays when it is already this one: filling a new map
-	 * costs 9 ms for 65537 slots and the swap an RCU grace period, for
-	 * each VIP at every start that adopts pinned maps.
-	 */
-	if (!err && !same_table)
-		err = xlb_dp_set_table(dp, vip->id, table, vip->table_size);
-	/* Flows the new table takes elsewhere are held; walked unless nothing changed. */
-	if (!err)
-		err = xlb_moved_on_table_change(dp, vip, same_hash ? old : NULL, old_m, table,
-						vip->table_size, &moved);
-	if (!err && (moved.held || ring.held || moved.released))
-		pr_info("VIP %s: %u flows held whose backend is no longer the table's choice, %u let go (%u held, %u connection-table and %u SYN-ring entries looked at)\n",
-			xlb_addr_str(&vip->key.addr, buf, sizeof(buf)), moved.held + ring.held,
-			moved.released, moved.vip_held, moved.walked, ring.walked);
-	if (!err && moved.vip_held)
-		v.flags |= XLB_VIP_F_MOVED;
-	/*
-	 * Only a walk makes a VIP consistent, and a refused flow lives in the
-	 * LRU alone: the LRU keeps deciding until a change is walked without
-	 * one. An entry without the flag and nothing changed (an older build's,
-	 * or after a refusal) waits for its next change: walking the flow table
-	 * for it here would cost 0.3-0.7 s a VIP at start with a full table.
-	 */
-	if (!err && (changed ? !moved.refused : consistent))
-		v.flags |= XLB_VIP_F_CONSISTENT;
 	if (!err)
 		err = xlb_dp_set_vip(dp, &vip->key, &v);
 	if (!err)
 		err = xlb_dp_set_vip(dp, &addr_key, &addr_entry);
-	free(old);
 	free(table);
 	return err;
 }

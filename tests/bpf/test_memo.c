@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The memo (include/xlb_shared.h): each CPU's last flow sent by a
- * consistent VIP's table, taken by that flow's next packets on the CPU
+ * The memo (include/xlb_shared.h): each CPU's last TCP flow sent by a
+ * table slot without LOOK, taken by that flow's next packets on the CPU
  * without the VIP lookup, the hash or the table; never once a write to
- * VIPs, backends, tables or held flows came after it; and the one packet
- * in XLB_LRU_SAMPLE that looks in the LRU chosen by the CPU's tick. The
- * tests run on one CPU (pinned), so that they can read its memo.
+ * VIPs, backends or tables came after it; never made for a flow that
+ * needs a record. The tests run on one CPU (pinned), so that they can
+ * read its memo.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -61,22 +61,6 @@ static __u32 epoch_read(struct memo_view *mv)
 	return e;
 }
 
-/* The packet after tick looks in the LRU (the data path's memo_tick). */
-static bool sampled(__u32 tick)
-{
-	return !(((tick + 1) * 0x9e3779b1u) >> (32 - XLB_LRU_SAMPLE_BITS));
-}
-
-/* Other flows' packets until the next one is not the tick's LRU look. */
-static void skip_lru_tick(struct fixture *f, int vip, struct memo_view *mv)
-{
-	struct pkt_spec other = to_vip(vip, 8, 47001);
-
-	other.tcp_flags = TCP_ACK;
-	while (sampled(memo_read(mv).tick))
-		send_and_check(f, vip, &other);
-}
-
 /* The VIP's live table swapped for one of m slots all sending to id, by hand: no epoch moves. */
 static bool table_behind_its_back(struct fixture *f, int vip, __u32 id)
 {
@@ -100,6 +84,26 @@ static bool table_behind_its_back(struct fixture *f, int vip, __u32 id)
 	return ok;
 }
 
+/* A client whose flow to the VIP is on a slot without LOOK (changes moved others). */
+static int fresh_client(struct fixture *f, int vip)
+{
+	struct xlb_table_state ts;
+	struct xlb_flow flow;
+	int c, found = 0;
+
+	if (xlb_dp_get_table_state(f->dp, f->vips[vip].id, &ts))
+		return 0;
+	for (c = 0; c < 64 && !found; c++) {
+		struct pkt_spec s = to_vip(vip, c, 47150);
+
+		flow_of(&s, &flow);
+		found = !(ts.t[xlb_flow_hash(&flow, 0, xlb_dp_hash_seed(f->dp)) % ts.m] &
+			  XLB_SLOT_LOOK);
+	}
+	xlb_table_state_free(&ts);
+	return found ? c - 1 : 0;
+}
+
 void test_memo_sends_a_flows_next_packets(struct fixture *f)
 {
 	const int vip = V4_TCP_ENCAP;
@@ -116,8 +120,7 @@ void test_memo_sends_a_flows_next_packets(struct fixture *f)
 		goto out;
 	s.tcp_flags = TCP_ACK;
 	flow_of(&s, &flow);
-	/* A packet the table sends (not the tick's LRU one) makes the memo. */
-	skip_lru_tick(f, vip, &mv);
+	/* A packet the table sends makes the memo. */
 	first = backend_id_for(f, vip, &s, &r);
 	m = memo_read(&mv);
 	ASSERT_TRUE(first != XLB_NO_BACKEND, "forwarded");
@@ -130,8 +133,8 @@ void test_memo_sends_a_flows_next_packets(struct fixture *f)
 
 	/*
 	 * The table changed by hand, no epoch moved: the memo still sends the
-	 * flow to its backend, except on the tick's LRU look, which the new
-	 * table answers. That the memo is what sends the packets shows here.
+	 * flow to its backend. That the memo is what sends the packets shows
+	 * here.
 	 */
 	other = f->vips[vip].backends[0].id == first ? f->vips[vip].backends[1].id
 						      : f->vips[vip].backends[0].id;
@@ -140,16 +143,13 @@ void test_memo_sends_a_flows_next_packets(struct fixture *f)
 	table0 = reason_count(f, XLB_R_TABLE_HIT);
 	lru0 = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT);
 	for (i = 0; i < 40; i++) {
-		bool lru = sampled(memo_read(&mv).tick);
-
 		got = backend_id_for(f, vip, &s, &r);
-		if (!ASSERT_EQ(got, lru ? other : first, lru ? "the LRU look: the new table"
-							      : "the memo: its backend"))
+		if (!ASSERT_EQ(got, first, "the memo: its backend"))
 			goto out;
 	}
-	ASSERT_EQ(reason_count(f, XLB_R_TABLE_HIT) - table0 +
-		  reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT) - lru0, 40,
-		  "each packet counted: the memo as the table, or the LRU");
+	ASSERT_EQ(reason_count(f, XLB_R_TABLE_HIT) - table0, 40, "each packet counted as the table's");
+	ASSERT_EQ(reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT) - lru0, 0,
+		  "the LRU never looked at");
 
 	/* Any write through xlbd's library moves the epoch: the memo is done. */
 	ASSERT_EQ(xlb_dp_set_table(f->dp, vip, &other, 1), 0, "table set");
@@ -177,7 +177,6 @@ void test_memo_never_outlives_a_change(struct fixture *f)
 	if (!memo_open(f, &mv))
 		goto out;
 	s.tcp_flags = TCP_ACK;
-	skip_lru_tick(f, vip, &mv);
 	first = backend_id_for(f, vip, &s, &r);
 	m = memo_read(&mv);
 	ASSERT_EQ(m.backend_id, first, "the memo holds the flow");
@@ -211,7 +210,8 @@ void test_memo_never_outlives_a_change(struct fixture *f)
 	set_state(f, vip, idx, XLB_BE_UP, 1);
 
 	/* The VIP to L2 DSR: its packets leave as DSR at once, memo or not. */
-	skip_lru_tick(f, vip, &mv);
+	s = to_vip(vip, fresh_client(f, vip), 47150);
+	s.tcp_flags = TCP_ACK;
 	first = backend_id_for(f, vip, &s, &r);
 	ASSERT_EQ(memo_read(&mv).backend_id, first, "memo made again");
 	f->vips[vip].flags &= ~XLB_VIP_F_ENCAP;
@@ -229,46 +229,45 @@ out:
 	memo_close(&mv);
 }
 
-/* The tick's LRU look, one in XLB_LRU_SAMPLE, keeps a memo's flow in the LRU. */
-void test_memo_samples_the_lru(struct fixture *f)
+/*
+ * A flow on a LOOK slot (a change moved it) is never memoed: its record or
+ * the old table decides, each packet. A trace neither uses the memo nor
+ * writes it.
+ */
+void test_memo_only_without_look(struct fixture *f)
 {
-	const int vip = V4_TCP_ENCAP, n = 320;
+	const int vip = V4_TCP_ENCAP;
 	struct pkt_spec s = to_vip(vip, 11, 47200);
-	struct xlb_flow flow;
 	struct xlb_trace tr;
 	struct memo_view mv;
 	struct xlb_memo m0, m1;
-	__u64 lru0, lru;
-	__u32 t, expect = 0, verdict, out_len;
+	__u32 first, verdict, out_len;
 	__u8 in[PKT_MAX], out[PKT_MAX + 256];
+	struct run r;
 	size_t len;
 	int i;
 
 	if (!memo_open(f, &mv))
 		goto out;
 	s.tcp_flags = TCP_ACK;
-	flow_of(&s, &flow);
-	m0 = memo_read(&mv);
-	lru0 = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT);
-	for (i = 0; i < n; i++)
-		if (!ASSERT_TRUE(send_and_check(f, vip, &s) != NULL, "forwarded"))
+	first = backend_id_for(f, vip, &s, &r);
+	ASSERT_EQ(memo_read(&mv).backend_id, first, "memoed on a slot without LOOK");
+	/* Every slot moved elsewhere: the flow's slot is LOOK, it stays by the old table. */
+	ASSERT_EQ(force_table(f, vip, f->vips[vip].backends[0].id == first ?
+			      f->vips[vip].backends[1].id : f->vips[vip].backends[0].id), 0,
+		  "table changed");
+	for (i = 0; i < 20; i++)
+		if (!ASSERT_EQ(backend_id_for(f, vip, &s, &r), first, "stays by the old table"))
 			goto out;
-	m1 = memo_read(&mv);
-	ASSERT_EQ(m1.tick - m0.tick, n, "the tick counts each packet");
-	for (t = m0.tick; t != m1.tick; t++)
-		expect += sampled(t);
-	lru = reason_count(f, XLB_R_LRU_MISS) + reason_count(f, XLB_R_LRU_HIT) - lru0;
-	ASSERT_EQ(lru, expect, "the LRU looked at on the tick's packets alone");
-	ASSERT_TRUE(lru >= n / XLB_LRU_SAMPLE - 4 && lru <= n / XLB_LRU_SAMPLE + 4,
-		    "one packet in 16");
-	ASSERT_TRUE(xlb_dp_flow_in_lru(f->dp, &flow), "the flow has its LRU entry");
+	m0 = memo_read(&mv);
+	ASSERT_TRUE(m0.epoch != epoch_read(&mv), "no memo made under the new epoch");
 
 	/* A trace neither uses the memo nor writes it. */
 	len = pkt_build(&s, in, sizeof(in));
 	out_len = sizeof(out);
 	ASSERT_EQ(xlb_dp_trace(f->dp, in, len, &tr, &verdict, out, &out_len), 0, "traced");
-	ASSERT_EQ(tr.lru, XLB_TRACE_LRU_TABLE, "trace: by the table");
-	m0 = memo_read(&mv);
+	ASSERT_EQ(tr.lru, XLB_TRACE_LRU_HIT, "trace: by its record");
+	m1 = memo_read(&mv);
 	ASSERT_MEMEQ(&m0, &m1, sizeof(m0), "the memo untouched by the trace");
 out:
 	memo_close(&mv);
@@ -318,7 +317,6 @@ void test_memo_and_index_adopted_by_a_restart(struct fixture *f)
 		return;
 	}
 	s.tcp_flags = TCP_ACK;
-	skip_lru_tick(f, vip, &mv);
 	send_and_check(f, vip, &s);
 	m = memo_read(&mv);
 	e0 = epoch_read(&mv);

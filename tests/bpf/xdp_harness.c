@@ -446,28 +446,35 @@ int prog_map_fd(int prog_fd, const char *name)
 }
 
 /*
- * Points every slot of a VIP's table at one backend, behind the LRU's back
- * and without the walk: so the VIP is no longer consistent, and its flag
- * goes first, as xlb_service_apply would clear it. The LRU then decides for
- * the VIP's flows, so it must know them all: those only the SYN ring knew
- * go into it first.
+ * Points every slot of a VIP's table at one backend (1009 slots), as a
+ * change would: a TCP VIP keeps its old table for the flows already there
+ * (table_state.c), a UDP VIP's flows keep their records.
  */
 int force_table(struct fixture *f, int vip, __u32 id)
 {
 	__u32 m = 1009, i, *table = malloc(m * sizeof(*table));
-	struct xlb_vip entry;
+	struct xlb_table_state live = {}, next = {};
+	struct xlb_table_change ch;
+	struct xlb_vip entry = {};
+	bool have;
 	int err;
 
-	if (!xlb_dp_get_vip(f->dp, &f->vips[vip].key, &entry)) {
-		entry.flags &= ~XLB_VIP_F_CONSISTENT;
-		xlb_dp_set_vip(f->dp, &f->vips[vip].key, &entry);
-	}
-	/* What the SYN ring recorded, the LRU learns first, as after a refused hold. */
-	xlb_dp_learn_ring(f->dp);
-
+	if (!table)
+		return -ENOMEM;
 	for (i = 0; i < m; i++)
 		table[i] = id;
-	err = xlb_dp_set_table(f->dp, vip, table, m);
+	if (f->vips[vip].key.proto != IPPROTO_TCP) {
+		err = xlb_dp_set_table(f->dp, vip, table, m);
+		free(table);
+		return err;
+	}
+	xlb_dp_get_vip(f->dp, &f->vips[vip].key, &entry);
+	have = !xlb_dp_get_table_state(f->dp, vip, &live);
+	err = xlb_table_state_next(have ? &live : NULL, entry.flags, table, m, entry.flags,
+				   &next, &ch);
+	err = err ?: xlb_dp_set_table_state(f->dp, vip, &next);
+	xlb_table_state_free(&live);
+	xlb_table_state_free(&next);
 	free(table);
 	return err;
 }

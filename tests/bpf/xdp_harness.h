@@ -33,6 +33,7 @@
 #include "log.h"
 #include "packet.h"
 #include "service.h"
+#include "table_state.h"
 #include "xlb_hash.h"
 #include "xlb_decap.skel.h"
 
@@ -163,7 +164,7 @@ __u32 backend_id_for(struct fixture *f, int vip, const struct pkt_spec *s,
 /* The program's map of that name, by its id: an fd of the caller's own; -1 if none. */
 int prog_map_fd(int prog_fd, const char *name);
 
-/* Points every slot of a VIP's table at one backend, behind the LRU's back (and the walk's). */
+/* Points every slot of a VIP's table at one backend, as a change would (the old table kept). */
 int force_table(struct fixture *f, int vip, __u32 id);
 
 void set_state(struct fixture *f, int vip, __u32 be_idx, __u8 state,
@@ -197,23 +198,23 @@ void test_mapped_ipv6_is_not_ipv4(struct fixture *f);
 void test_icmp_quote_bounded_by_ip_length(struct fixture *f);
 void test_trailing_bytes_not_tunnelled(struct fixture *f);
 void test_ipv6_extension_header_chain(struct fixture *f);
-void test_consistent_vip_skips_lru(struct fixture *f);
-void test_consistent_weight_change_keeps_flows(struct fixture *f);
-void test_unwalked_vip_keeps_lru_in_charge(struct fixture *f);
-void test_refused_hold_keeps_lru_in_charge(struct fixture *f);
+void test_unmoved_slots_keep_no_flow_state(struct fixture *f);
+void test_weight_change_keeps_flows(struct fixture *f);
+void test_first_packet_not_syn_survives_drain(struct fixture *f);
+void test_busy_minute_then_weight_change(struct fixture *f);
+void test_change_moving_many_flows_holds_all(struct fixture *f);
 void test_hash_change_keeps_flows(struct fixture *f);
+void test_old_table_goes_after_idle_time(struct fixture *f);
+void test_older_build_table_adopted(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
 void test_unchanged_apply_keeps_the_live_table(struct fixture *f);
 void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
-void test_syn_ring_records_new_flows(struct fixture *f);
-void test_syn_ring_wraps_and_flushes(struct fixture *f);
-void test_pinned_ring_keeps_its_size(struct fixture *f);
 void test_vip_index_kept_true(struct fixture *f);
 void test_vip_index_unsure_asks_the_vip_map(struct fixture *f);
 void test_vip_index_unwritable_refuses_vip_writes(struct fixture *f);
 void test_memo_sends_a_flows_next_packets(struct fixture *f);
 void test_memo_never_outlives_a_change(struct fixture *f);
-void test_memo_samples_the_lru(struct fixture *f);
+void test_memo_only_without_look(struct fixture *f);
 void test_memo_and_index_adopted_by_a_restart(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;

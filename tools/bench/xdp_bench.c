@@ -14,6 +14,10 @@
  *   flows never seen before (no key is ever deleted between rounds); the
  *   "aged" table is a second data path filled with 540,000 flows and
  *   emptied once, so its free LRU nodes are no longer in creation order;
+ *   the "churned" table is a third, whose hit flows were opened before
+ *   a flood of 1.2 M new flows to each TCP VIP and a weight change
+ *   (14:10:10 to 10:10:10, as an operator's fix of a typo'd weight), so
+ *   every path runs with slots moved and flows on the old table;
  * - every call is checked to take the path it claims (verdict and event
  *   counters); a mismatch is printed.
  * Prints Markdown tables.
@@ -51,6 +55,7 @@
 #define BATCH		20000	/* packets per path per round */
 #define ROUNDS		11
 #define AGED_FILL	540000
+#define CHURN_FLOOD	1200000	/* new flows per VIP before the churned table's change */
 #define TCP_ACK		0x10
 
 enum kind { SAME_FLOW, MANY_HITS, NEW_SYN, NEW_ACK, NOT_VIP };
@@ -148,15 +153,15 @@ static __u64 count(struct xlb_dp *dp, __u32 reason)
 	return c.packets;
 }
 
+/* The first backend's weight: 14 on the churned table until its change, else 1 like the others. */
+static __u32 first_weight = 1, other_weight = 1;
+
+static int setup_vips(struct dp_under_test *u);
+
 static int setup(struct dp_under_test *u)
 {
-	static const char *const vips[] = { "198.18.100.10", "2001:db8:100::10",
-					    "198.18.100.20", "2001:db8:100::20" };
 	struct xlb_settings cfg = { .mtu = 1500 };
-	struct xlb_backend_spec be[4][3];
-	struct xlb_vip_spec v;
-	char a[XLB_ADDR_STRLEN];
-	int i, b, err;
+	int err;
 
 	memset(u, 0, sizeof(*u));
 	err = xlb_dp_load(&u->dp, &lru_opts);
@@ -167,6 +172,19 @@ static int setup(struct dp_under_test *u)
 	xlb_addr_parse("2001:db8:ff::", &cfg.src6_net);
 	cfg.src6_mask = htonl(0xffffff00);
 	xlb_dp_set_settings(u->dp, &cfg);
+	return setup_vips(u);
+}
+
+/* The four TCP VIPs, three backends each (first_weight, other_weight). */
+static int setup_vips(struct dp_under_test *u)
+{
+	static const char *const vips[] = { "198.18.100.10", "2001:db8:100::10",
+					    "198.18.100.20", "2001:db8:100::20" };
+	struct xlb_backend_spec be[4][3];
+	struct xlb_vip_spec v;
+	char a[XLB_ADDR_STRLEN];
+	int i, b, err;
+
 	for (i = 0; i < 4; i++) {
 		memset(&v, 0, sizeof(v));
 		xlb_addr_parse(vips[i], &v.key.addr);
@@ -181,7 +199,7 @@ static int setup(struct dp_under_test *u)
 			snprintf(a, sizeof(a), i % 2 ? "2001:db8:1::%d" : "198.18.1.%d", 11 + b);
 			memset(&be[i][b], 0, sizeof(be[i][b]));
 			xlb_addr_parse(a, &be[i][b].addr);
-			be[i][b].weight = 1;
+			be[i][b].weight = b ? other_weight : first_weight;
 			be[i][b].state = XLB_BE_UP;
 			be[i][b].id = i * 3 + b;
 			be[i][b].mac[5] = b + 1;
@@ -296,25 +314,46 @@ static int prime(struct dp_under_test *u, struct path *paths, int n)
 			err = run(xlb_dp_prog_fd(u->dp), paths[i].vip,
 				  paths[i].kind == SAME_FLOW ? 1 : 2, BATCH,
 				  paths[i].kind == SAME_FLOW, 0, &t);
-	/*
-	 * An established connection's flow is in the LRU: a consistent VIP's
-	 * SYN went to the SYN ring, and the LRU learns it at the first of its
-	 * packets that takes the LRU path (one in 16); done here at once.
-	 */
-	if (!err)
-		err = xlb_dp_learn_ring(u->dp);
 	/* Hits and new flows must never share flow numbers. */
 	u->next_new = u->next_new > 2 + BATCH ? u->next_new : 2 + BATCH;
 	return err;
 }
 
-static int run_table(const char *title, struct dp_under_test *u, struct path *paths, int n)
+/*
+ * A busy edge's minute, then an operator's change: 1.2 M new flows to each
+ * TCP VIP (SYNs, never seen again), then the first backend's weight from
+ * 14 to 10 on every VIP (the tables rebuilt and swapped by the library, as
+ * xlbd does).
+ */
+static int churn(struct dp_under_test *u)
+{
+	static const char *const flooded[] = { "198.18.100.10", "2001:db8:100::10" };
+	struct timing t;
+	__u32 done;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(flooded) && !err; i++)
+		for (done = 0; done < CHURN_FLOOD && !err; done += BATCH) {
+			err = run(xlb_dp_prog_fd(u->dp), flooded[i], u->next_new, BATCH, false, 0, &t);
+			u->next_new += BATCH;
+		}
+	first_weight = other_weight;
+	err = err ?: setup_vips(u);
+	first_weight = 14 * other_weight / 10;
+	return err;
+}
+
+static int run_table(const char *title, struct dp_under_test *u, struct path *paths, int n,
+		     int (*before)(struct dp_under_test *u))
 {
 	double floor_k[ROUNDS], floor_w[ROUNDS];
 	struct timing fl;
 	int r, i, err;
 
 	err = prime(u, paths, n);
+	if (!err && before)
+		err = before(u);
 	for (r = 0; r < ROUNDS && !err; r++) {
 		err = run(floor_fd, NULL, 1, BATCH, false, TCP_ACK, &fl);
 		floor_k[r] = fl.kernel;
@@ -350,7 +389,7 @@ static int run_table(const char *title, struct dp_under_test *u, struct path *pa
 }
 
 #define P(n, v, k, r, e) { .name = n, .vip = v, .kind = k, .reason = r, .event = e, .event2 = XLB_R_MAX }
-/* A consistent VIP's TCP packet: the table, or one in 16 the LRU's e. */
+/* A TCP packet: by the table alone, or (a LOOK slot, after a change) the LRU's e. */
 #define PT(n, v, k, e) { .name = n, .vip = v, .kind = k, .reason = XLB_R_TX_FORWARD, \
 			 .event = XLB_R_TABLE_HIT, .event2 = e }
 
@@ -376,6 +415,16 @@ int main(int argc, char **argv)
 		P("IPv6 new flow, SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
 		PT("IPv4 DSR hit, 20k flows", "198.18.100.20", MANY_HITS, XLB_R_LRU_HIT),
 		P("IPv4 DSR new flow, SYN", "198.18.100.20", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		P("non-VIP packet (XDP_PASS)", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
+	};
+	struct path churned[] = {
+		PT("IPv4 TCP hit, same flow", "198.18.100.10", SAME_FLOW, XLB_R_LRU_HIT),
+		PT("IPv4 TCP hit, 20k established flows", "198.18.100.10", MANY_HITS, XLB_R_LRU_HIT),
+		P("IPv4 new flow, SYN", "198.18.100.10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
+		PT("IPv4 new flow, non-SYN", "198.18.100.10", NEW_ACK, XLB_R_LRU_MISS),
+		PT("IPv6 hit, same flow", "2001:db8:100::10", SAME_FLOW, XLB_R_LRU_HIT),
+		PT("IPv6 hit, 20k flows", "2001:db8:100::10", MANY_HITS, XLB_R_LRU_HIT),
+		P("IPv6 new flow, SYN", "2001:db8:100::10", NEW_SYN, XLB_R_TX_FORWARD, XLB_R_MAX),
 		P("non-VIP packet (XDP_PASS)", NULL, NOT_VIP, XLB_R_PASS_NOT_VIP, XLB_R_MAX),
 	};
 	struct path aged[] = {
@@ -413,7 +462,7 @@ int main(int argc, char **argv)
 	       ROUNDS, BATCH, lru_opts.lru_entries ?: XLB_DEFAULT_LRU_ENTRIES);
 	err = compare ? load_compare(&u, compare, &other) : 0;
 	if (!err)
-		err = run_table("Fresh table", &u, fresh, ARRAY_SIZE(fresh));
+		err = run_table("Fresh table", &u, fresh, ARRAY_SIZE(fresh), NULL);
 	bpf_object__close(other);
 	other = NULL;
 	compare_fd = -1;
@@ -430,7 +479,21 @@ int main(int argc, char **argv)
 		err = age(&u, compare_fd, other, AGED_FILL);
 	if (!err)
 		err = run_table("Aged table (540,000 flows in, all deleted once)", &u, aged,
-				ARRAY_SIZE(aged));
+				ARRAY_SIZE(aged), NULL);
+	bpf_object__close(other);
+	other = NULL;
+	compare_fd = -1;
+	xlb_dp_destroy(u.dp);
+	/* A third: 14:10:10, hit flows opened, a flood, then 10:10:10 (churn). */
+	first_weight = 14;
+	other_weight = 10;
+	if (!err)
+		err = setup(&u);
+	if (!err && compare)
+		err = load_compare(&u, compare, &other);
+	if (!err)
+		err = run_table("Churned table (flows opened, 1.2 M new flows per VIP, then a weight change 14:10:10 to 10:10:10)",
+				&u, churned, ARRAY_SIZE(churned), churn);
 	bpf_object__close(other);
 	xlb_dp_destroy(u.dp);
 	bpf_object__close(obj);

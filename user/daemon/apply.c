@@ -238,6 +238,8 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 	RESTART(!same_ifaces(run, cfg), keep, "interfaces %s -> %s", ia, ib);
 	RESTART(run->udp_idle_ms != cfg->udp_idle_ms, keep, "udp_idle_timeout %ums -> %ums",
 		run->udp_idle_ms, cfg->udp_idle_ms);
+	RESTART(run->tcp_idle_ms != cfg->tcp_idle_ms, keep, "tcp_idle_timeout %ums -> %ums",
+		run->tcp_idle_ms, cfg->tcp_idle_ms);
 	RESTART(run->max_vips != cfg->max_vips, reset, "maps vips %u -> %u", run->max_vips,
 		cfg->max_vips);
 	RESTART(run->max_backends != cfg->max_backends, reset, "maps backends %u -> %u",

@@ -22,7 +22,7 @@ static const char *vip_name_by_id(struct xlbd *x, __u32 id)
 	return "?";
 }
 
-static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved", "table", "ring" };
+static const char *const lru_names[] = { "none", "hit", "miss", "stale", "moved", "table", "old" };
 static const char *const verdict_names[] = { "aborted", "drop", "pass", "tx", "redirect" };
 
 static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_addr,
@@ -42,6 +42,9 @@ static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_a
 	else if (tr->lru == XLB_TRACE_LRU_MOVED)
 		snprintf(buf, len, "VIP %s: the flow is held in the moved-flow table (its backend is no longer the table's choice): backend %s (%s)",
 			 vip, be_addr, xlb_reason_name(tr->reason));
+	else if (tr->lru == XLB_TRACE_LRU_OLD)
+		snprintf(buf, len, "VIP %s: no record, not a SYN: the flow stays where the table from before the last changes put it (slot %u of %u moved since): backend %s (%s)",
+			 vip, tr->slot, tr->table_size, be_addr, xlb_reason_name(tr->reason));
 	else if (tr->reason == XLB_R_DROP_NO_BACKEND)
 		snprintf(buf, len, "VIP %s: no backend takes new flows: dropped (%s)", vip,
 			 xlb_reason_name(tr->reason));
@@ -50,9 +53,7 @@ static void explain(struct xlbd *x, const struct xlb_trace *tr, const char *be_a
 			 vip, tr->lru == XLB_TRACE_LRU_STALE ?
 			 "the flow's backend no longer takes it, picked again" :
 			 tr->lru == XLB_TRACE_LRU_TABLE ?
-			 "a TCP packet of a consistent VIP follows the table (no moved-flow entry; the connection table is not looked at)" :
-			 tr->lru == XLB_TRACE_LRU_RING ?
-			 "a new flow, a consistent VIP's SYN (recorded in the SYN ring, not the connection table)" :
+			 "a TCP flow on a slot no change has moved: the table decides, no flow state is kept or needed" :
 			 "a new flow",
 			 tr->hash, tr->slot, tr->table_size, be_addr, xlb_reason_name(tr->reason));
 }

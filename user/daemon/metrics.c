@@ -253,24 +253,37 @@ static void vip_metrics(struct xlbd *x, FILE *f)
 }
 
 /*
- * 1 while the VIP's TCP packets may skip the LRU: every flow the table
- * sends elsewhere is held (the data path's XLB_VIP_F_CONSISTENT).
+ * How much of a VIP's table keeps no flow state (table_state.c): its
+ * slots whose packets look for a record, and whether it keeps an old table.
  */
-static void consistent_metrics(struct xlbd *x, FILE *f)
+static void table_state_metrics(struct xlbd *x, FILE *f)
 {
+	static const char *const names[] = {
+		"xlb_vip_consistent", "xlb_vip_lookup_slots", "xlb_vip_table_slots",
+		"xlb_vip_old_table",
+	};
+	static const char *const help[] = {
+		"1 while no slot of the VIP's table needs a flow lookup: every packet is sent by the table alone (0 after a change moved slots, until the flows on them have been recorded and let go).",
+		"Slots of the VIP's table whose packets look for the flow's record (a change moved them, or flows recorded there live on).",
+		"Slots of the VIP's table.",
+		"1 while the VIP keeps the table from before its last changes for the flows that were there (TCP; for tcp_idle_timeout after the last change that moved a slot).",
+	};
+	struct xlb_dp_table_info in;
 	char vl[384];
-	size_t v;
+	size_t i, v;
 
-	family(f, "xlb_vip_consistent", "gauge",
-	       "1 while every flow of the VIP is on its table's choice or held in the moved-flow table, so its TCP packets skip the LRU; 0 after a refused hold, until a table change holds them all.");
-	for (v = 0; v < x->effective->nr_vips; v++) {
-		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
-		struct xlb_vip entry = {};
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		family(f, names[i], "gauge", help[i]);
+		for (v = 0; v < x->effective->nr_vips; v++) {
+			const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+			long long val;
 
-		xlb_dp_get_vip(x->dp, &vip->key, &entry);
-		vip_labels(vip, vl, sizeof(vl));
-		fprintf(f, "xlb_vip_consistent{%s} %d\n", vl,
-			!!(entry.flags & XLB_VIP_F_CONSISTENT));
+			if (!xlb_dp_table_info(x->dp, xlbd_vip_id(x, vip), &in))
+				continue;
+			val = i == 0 ? !in.look : i == 1 ? in.look : i == 2 ? in.m : !!in.m_o;
+			vip_labels(vip, vl, sizeof(vl));
+			fprintf(f, "%s{%s} %lld\n", names[i], vl, val);
+		}
 	}
 }
 
@@ -407,7 +420,7 @@ static char *render(struct xlbd *x, size_t *len)
 	prober_summary(&x->pr, &ps);
 	fprintf(f, "xlb_probes_unknown_total %llu\n", (unsigned long long)ps.unknown);
 	moved_metrics(x, f);
-	consistent_metrics(x, f);
+	table_state_metrics(x, f);
 	reason_metrics(x, f);
 	vip_metrics(x, f);
 	backend_metrics(x, f);

@@ -11,7 +11,9 @@
 #include "events.h"
 #include "monitor.h"
 #include "moved.h"
+#include "plan.h"
 #include "stats.h"
+#include "table_state.h"
 #include "xlbd.h"
 
 #define TABLE_REFRESH_TICKS	10
@@ -495,6 +497,39 @@ out:
 	free(in);
 }
 
+/*
+ * TCP VIPs' tables (table_state.c): old tables whose time is up go, idle
+ * records go, and slots that no longer need a lookup stop taking one.
+ */
+static void tidy_tables(struct xlbd *x)
+{
+	struct xlb_vip_spec *specs = calloc(x->effective->nr_vips ?: 1, sizeof(*specs));
+	struct xlb_tidy_result res;
+	size_t v, n = 0;
+	int err = specs ? 0 : -ENOMEM;
+
+	for (v = 0; !err && v < x->effective->nr_vips; v++) {
+		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
+		const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
+		const struct xlb_vip_ids *ids = xlbd_ids(x, vip);
+
+		if (!plan || !ids)
+			continue;
+		err = xlb_vip_spec_from_plan(vip, ids, plan, &specs[n]);
+		n += !err;
+	}
+	if (!err)
+		err = xlb_table_tidy(x->dp, specs, n, &res);
+	if (err)
+		pr_warn("Couldn't tidy the VIPs' tables: %s\n", strerror(-err));
+	else if (res.forgotten || res.look_cleared)
+		pr_info("Flow records: %u of %u TCP records let go (idle, backend gone, or no longer needed); %u slots need no lookup any more\n",
+			res.forgotten, res.records, res.look_cleared);
+	for (v = 0; v < n; v++)
+		free(specs[v].backends);
+	free(specs);
+}
+
 /* Idle and orphaned held flows go; VIP flags follow what is held. */
 static void sweep_moved(struct xlbd *x)
 {
@@ -513,8 +548,10 @@ void monitor_tick(struct xlbd *x, __u64 now)
 	size_t v;
 
 	expire_hooks(mon);
-	if (mon->ticks % MOVED_SWEEP_TICKS == 0)
+	if (mon->ticks % MOVED_SWEEP_TICKS == 0) {
 		sweep_moved(x);
+		tidy_tables(x);
+	}
 	mon->ticks++;
 	if (mon->refresh_pending || (mon->ticks % TABLE_REFRESH_TICKS == 0 && !mon->rd.active)) {
 		start_table_read(x);

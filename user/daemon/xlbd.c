@@ -126,6 +126,7 @@ static int start_data_path(struct xlbd *x)
 		.lru_entries = x->base->lru_entries,
 		.moved_flows = x->base->moved_flows,
 		.udp_idle_ms = x->base->udp_idle_ms,
+		.tcp_idle_ms = x->base->tcp_idle_ms,
 	};
 	size_t s;
 	int err;
