@@ -298,8 +298,10 @@ tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 	}
 
 	be = recorded_backend(p, vip, be_id, &stale);
-	if (be)
+	if (be) {
+		p->memo_event = XLB_R_LRU_HIT;
 		return be;
+	}
 	*be_id = v & XLB_SLOT_BACKEND;
 	o = old_pick(table, size, p, vip, hash, *be_id);
 	if (!new_flow) {
@@ -463,6 +465,8 @@ static __always_inline void memo_make(struct xlb_memo *m, const struct pkt *p,
 	m->outer_hash = p->outer_hash;
 	m->epoch = epoch;
 	m->event = p->memo_event;
+	/* A record's flow: its record is looked at again within the second (forward_memo). */
+	m->stamp = p->memo_event == XLB_R_LRU_HIT ? bpf_ktime_get_ns() >> 30 : 0;
 }
 
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
@@ -481,10 +485,18 @@ static __always_inline int forward_memo(struct xdp_md *ctx, struct pkt *p,
 	__u32 be_id = m->backend_id;
 	struct xlb_backend *be;
 
+	/*
+	 * A flow that lives by its record must keep it fresh: the LRU evicts
+	 * the unreferenced first, and xlbd lets records idle past the TCP idle
+	 * time go (table_state.c). So once a second (2^30 ns) the full path
+	 * looks the record up, which refreshes it, and makes the memo again.
+	 */
+	if (m->event == XLB_R_LRU_HIT && (__u32)(bpf_ktime_get_ns() >> 30) != m->stamp)
+		return -1;
 	be = bpf_map_lookup_elem(&backends, &be_id);
 	if (!be || !backend_takes_flows(be, vip.id))
 		return -1;
-	count_reason(XLB_R_TABLE_HIT, 0);
+	count_reason(m->event == XLB_R_LRU_HIT ? XLB_R_LRU_HIT : XLB_R_TABLE_HIT, 0);
 	p->outer_hash = m->outer_hash;
 	return forward(ctx, p, &vip, bytes, reason, be, be_id, NULL, 0);
 }

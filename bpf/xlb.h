@@ -175,7 +175,7 @@ struct pkt {
 	__u8 l4_proto;		/* outer L4 protocol (ICMP for ICMP errors) */
 	__u8 has_addrs;		/* the IP addresses were read */
 	__u8 syn;		/* TCP SYN without ACK: a connection's first packet */
-	__u8 memo_event;	/* XLB_R_TABLE_HIT: a TCP flow sent by the table alone; 0 not */
+	__u8 memo_event;	/* a TCP flow sent by the table alone (XLB_R_TABLE_HIT) or its record (_LRU_HIT); 0 neither */
 	__u32 outer_hash;	/* xlb_flow_hash with the source port; 0: not yet known */
 	/* as the VIP sees it; 8-aligned: the memo compares it in 8-byte words */
 	struct xlb_flow flow __attribute__((aligned(8)));

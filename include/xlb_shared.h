@@ -194,9 +194,10 @@ struct xlb_conn {
  * hold keeps the flow's backend, the memo's), and the data path reads the
  * epoch before anything it could cache, so a memo made from state older
  * than a write is never used after it. The backend is read live (its
- * state, its VIP). Only a flow on a slot without XLB_SLOT_LOOK is memoed:
- * its backend needs no record, so a packet sent by the memo skips nothing
- * the contract needs.
+ * state, its VIP). A flow on a slot without XLB_SLOT_LOOK needs no record,
+ * so a packet sent by its memo skips nothing the contract needs; a flow
+ * found by its record is memoed too, but looked up again at least once a
+ * second, which keeps its record fresh (xlb.bpf.c: forward_memo).
  */
 struct xlb_memo {
 	struct xlb_flow flow;
@@ -204,9 +205,9 @@ struct xlb_memo {
 	__u32 backend_id;
 	__u32 outer_hash;
 	__u32 epoch;		/* memo_epoch's when made */
-	__u32 pad0;
+	__u32 stamp;		/* a record's flow: the second (ktime >> 30) it was looked up */
 	__u8 vip_flags;		/* enum xlb_vip_flags: all fit in a byte */
-	__u8 event;		/* XLB_R_TABLE_HIT: counted at each use */
+	__u8 event;		/* XLB_R_TABLE_HIT or XLB_R_LRU_HIT (by its record): counted at each use */
 	__u8 pad[2];
 };
 

@@ -333,9 +333,12 @@ static int churn(struct dp_under_test *u)
 	size_t i;
 	int err = 0;
 
+	/* The other build (--compare) takes the same flood, on its own flow table if it has one. */
 	for (i = 0; i < ARRAY_SIZE(flooded) && !err; i++)
 		for (done = 0; done < CHURN_FLOOD && !err; done += BATCH) {
 			err = run(xlb_dp_prog_fd(u->dp), flooded[i], u->next_new, BATCH, false, 0, &t);
+			if (!err && compare_fd >= 0)
+				err = run(compare_fd, flooded[i], u->next_new, BATCH, false, 0, &t);
 			u->next_new += BATCH;
 		}
 	first_weight = other_weight;
