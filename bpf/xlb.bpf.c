@@ -466,7 +466,7 @@ static __always_inline void memo_make(struct xlb_memo *m, const struct pkt *p,
 	m->epoch = epoch;
 	m->event = p->memo_event;
 	/* A record's flow: its record is looked at again within the second (forward_memo). */
-	m->stamp = p->memo_event == XLB_R_LRU_HIT ? bpf_ktime_get_ns() >> 30 : 0;
+	m->stamp = p->memo_event == XLB_R_LRU_HIT ? bpf_jiffies64() >> XLB_MEMO_STAMP_SHIFT : 0;
 }
 
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
@@ -488,10 +488,13 @@ static __always_inline int forward_memo(struct xdp_md *ctx, struct pkt *p,
 	/*
 	 * A flow that lives by its record must keep it fresh: the LRU evicts
 	 * the unreferenced first, and xlbd lets records idle past the TCP idle
-	 * time go (table_state.c). So once a second (2^30 ns) the full path
-	 * looks the record up, which refreshes it, and makes the memo again.
+	 * time go (table_state.c). So every 128 jiffies (0.13-1.3 s by HZ) the
+	 * full path looks the record up, which refreshes it, and makes the memo
+	 * again. Jiffies, not the clock: a load, where reading the clock cost
+	 * a same-flow hit twice its time in a VM.
 	 */
-	if (m->event == XLB_R_LRU_HIT && (__u32)(bpf_ktime_get_ns() >> 30) != m->stamp)
+	if (m->event == XLB_R_LRU_HIT &&
+	    (__u32)(bpf_jiffies64() >> XLB_MEMO_STAMP_SHIFT) != m->stamp)
 		return -1;
 	be = bpf_map_lookup_elem(&backends, &be_id);
 	if (!be || !backend_takes_flows(be, vip.id))

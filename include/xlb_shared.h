@@ -199,13 +199,15 @@ struct xlb_conn {
  * found by its record is memoed too, but looked up again at least once a
  * second, which keeps its record fresh (xlb.bpf.c: forward_memo).
  */
+#define XLB_MEMO_STAMP_SHIFT	7
+
 struct xlb_memo {
 	struct xlb_flow flow;
 	__u32 vip_id;
 	__u32 backend_id;
 	__u32 outer_hash;
 	__u32 epoch;		/* memo_epoch's when made */
-	__u32 stamp;		/* a record's flow: the second (ktime >> 30) it was looked up */
+	__u32 stamp;		/* a record's flow: jiffies >> XLB_MEMO_STAMP_SHIFT when looked up */
 	__u8 vip_flags;		/* enum xlb_vip_flags: all fit in a byte */
 	__u8 event;		/* XLB_R_TABLE_HIT or XLB_R_LRU_HIT (by its record): counted at each use */
 	__u8 pad[2];
