@@ -435,11 +435,19 @@ static __always_inline struct xlb_memo *memo_get(__u32 *epoch)
 {
 	__u32 zero = 0, *e;
 
-	if (trace_mode)
+	if (trace_mode || !memo_on)
 		return NULL;
 	e = bpf_map_lookup_elem(&memo_epoch, &zero);
 	if (!e)
 		return NULL;
+	/*
+	 * Ordering: the epoch is loaded before the VIP, the tables and the
+	 * backend that a memo made now would cache; xlbd moves it after its
+	 * write is in (a locked add on x86, a full barrier). The compiler
+	 * barrier keeps the program's loads in order, and the CPU keeps them
+	 * so only where loads are not reordered (x86); elsewhere the loader
+	 * turns the memo off (memo_on 0, dataplane.c: fast_paths_for_cpu).
+	 */
 	*epoch = *e;
 	asm volatile("" ::: "memory");
 	return bpf_map_lookup_elem(&memo, &zero);

@@ -34,6 +34,8 @@ const volatile __u32 hash_v4_prefix = XLB_HASH_V4_PREFIX_DEFAULT;
 const volatile __u8 trace_mode = 0;
 /* The VIP index's slots less one (a power of two less one); 0: no index, the VIP map alone. */
 const volatile __u32 vip_index_mask = 0;
+/* The per-CPU memo in use; 0 on CPUs that may reorder loads (dataplane.c: fast_paths_for_cpu). */
+const volatile __u8 memo_on = 1;
 struct xlb_trace trace_out = {};
 
 /* Address entries live next to the VIPs, hence twice the VIP count. */
@@ -264,6 +266,14 @@ static __always_inline int index_lookup(const union xlb_addr *a, __be16 port, __
 		s = bpf_map_lookup_elem(&vip_index, &idx);
 		if (!s)
 			return INDEX_UNSURE;
+		/*
+		 * Ordering: seq, then the slot, then seq again. The compiler
+		 * barriers keep the program's loads in that order; the CPU keeps
+		 * them so only where loads are not reordered (x86). xlbd writes
+		 * seq odd, the slot, seq even, each store after the last (x86
+		 * stores are not reordered either). Elsewhere the loader sets no
+		 * index (vip_index_mask 0, dataplane.c: fast_paths_for_cpu).
+		 */
 		seq = s->seq;
 		asm volatile("" ::: "memory");
 		if (seq & 1)

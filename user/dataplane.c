@@ -101,6 +101,34 @@ static bool index_writable(const struct xlb_dp *dp)
 	return dp->vip_index_fd < 0 || dp->vip_index;
 }
 
+/*
+ * The VIP index's seq and the memo's epoch are read by the data path with
+ * plain loads in program order (bpf/xlb.h: index_lookup; xlb.bpf.c:
+ * memo_get): correct where the CPU keeps loads in order (x86, TSO), not
+ * on a weakly ordered one (arm64, where a load of the slot may pass the
+ * load of its seq). BPF's load-acquire needs a newer clang than Debian
+ * 12's, so on such CPUs both are left out: every VIP lookup takes the VIP
+ * map, and no memo is used. Decided here, once, for every program loaded.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define XLB_ORDERED_LOADS	1
+#else
+#define XLB_ORDERED_LOADS	0
+#endif
+
+static void fast_paths_for_cpu(struct xlb__rodata *r)
+{
+	static bool said;
+
+	if (XLB_ORDERED_LOADS)
+		return;
+	r->vip_index_mask = 0;
+	r->memo_on = 0;
+	if (!said)
+		pr_info("This CPU may reorder loads: the VIP index and the per-CPU memo are left out (every VIP lookup takes the VIP map, no memo); forwarding is correct, a same-flow hit costs more\n");
+	said = true;
+}
+
 /* The seed, and what the data path derives from it, in one place. */
 static void set_hash_seed(struct xlb__rodata *r, __u32 seed)
 {
@@ -368,6 +396,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	}
 	/* A pinned index keeps its size too (reused maps report their own). */
 	skel->rodata->vip_index_mask = xlb_vip_index_mask(bpf_map__max_entries(skel->maps.vip_index));
+	fast_paths_for_cpu(skel->rodata);
 
 	err = xlb__load(skel);
 	if (err) {
@@ -1220,7 +1249,8 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 /* The data path's VIP index mask for the index this data path has (and can write). */
 static __u32 index_mask(struct xlb_dp *dp)
 {
-	return dp->vip_index ? xlb_vip_index_mask(map_capacity(dp->vip_index_fd)) : 0;
+	return dp->vip_index && XLB_ORDERED_LOADS ?
+	       xlb_vip_index_mask(map_capacity(dp->vip_index_fd)) : 0;
 }
 
 /*
@@ -1289,6 +1319,7 @@ static int load_trace_instance(struct xlb_dp *dp)
 	t->rodata->trace_mode = 1;
 	set_hash_seed(t->rodata, dp->hash_seed);
 	t->rodata->vip_index_mask = index_mask(dp);
+	fast_paths_for_cpu(t->rodata);
 	t->rodata->udp_idle_ns = (__u64)dp->udp_idle_ms * 1000000ull;
 	err = reuse_maps(dp, t->obj, NULL);
 	if (!err)
