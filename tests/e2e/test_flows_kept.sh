@@ -155,9 +155,9 @@ test_flood_then_weight_change() {
 	after=$(counter tb_xlbctl)
 	echo "  flood of $FLOOD more new flows after the change: $((after - before)) of their" \
 		"packets found no record on a looked-up slot (the table holds $LRU)"
+	stop_conns 4 || return 1
 	(( after - before > LRU )) ||
 		fail "the second flood did not churn the connection table: the test proves less" || return 1
-	stop_conns 4 || return 1
 	moved=$(on_moved_slots) || fail "trace failed" || return 1
 	echo "  $moved of $CONNS connections are on slots the change moved (the new table sends them elsewhere)"
 	[[ $moved -gt 0 ]] || fail "no connection was on a moved slot: the test proves nothing" || return 1
