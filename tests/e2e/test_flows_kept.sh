@@ -87,7 +87,8 @@ stop_conns() {
 	short=$(awk '$3 == "ok" && $6 < 3' <<<"$res" | wc -l)
 	echo "  $(grep -c ' ok ' <<<"$res") of $CONNS connections answered every request;" \
 		"requests after the change: $(awk '{ s += $NF } END { print s + 0 }' <<<"$res")"
-	grep ' broken ' <<<"$res" | head -n 10 | sed 's/^/  broken: port /'
+	awk '$3 == "broken" { printf "  port %s on %s: %s at request %s (%s answered after the change)\n",
+		$1, $2, $4, $6, $8 }' <<<"$res" | head -n 10
 	[[ $(wc -l <<<"$res") == "$CONNS" ]] || fail "the helper reported $(wc -l <<<"$res") connections" || return 1
 	[[ $broken == 0 ]] || fail "$broken of $CONNS connections broken by the change" || return 1
 	[[ $short == 0 ]] || fail "$short connections sent fewer than 3 requests after the change" || return 1
