@@ -157,7 +157,7 @@ int xlb_moved_adopt_tcp(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		err = err ?: xlb_dp_release_flow(dp, &c.release[i]);
 	}
 	if (!err && c.nr_release)
-		pr_info("%zu TCP flows an earlier build held apart are records in the connection table now\\n",
+		pr_info("%zu TCP flows an earlier build held apart are records in the connection table now\n",
 			c.nr_release);
 	free(c.release);
 	free(c.state);
@@ -187,7 +187,7 @@ int xlb_moved_on_table_change(struct xlb_dp *dp, const struct xlb_vip_spec *vip,
 		struct xlb_dp_moved_stats st;
 
 		xlb_dp_moved_stats(dp, &st);
-		pr_warn("Couldn't hold %u flows of VIP %s whose backend is no longer the table's choice: the moved-flow table is full (%u entries); they are reset if the LRU loses them, and the VIP's packets all take the LRU until a table change holds every flow\n",
+		pr_warn("Couldn't hold %u flows of VIP %s whose backend is no longer the table's choice: the moved-flow table is full (%u entries); they are reset if the LRU loses them\n",
 			res->refused, xlb_addr_str(&vip->key.addr, label, sizeof(label)),
 			st.capacity);
 		pr_warn("hint: raise 'maps: { moved_flows: N }' and restart xlbd\n");
