@@ -158,6 +158,24 @@ static __always_inline __u32 table_slot(void *table, __u32 size, __u32 hash)
 }
 
 /*
+ * The flow's slot in T as stored (a backend id and XLB_SLOT_LOOK), with
+ * the table, its size and the flow's hash (which the old table's pick
+ * reuses); the tunnel's source hash set when it is the same. -1: no table.
+ */
+static __always_inline int flow_slot(struct pkt *p, const struct xlb_vip *vip, void **table,
+				     __u32 *size, __u32 *hash, __u32 *v)
+{
+	*table = table_of(vip->id, size);
+	if (!*table)
+		return -1;
+	*hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
+	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
+		p->outer_hash = *hash;
+	*v = table_slot(*table, *size, *hash);
+	return 0;
+}
+
+/*
  * The old table's choice for the flow (xlb_shared.h): where a flow that
  * has no record and was here before the last changes still is. be_new
  * (T's choice) when the VIP keeps no old table. O may have been hashed
@@ -279,13 +297,8 @@ tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 	__u32 size, hash, v, o;
 	void *table;
 
-	table = table_of(vip->id, &size);
-	if (!table)
+	if (flow_slot(p, vip, &table, &size, &hash, &v))
 		return NULL;
-	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
-	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
-		p->outer_hash = hash;
-	v = table_slot(table, size, hash);
 	*be_id = v & XLB_SLOT_BACKEND;
 	if (!(v & XLB_SLOT_LOOK)) {
 		be = vip_backend(*be_id, vip, new_flow);
@@ -359,7 +372,7 @@ static __always_inline struct xlb_backend *
 udp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 {
 	struct xlb_backend *be;
-	__u32 size, hash;
+	__u32 size, hash, v;
 	void *table;
 	int stale;
 
@@ -369,13 +382,9 @@ udp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 	be = moved_backend(p, vip, be_id);
 	if (be)
 		return be;
-	table = table_of(vip->id, &size);
-	if (!table)
+	if (flow_slot(p, vip, &table, &size, &hash, &v))
 		return NULL;
-	hash = flow_hash(&p->flow, vip->flags & XLB_VIP_F_HASH_NO_SPORT);
-	if (!(vip->flags & XLB_VIP_F_HASH_NO_SPORT))
-		p->outer_hash = hash;
-	*be_id = table_slot(table, size, hash) & XLB_SLOT_BACKEND;
+	*be_id = v & XLB_SLOT_BACKEND;
 	be = vip_backend(*be_id, vip, 1);
 	if (!be)
 		return NULL;
