@@ -1422,6 +1422,11 @@ __u64 xlb_dp_tcp_idle_ns(const struct xlb_dp *dp)
 	return (__u64)dp->tcp_idle_ms * 1000000ull;
 }
 
+__u32 xlb_dp_flow_capacity(const struct xlb_dp *dp)
+{
+	return map_capacity(dp->conns_fd);
+}
+
 __u64 xlb_dp_old_since(struct xlb_dp *dp, __u32 vip_id)
 {
 	struct timespec ts;

@@ -73,6 +73,8 @@ __u32 xlb_dp_max_vips(const struct xlb_dp *dp);
 __u32 xlb_dp_max_backends(const struct xlb_dp *dp);
 __u32 xlb_dp_hash_seed(const struct xlb_dp *dp);
 __u64 xlb_dp_tcp_idle_ns(const struct xlb_dp *dp);
+/* Entries the connection table has room for. */
+__u32 xlb_dp_flow_capacity(const struct xlb_dp *dp);
 /*
  * When a change last made a slot of the VIP's old table and T differ
  * (CLOCK_MONOTONIC ns; this process's start, or when it first asked, if

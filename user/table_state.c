@@ -176,6 +176,7 @@ static int tidy_one(const struct xlb_flow *f, const struct xlb_conn *c, void *ar
 	struct tidy_vip *v;
 	__u32 slot, id = c->backend_id;
 
+	td->res->entries++;
 	if (f->proto != IPPROTO_TCP)
 		return 0;	/* UDP records expire in the data path */
 	td->res->records++;
@@ -270,7 +271,6 @@ static int tidy_prepare(struct tidy *td, const struct xlb_vip_spec *vips, size_t
 		v->spec = &vips[i];
 		td->nr++;
 		err = xlb_dp_table_id(td->dp, v->spec->id, &v->table_id);
-		err = err ?: let_old_go(td, v);
 		if (err)
 			return err;
 		v->has_record = calloc(v->ts.m, 1);
@@ -297,6 +297,7 @@ int xlb_table_tidy(struct xlb_dp *dp, const struct xlb_vip_spec *vips, size_t nr
 		.dp = dp, .now = now_ns(), .idle_ns = xlb_dp_tcp_idle_ns(dp),
 		.seed = xlb_dp_hash_seed(dp), .res = res,
 	};
+	bool full;
 	size_t i;
 	int err;
 
@@ -305,6 +306,18 @@ int xlb_table_tidy(struct xlb_dp *dp, const struct xlb_vip_spec *vips, size_t nr
 	/* Nothing is LOOK: no record is needed anywhere, and none is walked. */
 	if (!err && res->look_vips)
 		err = xlb_dp_walk_flows(dp, false, tidy_one, &td);
+	/*
+	 * A flow table near full may have evicted records of live flows: while
+	 * O is kept they fall back on it, so it goes only when the table has
+	 * room (a flood keeps O, and the slots looked up, until it is over).
+	 */
+	full = res->entries >= xlb_dp_flow_capacity(dp) / 10 * 9;
+	for (i = 0; !err && i < td.nr; i++) {
+		if (full && td.vips[i].ts.m_o)
+			res->old_kept_full++;
+		else
+			err = let_old_go(&td, &td.vips[i]);
+	}
 	for (i = 0; !err && i < td.nr_forget; i++)
 		res->forgotten += !xlb_dp_forget_flow(dp, &td.forget[i]);
 	for (i = 0; !err && res->look_vips && i < td.nr; i++)

@@ -33,6 +33,8 @@ struct xlb_tidy_result {
 	__u32 forgotten;	/* records let go: idle, backend gone, or not needed */
 	__u32 old_dropped;	/* VIPs whose old table was let go */
 	__u32 look_cleared;	/* slots no longer LOOK */
+	__u32 entries;		/* flow-table entries walked */
+	__u32 old_kept_full;	/* old tables kept: the flow table near full */
 };
 
 /*

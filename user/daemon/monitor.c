@@ -522,7 +522,10 @@ static void tidy_tables(struct xlbd *x)
 		err = xlb_table_tidy(x->dp, specs, n, &res);
 	if (err)
 		pr_warn("Couldn't tidy the VIPs' tables: %s\n", strerror(-err));
-	else if (res.forgotten || res.look_cleared)
+	if (!err && res.old_kept_full)
+		pr_info("Flow table near full (%u entries walked): %u VIPs keep their old table past its time, as records of live flows may have been evicted\n",
+			res.entries, res.old_kept_full);
+	if (!err && (res.forgotten || res.look_cleared))
 		pr_info("Flow records: %u of %u TCP records let go (idle, backend gone, or no longer needed); %u slots need no lookup any more\n",
 			res.forgotten, res.records, res.look_cleared);
 	for (v = 0; v < n; v++)
