@@ -49,6 +49,7 @@ static struct topic topics[] = {
 	TOPIC(test_hash_change_keeps_flows),
 	TOPIC(test_old_table_goes_after_idle_time),
 	TOPIC(test_older_build_table_adopted),
+	TOPIC(test_every_churn_state_then_drain),
 	TOPIC(test_table_read_back_is_live),
 	TOPIC(test_unchanged_apply_keeps_the_live_table),
 	TOPIC(test_vip_filter_passes_others_hides_no_vip),

@@ -477,3 +477,85 @@ void test_older_build_table_adopted(struct fixture *f)
 	ASSERT_EQ(backend_id_for(f, vip, &b, &r), be_b, "the held flow stays");
 	ASSERT_TRUE(xlb_dp_held_flow(f->dp, &fb, &c) == -ENOENT, "and is a record now");
 }
+
+/*
+ * Every state a busy edge is in, one after another, on a small flow table
+ * (65,536 entries): aged (filled and emptied), a UDP VIP's refused hold
+ * (a moved-flow table of 1,024 for about 1,300 flows), a table change,
+ * TCP flows opened by a SYN and others arriving mid-stream (their first
+ * packet here an ACK), a flood of 100,000 new flows, then a drain: no
+ * TCP flow and no UDP flow changes backend.
+ */
+void test_every_churn_state_then_drain(struct fixture *f)
+{
+	struct xlb_dp_opts opts = { .lru_entries = 65536, .moved_flows = 1024 };
+	const int tcp = V4_TCP_ENCAP, udp = V4_UDP_ENCAP, n = 2000, nu = 4000;
+	__u32 *first = calloc(n, sizeof(*first)), *ufirst = calloc(nu, sizeof(*ufirst));
+	struct xlb_dp_moved_stats st;
+	int i, moved = 0, umoved = 0, idx;
+	struct fixture g;
+	struct run r;
+
+	(void)f;
+	if (!ASSERT_TRUE(first && ufirst, "memory") ||
+	    !ASSERT_EQ(fixture_setup(&g, &opts), 0, "data path: 65,536 flows, 1,024 moved"))
+		goto out;
+	/* Aged: filled past its size by UDP flows, then emptied. */
+	for (i = 0; i < 80000; i++) {
+		struct pkt_spec s = to_vip(udp, 40 + i / 60000, 1 + i % 60000);
+
+		send_fast(&g, &s);
+	}
+	ASSERT_EQ(xlb_dp_flush_flows(g.dp), 0, "aged: emptied once");
+	/* A refused hold: a UDP backend drained under more flows than the moved-flow table takes. */
+	for (i = 0; i < nu; i++) {
+		struct pkt_spec s = to_vip(udp, i % 64, 20000 + i);
+
+		ufirst[i] = backend_id_for(&g, udp, &s, &r);
+	}
+	set_state(&g, udp, 1, XLB_BE_UP, 0);
+	xlb_dp_moved_stats(g.dp, &st);
+	ASSERT_TRUE(st.refused > 0, "the UDP hold was refused in part");
+	/* An earlier change on the TCP VIP, then flows of both kinds. */
+	set_state(&g, tcp, 0, XLB_BE_UP, 2);
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = to_vip(tcp, i % 64, 30000 + i);
+
+		s.tcp_flags = i % 2 ? TCP_ACK : TCP_SYN;
+		first[i] = backend_id_for(&g, tcp, &s, &r);
+		if (i % 2 == 0) {
+			s.tcp_flags = TCP_ACK;
+			backend_id_for(&g, tcp, &s, &r);
+		}
+	}
+	/* A flood of new flows. */
+	for (i = 0; i < 100000; i++) {
+		struct pkt_spec s = to_vip(tcp, 10 + i / 60000, 1 + i % 60000);
+
+		s.tcp_flags = TCP_SYN;
+		send_fast(&g, &s);
+	}
+	/* Then a drain of the backend holding the first flow. */
+	idx = be_index(&g, tcp, first[0]);
+	if (!ASSERT_TRUE(idx >= 0, "a backend of the VIP"))
+		goto teardown;
+	set_state(&g, tcp, idx, XLB_BE_UP, 0);
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = to_vip(tcp, i % 64, 30000 + i);
+
+		s.tcp_flags = TCP_ACK;
+		moved += backend_id_for(&g, tcp, &s, &r) != first[i];
+	}
+	for (i = 0; i < nu; i++) {
+		struct pkt_spec s = to_vip(udp, i % 64, 20000 + i);
+
+		umoved += backend_id_for(&g, udp, &s, &r) != ufirst[i];
+	}
+	ASSERT_EQ(moved, 0, "no TCP flow moved (opened by a SYN or mid-stream)");
+	ASSERT_EQ(umoved, 0, "no UDP flow moved, held or refused");
+teardown:
+	fixture_teardown(&g);
+out:
+	free(first);
+	free(ufirst);
+}

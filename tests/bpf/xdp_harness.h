@@ -206,6 +206,7 @@ void test_change_moving_many_flows_holds_all(struct fixture *f);
 void test_hash_change_keeps_flows(struct fixture *f);
 void test_old_table_goes_after_idle_time(struct fixture *f);
 void test_older_build_table_adopted(struct fixture *f);
+void test_every_churn_state_then_drain(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
 void test_unchanged_apply_keeps_the_live_table(struct fixture *f);
 void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
