@@ -315,7 +315,6 @@ tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 		p->memo_event = XLB_R_LRU_HIT;
 		return be;
 	}
-	*be_id = v & XLB_SLOT_BACKEND;
 	o = old_pick(table, size, p, vip, hash, *be_id);
 	if (!new_flow) {
 		be = vip_backend(o, vip, 0);
@@ -482,7 +481,7 @@ static __always_inline void memo_make(struct xlb_memo *m, const struct pkt *p,
 	m->outer_hash = p->outer_hash;
 	m->epoch = epoch;
 	m->event = p->memo_event;
-	/* A record's flow: its record is looked at again within the second (forward_memo). */
+	/* A record's flow: its record is looked up again within 128 jiffies (forward_memo). */
 	m->stamp = p->memo_event == XLB_R_LRU_HIT ? bpf_jiffies64() >> XLB_MEMO_STAMP_SHIFT : 0;
 }
 

@@ -19,7 +19,7 @@
 #define XLB_DEFAULT_MAX_BACKENDS	4096
 #define XLB_DEFAULT_LRU_ENTRIES		(1u << 20)
 #define XLB_DEFAULT_MOVED_FLOWS		65536
-/* A held TCP flow not seen for this long (and gone from the LRU) is let go. */
+/* A held flow (TCP: an older build's) not seen this long and gone from the LRU is let go. */
 #define XLB_MOVED_IDLE_SEC		3600
 /*
  * A TCP flow idle this long may lose its backend at a table change: a TCP
@@ -184,20 +184,19 @@ struct xlb_conn {
 #define XLB_OLD_NO_SPORT	(1u << 24)	/* O's flows were hashed without the source port */
 
 /*
- * The memo ("memo", one per CPU): the last flow a CPU sent by a
- * consistent VIP's table (or its moved-flow table), and where. A TCP
- * packet of that same flow, the next one on the CPU as a burst's packets
- * are, goes straight to that backend: no VIP lookup, no flow hash, no
- * table. It is taken only while "memo_epoch" still holds the epoch it was
- * made under: xlbd moves the epoch after every write to VIPs, backends or
- * tables, after letting held flows go, after a flush and at each load (a
- * hold keeps the flow's backend, the memo's), and the data path reads the
- * epoch before anything it could cache, so a memo made from state older
- * than a write is never used after it. The backend is read live (its
- * state, its VIP). A flow on a slot without XLB_SLOT_LOOK needs no record,
- * so a packet sent by its memo skips nothing the contract needs; a flow
- * found by its record is memoed too, but looked up again at least once a
- * second, which keeps its record fresh (xlb.bpf.c: forward_memo).
+ * The memo ("memo", one per CPU): the last TCP flow a CPU sent by a slot
+ * without XLB_SLOT_LOOK, or by its record, and where. A packet of that
+ * same flow, the next one on the CPU as a burst's packets are, goes
+ * straight to that backend: no VIP lookup, no flow hash, no table. It is
+ * taken only while "memo_epoch" still holds the epoch it was made under:
+ * xlbd moves the epoch after every write to VIPs, backends or tables,
+ * after a flush and at each load, and the data path reads the epoch
+ * before anything it could cache, so a memo made from state older than a
+ * write is never used after it. The backend is read live (its state, its
+ * VIP). A flow on a slot without XLB_SLOT_LOOK needs no record, so a
+ * packet sent by its memo skips nothing the contract needs; a flow found
+ * by its record is looked up again every 2^XLB_MEMO_STAMP_SHIFT jiffies,
+ * which keeps its record fresh (xlb.bpf.c: forward_memo).
  */
 #define XLB_MEMO_STAMP_SHIFT	7
 

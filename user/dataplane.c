@@ -958,21 +958,11 @@ static __u32 slot_backend(__u32 raw)
 	return id == XLB_SLOT_BACKEND ? XLB_NO_BACKEND : id;
 }
 
-/* T's slots as userspace sees them: LOOK dropped. */
-static __u32 *backends_of(const __u32 *raw, __u32 m)
-{
-	__u32 *t = malloc((m ? m : 1) * sizeof(*t)), i;
-
-	for (i = 0; t && i < m; i++)
-		t[i] = slot_backend(raw[i]);
-	return t;
-}
-
 int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	__u32 m = ts->m, m_o = ts->o ? ts->m_o : 0, count = m + 2 + m_o, i;
-	__u32 *values, *keys, *plain = NULL;
+	__u32 *values, *keys;
 	int fd, err = 0;
 
 	if (!m || m > XLB_MAX_TABLE_SIZE || m_o > XLB_MAX_TABLE_SIZE)
@@ -986,8 +976,7 @@ int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_tab
 	}
 	keys = malloc(count * sizeof(*keys));
 	values = malloc(count * sizeof(*values));
-	plain = backends_of(ts->t, m);
-	if (!keys || !values || !plain) {
+	if (!keys || !values) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -1009,13 +998,12 @@ int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_tab
 	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
 	memo_forget(dp);
 	if (!err) {
-		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), plain, m);
+		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), values, count);
 		note_info(dp, vip_id, ts);
 	} else {
 		xlb_table_cache_drop(dp->tables, vip_id);
 	}
 out:
-	free(plain);
 	free(keys);
 	free(values);
 	close(fd);
@@ -1120,86 +1108,85 @@ out:
 	return err;
 }
 
-int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
+/*
+ * The VIP's live table map, every value as stored (*n of them; slot 0 the
+ * size): from the cache while the live map is the one cached, else read
+ * in one batch and cached.
+ */
+static int read_table_map(struct xlb_dp *dp, __u32 vip_id, __u32 **vals, __u32 *n)
 {
-	__u32 inner_id, zero = 0, size, count, *keys = NULL, *vals = NULL, i;
+	__u32 inner_id, zero = 0, size, count, *keys = NULL;
 	int fd, err = 0;
 
-	*table = NULL;
-	*m = 0;
+	*vals = NULL;
 	if (!bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id) &&
-	    !xlb_table_cache_get(dp->tables, vip_id, inner_id, table, m))
+	    !xlb_table_cache_get(dp->tables, vip_id, inner_id, vals, n))
 		return 0;
 	fd = open_table(dp, vip_id, &inner_id, &size);
 	if (fd < 0)
 		return fd;
-	/* Slot 0 is the size: read size + 1 entries in one batch. */
-	count = size + 1;
-	keys = malloc(count * sizeof(*keys));
-	vals = malloc(count * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		keys[i] = i;
-	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, vals, &count, NULL) &&
-	    errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	if (count != size + 1) {
+	count = map_capacity(fd);
+	if (!size || count < size + 1) {
 		err = -EIO;
 		goto out;
 	}
-	memmove(vals, vals + 1, size * sizeof(*vals));
-	for (i = 0; i < size; i++)
-		vals[i] = slot_backend(vals[i]);
-	xlb_table_cache_put(dp->tables, vip_id, inner_id, vals, size);
-	*table = vals;
-	vals = NULL;
-	*m = size;
+	keys = malloc(count * sizeof(*keys));
+	*vals = malloc(count * sizeof(**vals));
+	if (!keys || !*vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	*n = count;
+	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, *vals, &count, NULL) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	if (count != *n) {
+		err = -EIO;
+		goto out;
+	}
+	xlb_table_cache_put(dp->tables, vip_id, inner_id, *vals, *n);
 out:
+	if (err) {
+		free(*vals);
+		*vals = NULL;
+	}
 	free(keys);
-	free(vals);
 	close(fd);
 	return err;
 }
 
+int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
+{
+	__u32 *vals, n, i;
+	int err = read_table_map(dp, vip_id, &vals, &n);
+
+	*table = NULL;
+	*m = 0;
+	if (err)
+		return err;
+	*m = vals[0];
+	memmove(vals, vals + 1, *m * sizeof(*vals));
+	for (i = 0; i < *m; i++)
+		vals[i] = slot_backend(vals[i]);
+	*table = vals;
+	return 0;
+}
+
 int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_state *ts)
 {
-	__u32 inner_id, zero = 0, size, count, cap, m_o = 0, *keys = NULL, *vals = NULL, i;
-	int fd, err = 0;
+	__u32 *vals, n, size, m_o = 0, i;
+	int err = read_table_map(dp, vip_id, &vals, &n);
 
 	memset(ts, 0, sizeof(*ts));
-	fd = open_table(dp, vip_id, &inner_id, &size);
-	if (fd < 0)
-		return fd;
-	cap = map_capacity(fd);
-	if (!size || cap < size + 1) {
-		err = -EIO;
-		goto out;
-	}
-	count = cap;
-	keys = malloc(count * sizeof(*keys));
-	vals = malloc(count * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, vals, &count, NULL) && errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	if (count != cap) {
-		err = -EIO;
-		goto out;
-	}
+	if (err)
+		return err;
+	size = vals[0];
 	/* An older build's table ends at T: no header, and no LOOK it knew of. */
-	ts->legacy = cap == size + 1;
+	ts->legacy = n == size + 1;
 	if (!ts->legacy)
 		m_o = vals[size + 1] & XLB_OLD_SIZE_MASK;
-	if (m_o && cap < size + 2 + m_o) {
+	if (m_o && n < size + 2 + m_o) {
 		err = -EIO;
 		goto out;
 	}
@@ -1221,9 +1208,7 @@ int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_sta
 out:
 	if (err)
 		xlb_table_state_free(ts);
-	free(keys);
 	free(vals);
-	close(fd);
 	return err;
 }
 

@@ -261,7 +261,12 @@ static int tidy_prepare(struct tidy *td, const struct xlb_vip_spec *vips, size_t
 	for (i = 0; i < nr; i++) {
 		struct tidy_vip *v = &td->vips[td->nr];
 
+		struct xlb_dp_table_info in;
+
 		if (vips[i].key.proto != IPPROTO_TCP)
+			continue;
+		/* Nothing looked up, no old table: nothing to tidy, nothing to read. */
+		if (xlb_dp_table_info(td->dp, vips[i].id, &in) && !in.look && !in.m_o)
 			continue;
 		err = xlb_dp_get_table_state(td->dp, vips[i].id, &v->ts);
 		if (err == -ENOENT)
