@@ -43,13 +43,29 @@ static __u32 hash_flags(__u32 vip_flags)
 	return vip_flags & XLB_VIP_F_HASH_NO_SPORT ? XLB_OLD_NO_SPORT : 0;
 }
 
+/*
+ * Whether a flow without a record on T's slot i may be elsewhere than T's
+ * choice: O (m_o slots, hashed by o_flags; none when m_o is 0) indexed
+ * otherwise than T (m slots, hashed by the VIP's flags), or its choice
+ * there another backend.
+ */
+static bool old_differs(const __u32 *o, __u32 m_o, __u32 o_flags, const __u32 *t, __u32 m,
+			__u32 flags, __u32 i)
+{
+	if (!m_o)
+		return false;
+	if (m_o != m || o_flags != hash_flags(flags))
+		return true;
+	return (o[i] & XLB_SLOT_BACKEND) != (t[i] & XLB_SLOT_BACKEND);
+}
+
 int xlb_table_state_next(const struct xlb_table_state *live, __u32 live_flags,
 			 const __u32 *t, __u32 m, __u32 flags,
 			 struct xlb_table_state *out, struct xlb_table_change *res)
 {
 	const __u32 *o;
 	__u32 m_o, o_flags, i;
-	bool same_o, same_t;
+	bool same_t;
 
 	memset(out, 0, sizeof(*out));
 	memset(res, 0, sizeof(*res));
@@ -73,13 +89,11 @@ int xlb_table_state_next(const struct xlb_table_state *live, __u32 live_flags,
 		m_o = live->m;
 		o_flags = hash_flags(live_flags);
 	}
-	same_o = m_o == m && o_flags == hash_flags(flags);
 	same_t = live->m == m && hash_flags(live_flags) == hash_flags(flags) && !live->legacy;
 	for (i = 0; i < m; i++) {
-		bool differ = !same_o || (o[i] & XLB_SLOT_BACKEND) != out->t[i];
+		bool differ = old_differs(o, m_o, o_flags, out->t, m, flags, i);
 		/* It differed before this change too: its flows have been recorded since then. */
-		bool before = same_o && same_t &&
-			      (o[i] & XLB_SLOT_BACKEND) != (live->t[i] & XLB_SLOT_BACKEND);
+		bool before = same_t && old_differs(o, m_o, o_flags, live->t, m, flags, i);
 		/* Records may be anywhere when T's slots meant other flows, or an older build made them. */
 		bool records = !same_t || (live->t[i] & XLB_SLOT_LOOK);
 
@@ -194,6 +208,14 @@ static int tidy_one(const struct xlb_flow *f, const struct xlb_conn *c, void *ar
 	return 0;
 }
 
+/* The VIP's live table is still the one read (xlbd changes tables on its loop, which this runs on). */
+static bool unchanged(struct tidy *td, const struct tidy_vip *v)
+{
+	__u32 id;
+
+	return !xlb_dp_table_id(td->dp, v->spec->id, &id) && id == v->table_id;
+}
+
 /* O goes once the TCP idle time has passed since a change last made a slot differ. */
 static int let_old_go(struct tidy *td, struct tidy_vip *v)
 {
@@ -201,7 +223,7 @@ static int let_old_go(struct tidy *td, struct tidy_vip *v)
 	__u64 since = xlb_dp_old_since(td->dp, v->spec->id);
 	int err;
 
-	if (!v->ts.m_o || td->now - since < td->idle_ns)
+	if (!v->ts.m_o || td->now - since < td->idle_ns || !unchanged(td, v))
 		return 0;
 	free(v->ts.o);
 	v->ts.o = NULL;
@@ -220,14 +242,13 @@ static int let_old_go(struct tidy *td, struct tidy_vip *v)
 /* LOOK stays where O's and T's choices differ or a record is; goes elsewhere. */
 static int settle_look(struct tidy *td, struct tidy_vip *v)
 {
-	__u32 i, id, cleared = 0;
+	__u32 i, cleared = 0;
 
-	if (xlb_dp_table_id(td->dp, v->spec->id, &id) || id != v->table_id)
-		return 0;	/* changed during the walk: next time */
+	if (!unchanged(td, v))
+		return 0;	/* changed meanwhile: next time */
 	for (i = 0; i < v->ts.m; i++) {
-		bool differ = v->ts.m_o && (v->ts.m_o != v->ts.m ||
-			      v->ts.o_flags != hash_flags(v->spec->flags) ||
-			      (v->ts.o[i] & XLB_SLOT_BACKEND) != (v->ts.t[i] & XLB_SLOT_BACKEND));
+		bool differ = old_differs(v->ts.o, v->ts.m_o, v->ts.o_flags, v->ts.t, v->ts.m,
+					  v->spec->flags, i);
 
 		if ((v->ts.t[i] & XLB_SLOT_LOOK) && !differ && !v->has_record[i]) {
 			v->ts.t[i] &= ~XLB_SLOT_LOOK;
