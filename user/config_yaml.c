@@ -213,7 +213,7 @@ static bool parse_bool(struct walker *w, yaml_node_t *n, const char *what, bool 
 	return false;
 }
 
-/* "250ms", "2s" or "1m"; a bare number is refused: the unit must be said. */
+/* "250ms", "2s", "1m" or "1h"; a bare number is refused: the unit must be said. */
 static bool parse_duration(struct walker *w, yaml_node_t *n, const char *what,
 			   __u32 min_ms, __u32 max_ms, __u32 *out_ms)
 {
@@ -233,6 +233,8 @@ static bool parse_duration(struct walker *w, yaml_node_t *n, const char *what,
 		scale = 1000;
 	else if (!strcmp(s + digits, "m"))
 		scale = 60000;
+	else if (!strcmp(s + digits, "h"))
+		scale = 3600000;
 	else
 		scale = 0;
 	if (!scale || !digits || digits >= sizeof(num))
