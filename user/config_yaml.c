@@ -929,11 +929,60 @@ static void announce_table(struct walker *w, yaml_node_t *v, void *obj)
 	a->table = t;
 }
 
+/*
+ * A name xlbd can create a device by, exactly: what the kernel's
+ * dev_valid_name() takes (not "." or "..", no '/', ':' or white space, its
+ * isspace() counting byte 0xa0), no '%' (a pattern: "xlb%d" would make
+ * xlb0), and not "lo", which every host has. Length is parse_name's.
+ * Devices that exist on this host are refused when xlbd starts.
+ */
+static bool parse_device_name(struct walker *w, yaml_node_t *n, const char *what,
+			      char *out, size_t size)
+{
+	char old[IF_NAMESIZE];
+	const unsigned char *s;
+	size_t i;
+
+	snprintf(old, sizeof(old), "%s", out);
+	if (!parse_name(w, n, what, out, size))
+		return false;
+	s = (const unsigned char *)out;
+	if (!strcmp(out, ".") || !strcmp(out, "..")) {
+		err(w, n, "invalid %s '%s': '.' and '..' are never device names (the kernel refuses them)",
+		    what, out);
+		goto bad;
+	}
+	for (i = 0; s[i]; i++) {
+		char c[48];
+
+		if (s[i] == ' ')
+			snprintf(c, sizeof(c), "a space");
+		else if (s[i] == 0xa0)
+			snprintf(c, sizeof(c), "byte 0xa0 (white space to the kernel)");
+		else if (s[i] == '/' || s[i] == ':' || s[i] == '%')
+			snprintf(c, sizeof(c), "'%c'", s[i]);
+		else
+			continue;
+		err(w, n, "invalid %s '%s': %s at character %zu; a device name has no '/', ':', '%%' or white space",
+		    what, out, c, i + 1);
+		goto bad;
+	}
+	if (!strcmp(out, "lo")) {
+		err(w, n, "invalid %s 'lo': every host has the loopback device 'lo'; name a device of its own (the default is '%s')",
+		    what, XLB_ANNOUNCE_DEVICE);
+		goto bad;
+	}
+	return true;
+bad:
+	snprintf(out, size, "%s", old);	/* what was there: the default */
+	return false;
+}
+
 static void announce_device(struct walker *w, yaml_node_t *v, void *obj)
 {
 	struct xlb_cfg_announce *a = &((struct xlb_cfg *)obj)->announce;
 
-	parse_name(w, v, "announce device", a->device, sizeof(a->device));
+	parse_device_name(w, v, "announce device", a->device, sizeof(a->device));
 }
 
 static void announce_grace(struct walker *w, yaml_node_t *v, void *obj)

@@ -12,14 +12,19 @@
 #   interface lost -> withdrawn; back -> announced
 #   drain-node -> withdrawn at once, "drained" after the grace, xlb still
 #       forwards; resume-node -> announced
-#   xlbd stopped (TERM) or killed (-9) -> withdrawn at the router; the
-#       time it took is printed
+#   xlbd stopped (TERM) or killed (-9) -> withdrawn at the router (both
+#       VIPs, and the lb's table 200 empty); the time it took is printed
+#   a device of the announce device's name exists before the start (a
+#       persistent TUN from 'ip tuntap add', a veth) -> the start is refused
+#       with a hint naming it, the device and the data path left as they
+#       were: never reused, as routes on it would outlive xlbd (issue 26)
 #   the config's announce section is checked strictly
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_announced test_all_down_withdraws test_interface_lost_withdraws
-	   test_drain_node test_stop_and_crash_withdraw test_announce_config_errors"
+	   test_drain_node test_stop_and_crash_withdraw test_existing_device_refused
+	   test_announce_config_errors"
 
 CONFIG=
 export TB_PROBE="{ type: http, path: /, interval: 200ms, timeout: 150ms, rise: 1, fall: 1 }"
@@ -142,11 +147,96 @@ test_stop_and_crash_withdraw() {
 		t0=$(date +%s%N)
 		tb_stop_xlbd "$sig" || fail "xlbd did not stop" || return 1
 		wait_route 4 "$TB_VIP4" no 10 || fail "still announced after kill -$sig" || return 1
-		echo "  kill -$sig: withdrawn at the router $(ms_since "$t0") ms later"
+		wait_route 6 "$TB_VIP6" no 5 || fail "$TB_VIP6 still announced after kill -$sig" || return 1
+		echo "  kill -$sig: both withdrawn at the router $(ms_since "$t0") ms later"
+		[[ -z $(tb_exec lb ip route show table 200) ]] || fail "table 200 kept routes" || return 1
 		tb_exec lb ip link show xlb-vips >/dev/null 2>&1 && fail "the device outlived xlbd" && return 1
 		tb_start_xlbd "$CONFIG" || return 1
 		wait_route 4 "$TB_VIP4" yes 10 || fail "not announced after the restart" || return 1
 	done
+}
+
+# refused_start LOG_OFFSET PATTERN...: the xlbd just started has exited and
+# its log, from LOG_OFFSET on, has each PATTERN (fixed strings).
+refused_start() {
+	local out p n
+	for ((n = 0; n < 40; n++)); do
+		kill -0 "$TB_XLBD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$TB_XLBD_PID" 2>/dev/null && fail "xlbd is running" && return 1
+	out=$(tail -c +$(($1 + 1)) "$TB_STATE/xlbd.log")
+	shift
+	for p in "$@"; do
+		grep -qF -- "$p" <<<"$out" || fail "not in the log: $p; it says: $out" || return 1
+	done
+	echo "$out" | grep -E "Couldn't create|hint:" | sed 's/^/  xlbd: /'
+}
+
+# What a refused start must not change: the device, the routes, the data path.
+lb_state() {
+	tb_exec lb ip -d link show "$1" 2>&1
+	tb_exec lb ip route show table 200
+	tb_exec lb ip -6 route show table 200
+	tb_exec lb ip link show eth0 | grep -o 'prog/xdp id [0-9]*'
+	ls "$TB_PIN"
+}
+
+test_existing_device_refused() {
+	local before off t0 n cfg=$TB_STATE/other-dev.yaml
+	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
+	wait_route 4 "$TB_VIP4" no 10 || fail "still announced after TERM" || return 1
+	# A persistent TUN, made beforehand by hand: xlbd must not take it over.
+	tb_exec lb ip tuntap add dev xlb-vips mode tun || fail "ip tuntap add" || return 1
+	before=$(lb_state xlb-vips)
+	off=$(stat -c %s "$TB_STATE/xlbd.log")
+	if tb_start_xlbd "$CONFIG" 2>/dev/null; then
+		# The bug: the device is reused and outlives a killed xlbd, routes included.
+		wait_route 4 "$TB_VIP4" yes 10
+		t0=$(date +%s%N)
+		tb_stop_xlbd KILL
+		sleep 5
+		fail "xlbd started on the existing device xlb-vips; $(ms_since "$t0") ms after kill -9 the router has: $(tb_router_route 4 "$TB_VIP4") $(tb_router_route 6 "$TB_VIP6")"
+		tb_exec lb ip link del xlb-vips
+		tb_start_xlbd "$CONFIG"
+		return 1
+	fi
+	refused_start "$off" "Couldn't create announce device 'xlb-vips': a device of that name exists already" \
+		"hint: 'xlb-vips' is a persistent TUN device" "ip link del xlb-vips" || return 1
+	[[ $(lb_state xlb-vips) == "$before" ]] ||
+		fail "the refused start changed things: before: $before; after: $(lb_state xlb-vips)" || return 1
+	wait_route 4 "$TB_VIP4" no 1 || fail "announced after a refused start" || return 1
+	tb_exec lb ip link del xlb-vips
+	# Any other kind of device of that name: refused the same way, named.
+	tb_exec lb ip link add annx0 type veth peer name annx1 || fail "ip link add veth" || return 1
+	TB_EXTRA=$ANNOUNCE$'\n  device: annx0' tb_write_config encap "$cfg"
+	before=$(lb_state annx0)
+	off=$(stat -c %s "$TB_STATE/xlbd.log")
+	tb_start_xlbd "$cfg" 2>/dev/null && fail "xlbd started with a veth as its announce device" && return 1
+	refused_start "$off" "Couldn't create announce device 'annx0': a device of that name exists already" \
+		"hint: 'annx0' is a veth device" || return 1
+	[[ $(lb_state annx0) == "$before" ]] ||
+		fail "the refused start changed things: before: $before; after: $(lb_state annx0)" || return 1
+	tb_exec lb ip link del annx0
+	tb_start_xlbd "$CONFIG" || return 1
+	wait_route 4 "$TB_VIP4" yes 10 || fail "not announced after the device went" || return 1
+	# xlbd's device deleted by hand and a persistent one made in its place
+	# before xlbd makes its own again (it looks every second): not taken.
+	off=$(stat -c %s "$TB_STATE/xlbd.log")
+	for ((n = 0; n < 5; n++)); do
+		tb_exec lb sh -c 'ip link del xlb-vips; ip tuntap add dev xlb-vips mode tun' 2>/dev/null && break
+	done
+	sleep 1.5
+	tail -c +$((off + 1)) "$TB_STATE/xlbd.log" |
+		has -F "Couldn't make announce device 'xlb-vips': a device of that name exists already" ||
+		fail "the persistent device made in its place: $(tail -c +$((off + 1)) "$TB_STATE/xlbd.log")" || return 1
+	tb_exec lb ip -d link show xlb-vips | has "persist on" || fail "not the persistent device" || return 1
+	[[ -z $(tb_exec lb ip route show table 200) ]] || fail "routes on the persistent device" || return 1
+	wait_route 4 "$TB_VIP4" no 5 || fail "still announced with the device gone" || return 1
+	tb_exec lb ip link del xlb-vips
+	wait_route 4 "$TB_VIP4" yes 10 || fail "not announced once the persistent device went" || return 1
+	grep -q "Announce device 'xlb-vips' made again" "$TB_STATE/xlbd.log" || fail "not made again" || return 1
+	echo "  deleted by hand, a persistent device in its place: not taken; made again once it went"
 }
 
 test_announce_config_errors() {
@@ -158,6 +248,16 @@ test_announce_config_errors() {
 	out=$("$TB_XLBCTL" check "$f" 2>&1)
 	grep -q "invalid announce table '254': 254 is the kernel's main table" <<<"$out" ||
 		fail "table 254: $out" || return 1
+	# Names the kernel would refuse: xlbctl check and xlbd's own load, one
+	# parser (tests/config/bad/announce_device_* has each).
+	TB_EXTRA=$'announce:\n  table: 200\n  device: "a/b"' tb_write_config encap "$f"
+	out=$("$TB_XLBD" --check-config -c "$f" 2>&1)
+	[[ $? == 1 ]] && grep -q "invalid announce device 'a/b': '/' at character 2" <<<"$out" ||
+		fail "xlbd --check-config, device a/b: $out" || return 1
+	TB_EXTRA=$'announce:\n  table: 200\n  device: lo' tb_write_config encap "$f"
+	out=$("$TB_XLBCTL" check "$f" 2>&1)
+	[[ $? == 1 ]] && grep -q "invalid announce device 'lo': every host has the loopback device" <<<"$out" ||
+		fail "xlbctl check, device lo: $out" || return 1
 	# A reload cannot move the routes to another table: refused, nothing changes.
 	TB_EXTRA=$'announce:\n  table: 201' tb_write_config encap "$f"
 	cp "$f" "$CONFIG"

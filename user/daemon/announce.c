@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -49,6 +50,13 @@ const char *node_state_name(enum node_state s)
 	return s <= NODE_DRAINED ? names[s] : "?";
 }
 
+/*
+ * The device is always a new one: IFF_TUN_EXCL makes the kernel refuse
+ * (EBUSY) a name that any device has, atomically, and changes nothing on
+ * that device. Taken over, a persistent TUN (made by 'ip tuntap add') would
+ * keep xlbd's routes after xlbd is gone, and announce_close would leave
+ * them too: the promise above holds only for a device xlbd made.
+ */
 static int make_device(struct announcer *a, const char *name)
 {
 	struct ifreq ifr = {};
@@ -57,7 +65,7 @@ static int make_device(struct announcer *a, const char *name)
 	a->tun_fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (a->tun_fd < 0)
 		return -errno;
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(a->tun_fd, TUNSETIFF, &ifr))
 		return -errno;
@@ -72,6 +80,132 @@ static int make_device(struct announcer *a, const char *name)
 	close(sock);
 	a->ifindex = if_nametoindex(name);
 	return err ? err : a->ifindex ? 0 : -ENODEV;
+}
+
+/* What rtnetlink says of an existing device, for the hint. */
+struct existing {
+	bool found, loopback, carrier, persist;
+	char kind[32];
+	const struct nlattr *data;	/* IFLA_INFO_DATA: the kind's own */
+};
+
+static int tun_data_cb(const struct nlattr *at, void *data)
+{
+	struct existing *e = data;
+
+	if (mnl_attr_get_type(at) == IFLA_TUN_PERSIST && mnl_attr_validate(at, MNL_TYPE_U8) >= 0)
+		e->persist = mnl_attr_get_u8(at);
+	return MNL_CB_OK;
+}
+
+static int link_info_cb(const struct nlattr *at, void *data)
+{
+	struct existing *e = data;
+
+	if (mnl_attr_get_type(at) == IFLA_INFO_KIND && mnl_attr_validate(at, MNL_TYPE_STRING) >= 0)
+		snprintf(e->kind, sizeof(e->kind), "%s", mnl_attr_get_str(at));
+	else if (mnl_attr_get_type(at) == IFLA_INFO_DATA)
+		e->data = at;
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct existing *e = data;
+	const struct nlattr *at;
+
+	e->found = true;
+	e->loopback = ifi->ifi_flags & IFF_LOOPBACK;
+	mnl_attr_for_each(at, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(at) == IFLA_CARRIER && mnl_attr_validate(at, MNL_TYPE_U8) >= 0)
+			e->carrier = mnl_attr_get_u8(at);
+		else if (mnl_attr_get_type(at) == IFLA_LINKINFO)
+			mnl_attr_parse_nested(at, link_info_cb, e);
+	}
+	/* A TUN device has carrier while a process holds it open. */
+	if (!strcmp(e->kind, "tun") && e->data)
+		mnl_attr_parse_nested(e->data, tun_data_cb, e);
+	e->data = NULL;
+	return MNL_CB_OK;
+}
+
+static void look_up_device(const char *name, struct existing *e)
+{
+	char buf[16384];	/* one RTM_NEWLINK */
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl;
+	struct ifinfomsg *ifi;
+	ssize_t n;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return;
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 1 }, sizeof(struct timeval));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) >= 0 &&
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n > 0)
+			mnl_cb_run(buf, n, 1, mnl_socket_get_portid(nl), link_cb, e);
+	}
+	mnl_socket_close(nl);
+}
+
+/* The hint for a name that a device has already: what that device is. */
+static void existing_hint(const char *name, char *hint, size_t len)
+{
+	static const char never[] =
+		"xlbd makes its announce device itself and never takes one over, so that its routes go with it";
+	struct existing e = {};
+
+	look_up_device(name, &e);
+	if (!strcmp(e.kind, "tun") && !e.carrier && e.persist)
+		snprintf(hint, len,
+			 "'%s' is a persistent TUN device that no process holds (left by 'ip tuntap add'?); %s: delete it ('ip link del %s') or set announce.device to another name",
+			 name, never, name);
+	else if (!strcmp(e.kind, "tun"))
+		snprintf(hint, len,
+			 "'%s' is a TUN device that a process holds open: another xlbd? Each needs an announce.device of its own; set announce.device to another name",
+			 name);
+	else if (e.found) {
+		char what[64];
+
+		if (e.loopback)
+			snprintf(what, sizeof(what), "a loopback device");
+		else if (e.kind[0])
+			snprintf(what, sizeof(what), "a %s device", e.kind);
+		else
+			snprintf(what, sizeof(what), "an existing device");
+		snprintf(hint, len, "'%s' is %s ('ip -d link show %s'); %s: set announce.device to a name no device has",
+			 name, what, name, never);
+	} else
+		snprintf(hint, len, "a device named '%s' exists ('ip -d link show %s'); %s: set announce.device to a name no device has",
+			 name, name, never);
+}
+
+static void device_error(const char *what, const char *name, int err)
+{
+	char hint[512] = "";
+
+	if (err == -EBUSY) {
+		pr_err("%s '%s': a device of that name exists already\n", what, name);
+		existing_hint(name, hint, sizeof(hint));
+	} else {
+		pr_err("%s '%s': %s\n", what, name, strerror(-err));
+		if (err == -ENOENT || err == -ENODEV)
+			snprintf(hint, sizeof(hint), "the tun module is needed ('modprobe tun')");
+		else if (err == -EPERM || err == -EACCES)
+			snprintf(hint, sizeof(hint), "creating a TUN device needs CAP_NET_ADMIN");
+	}
+	if (hint[0])
+		pr_err("hint: %s\n", hint);
 }
 
 int announce_open(struct xlbd *x)
@@ -89,10 +223,7 @@ int announce_open(struct xlbd *x)
 	a->grace_ms = cfg->drain_grace_ms;
 	err = make_device(a, cfg->device);
 	if (err) {
-		pr_err("Couldn't create announce device '%s': %s%s\n", cfg->device, strerror(-err),
-		       err == -EBUSY || err == -EEXIST ?
-		       "; a device of that name exists ('ip link show'): another xlbd owns it, or set announce.device" :
-		       err == -ENOENT || err == -ENODEV ? "; the tun module is needed ('modprobe tun')" : "");
+		device_error("Couldn't create announce device", cfg->device, err);
 		goto fail;
 	}
 	a->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -260,15 +391,19 @@ static void check_device(struct xlbd *x)
 
 	if (if_nametoindex(dev) == a->ifindex && !a->broken)
 		return;
-	pr_warn("Announce device '%s' is gone (deleted by hand?): its routes went with it; making it again\n",
-		dev);
+	if (!a->broken)
+		pr_warn("Announce device '%s' is gone (deleted by hand?): its routes went with it; making it again\n",
+			dev);
 	close(a->tun_fd);
 	a->nr = 0;
 	err = make_device(a, dev);
+	if (err && !a->broken) {
+		device_error("Couldn't make announce device", dev, err);
+		pr_err("Nothing is announced; xlbd tries again every second\n");
+	} else if (!err && a->broken) {
+		pr_info("Announce device '%s' made again\n", dev);
+	}
 	a->broken = err != 0;
-	if (err)
-		pr_err("Couldn't make announce device '%s' again: %s; nothing is announced, xlbd tries again every second\n",
-		       dev, strerror(-err));
 }
 
 void announce_sync(struct xlbd *x)
