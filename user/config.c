@@ -125,7 +125,7 @@ void xlb_cfg_defaults(struct xlb_cfg *cfg)
 	xlb_diag_cfg_default(&cfg->diagnosis);
 }
 
-int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *d)
+int xlb_cfg_read_file(const char *path, char **text, size_t *text_len, struct xlb_diags *d)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL, *more;
@@ -133,7 +133,8 @@ int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *
 	struct stat st;
 	int err;
 
-	*out = NULL;
+	*text = NULL;
+	*text_len = 0;
 	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
 		err = f && !S_ISREG(st.st_mode) ? -EISDIR : -errno;
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 0, 0 }, "couldn't open config: %s",
@@ -170,7 +171,36 @@ int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *
 		free(buf);
 		return err;
 	}
-	err = xlb_cfg_load_buf(path, buf ? buf : "", len, out, d);
+	/* NUL-terminated for those who keep it as text; len is the file's. */
+	if (len == cap) {
+		more = realloc(buf, cap + 1);
+		if (!more) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = more;
+	}
+	if (!buf)
+		buf = calloc(1, 1);
+	if (!buf)
+		return -ENOMEM;
+	buf[len] = '\0';
+	*text = buf;
+	*text_len = len;
+	return 0;
+}
+
+int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *d)
+{
+	size_t len;
+	char *buf;
+	int err;
+
+	*out = NULL;
+	err = xlb_cfg_read_file(path, &buf, &len, d);
+	if (err)
+		return err;
+	err = xlb_cfg_load_buf(path, buf, len, out, d);
 	free(buf);
 	return err;
 }

@@ -155,6 +155,8 @@ struct xlb_cfg {
 
 /* Parses and checks; returns 0 and a config when there is no error. */
 int xlb_cfg_load_file(const char *path, struct xlb_cfg **cfg, struct xlb_diags *d);
+/* The file's bytes as they are (NUL-terminated), or an error in d: never a prefix. */
+int xlb_cfg_read_file(const char *path, char **text, size_t *len, struct xlb_diags *d);
 int xlb_cfg_load_buf(const char *name, const char *buf, size_t len,
 		     struct xlb_cfg **cfg, struct xlb_diags *d);
 void xlb_cfg_free(struct xlb_cfg *cfg);

@@ -84,6 +84,21 @@ static json_t *override_to_json(const struct xlb_override *o)
 	return j;
 }
 
+bool xlb_override_equal(const struct xlb_override *a, const struct xlb_override *b)
+{
+	json_t *ja, *jb;
+	bool same;
+
+	if (!a || !b)
+		return !a && !b;
+	ja = override_to_json(a);
+	jb = override_to_json(b);
+	same = json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
 static int override_from_json(json_t *j, struct xlb_override *o)
 {
 	const char *vip = NULL, *backend = NULL, *state = NULL, *mac = NULL;
@@ -200,8 +215,7 @@ int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 {
 	char *text;
 	json_t *root;
-	char tmp[XLB_PATH_MAX + 8], dir[XLB_PATH_MAX];
-	int fd, err = 0;
+	int err = 0;
 
 	/* No changes left: the file goes. That needs no space, so a reset works on a full disk. */
 	if (!ov->nr) {
@@ -216,26 +230,12 @@ int xlb_overrides_save(const char *path, const struct xlb_overrides *ov)
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "overrides", xlb_overrides_to_json(ov));
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	mkdir(dirname(dir), 0755);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	/* One write, not one a token (json_dumpfd wrote 70 for a single change). */
 	text = json_dumps(root, JSON_INDENT(2));
-	errno = 0;
-	fd = text ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640) : -1;
-	if (!text)
-		err = -ENOMEM;
-	else if (fd < 0 || xlb_write_all(fd, text, strlen(text)) || fsync(fd))
-		err = errno ? -errno : -EIO;
+	err = text ? xlb_write_file_atomic(path, text, 0640) : -ENOMEM;
 	free(text);
-	if (fd >= 0)
-		close(fd);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
+	if (err)
 		pr_err("Couldn't write state file '%s': %s\n", path, strerror(-err));
-		unlink(tmp);
-	}
 	json_decref(root);
 	return err;
 }

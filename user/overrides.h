@@ -47,6 +47,8 @@ void xlb_overrides_free(struct xlb_overrides *ov);
 int xlb_overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to);
 struct xlb_override *xlb_overrides_get(struct xlb_overrides *ov, const char *vip,
 				       const union xlb_addr *backend, bool create);
+/* The same change, by the same uid at the same time (NULL: none). */
+bool xlb_override_equal(const struct xlb_override *a, const struct xlb_override *b);
 /* Drops the overrides of one backend, or of a whole VIP when backend is NULL. */
 size_t xlb_overrides_drop(struct xlb_overrides *ov, const char *vip,
 			  const union xlb_addr *backend);

@@ -54,7 +54,8 @@ void xlb_event_line(json_t *ev, char *buf, size_t len)
 			 !strcmp(type, "rolled_back") ? "ROLLED BACK" : "COULD NOT ROLL BACK",
 			 (long long)json_integer_value(json_object_get(ev, "change_id")), S(ev, "change"),
 			 S(ev, "vip"), S(ev, "evidence"));
-	} else if (!strcmp(type, "guard_passed")) {
+	} else if (!strcmp(type, "guard_passed") || !strcmp(type, "guard_ended") ||
+		   !strcmp(type, "guard_resumed")) {
 		snprintf(buf, len, "change #%lld (%s) %s",
 			 (long long)json_integer_value(json_object_get(ev, "change_id")), S(ev, "change"),
 			 S(ev, "evidence"));

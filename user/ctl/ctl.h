@@ -9,6 +9,7 @@
 #define CTL_OK		0
 #define CTL_ERROR	1
 #define CTL_USAGE	2
+#define CTL_UNWATCHED	3	/* --wait: the guard ended without a verdict */
 
 extern const char *prog_name;
 extern bool json_output;	/* -j */
@@ -33,6 +34,7 @@ int add_main(int argc, char **argv);
 int remove_main(int argc, char **argv);
 int reset_main(int argc, char **argv);
 int rollback_main(int argc, char **argv);
+int history_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int diff_main(int argc, char **argv);
 int trace_main(int argc, char **argv);

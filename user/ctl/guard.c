@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -78,36 +79,77 @@ json_t *ctl_guard_args(const struct ctl_guard *g, json_t *args)
 	return args;
 }
 
+/* How long --wait waits for an xlbd that went away (a restart) to answer again. */
+#define RECONNECT_S	60
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* The exit code a guard's end gives --wait, with its outcome printed. */
+static int guard_end(json_int_t id, json_t *r)
+{
+	const char *state = json_string_value(json_object_get(r, "state"));
+	const char *outcome = json_string_value(json_object_get(r, "outcome"));
+	int rc = !strcmp(state, "held") ? CTL_OK :
+		 !strcmp(state, "rolled back") ? CTL_ERROR : CTL_UNWATCHED;
+
+	fprintf(rc == CTL_OK ? stdout : stderr, "change #%lld %s%s\n", (long long)id,
+		outcome, rc == CTL_UNWATCHED ? " (exit 3: no verdict; the change is in force, unwatched)" : "");
+	return rc;
+}
+
 int ctl_guard_wait(const struct ctl_guard *g, json_t *reply)
 {
 	json_int_t id = json_integer_value(json_object_get(reply, "change_id"));
-	int polls, rc;
+	long long deadline = mono_ms() + 2ll * g->ms + 1000ll * (RECONNECT_S + 10), lost = 0;
+	int rc;
 
+	if (json_is_true(json_object_get(reply, "unchanged"))) {
+		printf("nothing in force changed: there is nothing to guard\n");
+		return CTL_OK;
+	}
 	if (g->ms && !g->wait)
-		printf("guarded for %u s: 'xlbctl events' tells if it is rolled back (change #%lld)\n",
+		printf("guarded for %u s: 'xlbctl history' tells if it is rolled back (change #%lld)\n",
 		       g->ms / 1000, (long long)id);
 	if (!g->wait)
 		return CTL_OK;
-	/* Bounded: the guard's time, and as long again for a slow xlbd. */
-	for (polls = 0; polls < (int)(2 * g->ms / POLL_MS) + 20; polls++) {
+	/* Bounded: the guard's time, as long again for a slow xlbd, and a restart's. */
+	ctl_quiet_connect = true;
+	while (mono_ms() < deadline) {
 		json_t *r = ctl_call(XLB_CMD(CHANGE), json_pack("{s:I}", "id", id), &rc);
-		const char *state;
 
+		if (!r && ctl_unreachable) {
+			if (!lost) {
+				lost = mono_ms();
+				fprintf(stderr, "xlbd is not answering (restarting?); waiting up to %d s for it to come back\n",
+					RECONNECT_S);
+			} else if (mono_ms() - lost > RECONNECT_S * 1000ll) {
+				break;
+			}
+			usleep(POLL_MS * 1000);
+			continue;
+		}
 		if (!r)
 			return rc;
-		state = json_string_value(json_object_get(r, "state"));
-		if (strcmp(state, "watching")) {
-			bool back = !strcmp(state, "rolled back");
-
-			fprintf(back ? stderr : stdout, "change #%lld %s\n", (long long)id,
-				json_string_value(json_object_get(r, "outcome")));
+		if (lost)
+			fprintf(stderr, "xlbd answers again; still waiting for the guard of change #%lld\n",
+				(long long)id);
+		lost = 0;
+		if (strcmp(json_string_value(json_object_get(r, "state")), "watching")) {
+			rc = guard_end(id, r);
 			json_decref(r);
-			return back ? CTL_ERROR : CTL_OK;
+			return rc;
 		}
 		json_decref(r);
 		usleep(POLL_MS * 1000);
 	}
-	fprintf(stderr, "change #%lld: still watched after %u s; gave up waiting\n", (long long)id,
-		2 * g->ms / 1000);
-	return CTL_ERROR;
+	fprintf(stderr, lost ? "change #%lld: xlbd did not come back within %d s; the change is in force, its guard's outcome unknown ('xlbctl history' once xlbd is back)\n" :
+		"change #%lld: still watched after %d s; gave up waiting ('xlbctl history' tells its outcome)\n",
+		(long long)id, lost ? RECONNECT_S : (int)(2 * g->ms / 1000 + RECONNECT_S));
+	return CTL_UNWATCHED;
 }

@@ -40,6 +40,9 @@ static const char *socket_path(void)
 	return env && *env ? env : XLB_DEFAULT_SOCKET;
 }
 
+bool ctl_quiet_connect;
+bool ctl_unreachable;
+
 static int connect_daemon(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -61,6 +64,9 @@ static int connect_daemon(const char *path)
 		return fd;
 	err = errno;
 	close(fd);
+	ctl_unreachable = err == ENOENT || err == ECONNREFUSED;
+	if (ctl_unreachable && ctl_quiet_connect)
+		return -1;
 	if (err == EAGAIN || err == EINPROGRESS || err == ETIMEDOUT)
 		fprintf(stderr, "Couldn't connect to xlbd at '%s' within %u s: its backlog is full\n"
 			"hint: xlbd is very busy; --timeout SECONDS waits longer\n", path, ctl_timeout_s);
@@ -127,9 +133,11 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
 	long long deadline = now_ms() + 1000ll * ctl_timeout_s;
 	json_error_t jerr;
 	char *text = json_dumps(req, JSON_COMPACT), *answer;
-	int fd = connect_daemon(path);
+	int fd;
 	size_t len;
 
+	ctl_unreachable = false;
+	fd = connect_daemon(path);
 	*rc = CTL_ERROR;
 	json_decref(req);
 	if (fd < 0 || !text)

@@ -3,6 +3,7 @@
 #ifndef XLB_CTL_IPC_H
 #define XLB_CTL_IPC_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 /* How long a call waits for xlbd's whole answer (--timeout). */
@@ -22,6 +23,13 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc);
  * formats the plain view.
  */
 json_t *ctl_call_plain(const char *cmd, json_t *args, int *rc);
+/*
+ * The last call found no xlbd at the socket (none, or a stale one); with
+ * ctl_quiet_connect that is not printed, for callers that wait for xlbd
+ * to come back.
+ */
+extern bool ctl_unreachable;
+extern bool ctl_quiet_connect;
 /* Prints JSON to stdout (-j). */
 void ctl_print_json(json_t *j);
 

@@ -17,17 +17,35 @@
 #include "apply.h"
 #include "control.h"
 #include "events.h"
+#include "history.h"
 #include "log.h"
 #include "reconcile.h"
 #include "xlbd.h"
 
-int load_config(const char *path, struct xlb_cfg **cfg)
+/* text (consumed) is the base in force now, as the config file held it. */
+static void base_text_set(struct xlbd *x, char *text, size_t len)
+{
+	free(x->base_text);
+	x->base_text = text;
+	x->base_len = len;
+	x->base_hash = text_hash(text, len);
+}
+
+int load_config(struct xlbd *x)
 {
 	struct xlb_diags d;
+	size_t len;
+	char *text;
 	int err;
 
-	xlb_diags_init(&d, path);
-	err = xlb_cfg_load_file(path, cfg, &d);
+	xlb_diags_init(&d, x->config_path);
+	err = xlb_cfg_read_file(x->config_path, &text, &len, &d);
+	if (!err)
+		err = xlb_cfg_load_buf(x->config_path, text, len, &x->base, &d);
+	if (!err)
+		base_text_set(x, text, len);
+	else
+		free(text);
 	xlb_diags_print(&d, stderr);
 	xlb_diags_free(&d);
 	return err;
@@ -266,27 +284,79 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 	return d->errors > errors ? -EINVAL : 0;
 }
 
-int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
+/* A config's text parsed, checked against what runs and the host, then applied. */
+static int apply_text(struct xlbd *x, char *text, size_t len, struct xlb_diags *d)
 {
 	struct xlb_cfg *cfg;
 	int err;
 
-	err = xlb_cfg_load_file(x->config_path, &cfg, d);
+	err = xlb_cfg_load_buf(x->config_path, text, len, &cfg, d);
 	if (!err) {
 		err = needs_restart(x->base, cfg, d);
 		if (!err)
 			err = check_system(cfg, d);
+		if (!err)
+			err = xlbd_apply(x, cfg, d);
 		if (err)
 			xlb_cfg_free(cfg);
 	}
+	if (err)
+		free(text);
+	else
+		base_text_set(x, text, len);
+	return err;
+}
+
+int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, size_t len,
+		      struct xlb_diags *d)
+{
+	struct xlb_overrides prev = x->ov;
+	int err;
+
+	if (xlb_overrides_save(x->state_path, next)) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+			     "couldn't write state file '%s'; nothing changed", x->state_path);
+		xlb_overrides_free(next);
+		free(text);
+		return -EIO;
+	}
+	x->ov = *next;
+	err = text ? apply_text(x, text, len, d) : xlbd_apply(x, x->base, d);
+	if (err) {
+		x->ov = prev;
+		xlb_overrides_save(x->state_path, &prev);
+		xlb_overrides_free(next);
+		return err;
+	}
+	xlb_overrides_free(&prev);
+	return 0;
+}
+
+int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
+		struct xlb_diags *d, __u64 *id)
+{
+	struct change_before before;
+	char what[XLB_PATH_MAX + 64];
+	size_t len;
+	char *text;
+	int err;
+
+	*id = 0;
+	err = change_before_take(x, &before);
+	if (err) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){}, "out of memory; nothing changed");
+		return err;
+	}
+	err = xlb_cfg_read_file(x->config_path, &text, &len, d);
 	if (!err) {
-		err = xlbd_apply(x, cfg, d);
-		if (err)
-			xlb_cfg_free(cfg);
+		x->acting_uid = uid;
+		err = apply_text(x, text, len, d);
+		x->acting_uid = -1;
 	}
 	if (err) {
 		json_t *errors = json_array();
 
+		change_before_free(&before);
 		pr_err("Reload of '%s' refused; the running config stays in force:\n",
 		       x->config_path);
 		xlb_diags_print(d, stderr);
@@ -298,7 +368,10 @@ int xlbd_reload(struct xlbd *x, struct xlb_diags *d)
 							     "errors", errors));
 		return err;
 	}
-	pr_info("Reloaded '%s': %zu VIP%s\n", x->config_path, x->effective->nr_vips,
-		x->effective->nr_vips == 1 ? "" : "s");
+	snprintf(what, sizeof(what), "reload of %s", x->config_path);
+	*id = history_record(x, &before, src, uid, what, NULL, guard_ms);
+	pr_info("Reloaded '%s' (%s): %zu VIP%s%s\n", x->config_path, change_source_name(src),
+		x->effective->nr_vips, x->effective->nr_vips == 1 ? "" : "s",
+		*id ? "" : "; nothing differed");
 	return 0;
 }

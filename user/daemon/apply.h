@@ -7,8 +7,10 @@
 #include "config.h"
 #include "plan.h"
 
-/* Loads and checks a config file, printing its problems to stderr. */
-int load_config(const char *path, struct xlb_cfg **cfg);
+struct xlbd;
+
+/* Loads and checks x's config file into x->base (its text too), printing its problems. */
+int load_config(struct xlbd *x);
 void plans_free(struct xlb_vip_plan *plans, size_t nr);
 /* What the config asks of this host: each interface exists, and its MTU fits. */
 int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d);

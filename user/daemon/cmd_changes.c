@@ -14,6 +14,7 @@
 #include "announce.h"
 #include "diags_json.h"
 #include "events.h"
+#include "guard.h"
 #include "log.h"
 #include "xlbd.h"
 #include "commands.h"
@@ -44,46 +45,34 @@ static int guard_arg(const struct ctl_request *req, __u32 *ms, char *err, size_t
 	return 0;
 }
 
-/* The change is in force: it can be undone, and watched if asked. */
-static void record_change(struct xlbd *x, const struct ctl_request *req, struct guard_before *b,
-			  const char *what, const char *vip, __u32 guard_ms, json_t *r)
+/* The change's id in the reply, and its guard when it has one. */
+static void reply_change(json_t *r, __u64 id, __u32 guard_ms)
 {
-	__u64 id = guard_record(x, b, what, vip, req->uid, guard_ms);
-
 	json_object_set_new(r, "change_id", json_integer(id));
-	if (guard_ms)
+	if (guard_ms && id)
 		json_object_set_new(r, "guard_s", json_integer(guard_ms / 1000));
+	if (!id)
+		json_object_set_new(r, "unchanged", json_true());
 }
 
 json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
-	struct guard_before before;
 	struct xlb_diags d;
 	json_t *r = NULL;
-	char what[XLB_PATH_MAX + 16];
 	__u32 guard_ms;
-	bool failed;
+	__u64 id;
 
 	if (guard_arg(req, &guard_ms, err, err_len))
 		return NULL;
-	if (guard_before_take(x, &before)) {
-		snprintf(err, err_len, "out of memory; nothing changed");
-		return NULL;
-	}
 	xlb_diags_init(&d, x->config_path);
-	x->acting_uid = req->uid;
-	failed = xlbd_reload(x, &d) != 0;
-	x->acting_uid = -1;
-	if (failed) {
+	if (xlbd_reload(x, CHANGE_RELOAD, req->uid, guard_ms, &d, &id)) {
 		diags_text(&d, err, err_len);
-		guard_before_free(&before);
 	} else {
 		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
 		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
 			      "vips", (int)x->effective->nr_vips, "warnings", xlb_diags_json(&d));
-		snprintf(what, sizeof(what), "reload of %s", x->config_path);
-		record_change(x, req, &before, what, NULL, guard_ms, r);
+		reply_change(r, id, guard_ms);
 	}
 	xlb_diags_free(&d);
 	return r;
@@ -125,9 +114,8 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 				struct xlb_overrides *next, const char *what,
 				char *err, size_t err_len)
 {
-	struct xlb_overrides prev = x->ov;
 	const char *vip = json_string_value(json_object_get(req->args, "vip"));
-	struct guard_before before;
+	struct change_before before;
 	struct xlb_diags d;
 	json_t *r = NULL;
 	__u32 guard_ms;
@@ -137,36 +125,25 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 		xlb_overrides_free(next);
 		return NULL;
 	}
-	if (guard_before_take(x, &before)) {
+	if (change_before_take(x, &before)) {
 		snprintf(err, err_len, "out of memory; nothing changed");
 		xlb_overrides_free(next);
 		return NULL;
 	}
-	if (xlb_overrides_save(x->state_path, next)) {
-		guard_before_free(&before);
-		snprintf(err, err_len, "couldn't write state file '%s'; nothing changed",
-			 x->state_path);
-		xlb_overrides_free(next);
-		return NULL;
-	}
-	x->ov = *next;
 	xlb_diags_init(&d, x->config_path);
 	x->acting_uid = req->uid;
-	err_apply = xlbd_apply(x, x->base, &d);
+	err_apply = xlbd_apply_change(x, next, NULL, 0, &d);
 	x->acting_uid = -1;
 	if (err_apply) {
 		diags_text(&d, err, err_len);
-		x->ov = prev;
-		xlb_overrides_save(x->state_path, &prev);
-		xlb_overrides_free(next);
-		guard_before_free(&before);
+		change_before_free(&before);
 	} else {
 		pr_info("uid %u: %s\n", req->uid, what);
 		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
 						  "command", req->cmd, "change", what));
-		xlb_overrides_free(&prev);
 		r = json_pack("{s:s}", "done", what);
-		record_change(x, req, &before, what, vip, guard_ms, r);
+		reply_change(r, history_record(x, &before, CHANGE_XLBCTL, req->uid, what, vip,
+					       guard_ms), guard_ms);
 	}
 	xlb_diags_free(&d);
 	return r;
@@ -330,20 +307,37 @@ json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	return commit_overrides(x, req, &next, what, err, err_len);
 }
 
-/* xlbctl rollback [VIP]: the newest change undone. */
+/* xlbctl rollback [VIP] [--change ID]: one change undone, the newest unless named. */
 json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
 			    char *err, size_t err_len)
 {
 	const char *vip = json_string_value(json_object_get(req->args, "vip"));
-	char done[512];
+	json_t *idj = json_object_get(req->args, "change");
+	struct change *c;
+	char done[512], what[320];
+	__u64 id;
 
-	if (vip && !xlb_cfg_find_vip(x->effective, vip)) {
-		snprintf(err, err_len, "no VIP named '%s' ('xlbctl show' lists them)", vip);
+	if (idj && (!json_is_integer(idj) || json_integer_value(idj) <= 0)) {
+		snprintf(err, err_len, "a change is named by its number ('xlbctl history' lists them)");
 		return NULL;
 	}
-	if (guard_undo(x, vip, req->uid, err, err_len, done, sizeof(done)))
+	c = history_pick(x, vip, idj ? json_integer_value(idj) : 0, err, err_len);
+	if (!c)
 		return NULL;
-	return json_pack("{s:s}", "done", done);
+	id = c->id;
+	snprintf(what, sizeof(what), "%s", c->what);
+	snprintf(done, sizeof(done), "undid change #%llu (%s, %s)%s", (unsigned long long)id,
+		 change_source_name(c->source), c->what, c->before_text ?
+		 "; the config file still holds the change: fix it before the next reload" : "");
+	if (history_undo(x, c, CHANGE_ROLLBACK, req->uid, err, err_len))
+		return NULL;
+	pr_info("uid %u %s\n", req->uid, done);
+	c = history_find(x, id);
+	journal_event(x, "rolled_back", json_pack("{s:I, s:s, s:s, s:s, s:s, s:i}", "change_id",
+		      (json_int_t)id, "change", what, "vip", vip ? vip : "(any)",
+		      "outcome", c ? guard_state_name(c->state) : "undone",
+		      "evidence", "by hand (xlbctl rollback)", "uid", (int)req->uid));
+	return json_pack("{s:s, s:I}", "done", done, "change_id", (json_int_t)id);
 }
 
 /* A change's guard, for xlbctl --wait. */
@@ -355,8 +349,16 @@ json_t *cmd_change(struct xlbd *x, const struct ctl_request *req,
 
 	if (!r)
 		snprintf(err, err_len, "no change #%lld: xlbd keeps the last %d", (long long)id,
-			 GUARD_HISTORY);
+			 HISTORY_MAX);
 	return r;
+}
+
+/* xlbctl history: the changes, newest first. */
+json_t *cmd_history(struct xlbd *x, const struct ctl_request *req,
+			   char *err, size_t err_len)
+{
+	(void)req, (void)err, (void)err_len;
+	return json_pack("{s:o}", "changes", history_json(x));
 }
 
 /* xlbctl drain-node [--grace D]: withdraw every route, keep forwarding. */

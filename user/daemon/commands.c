@@ -20,6 +20,7 @@ static const command_fn handlers[XLB_CMD_COUNT] = {
 	[XLB_CMD_PLAN]		 = cmd_plan,
 	[XLB_CMD_TABLE]		 = cmd_table,
 	[XLB_CMD_CHANGE]	 = cmd_change,
+	[XLB_CMD_HISTORY]	 = cmd_history,
 	[XLB_CMD_FINGERPRINTS]	 = cmd_fingerprints,
 	[XLB_CMD_RELOAD]	 = cmd_reload,
 	[XLB_CMD_SET]		 = cmd_set,

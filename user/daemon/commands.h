@@ -32,6 +32,7 @@ json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req, char *err
 json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
 json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
 json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
+json_t *cmd_history(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
 json_t *cmd_change(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
 json_t *cmd_fingerprints(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);
 json_t *cmd_drain_node(struct xlbd *x, const struct ctl_request *req, char *err, size_t err_len);

@@ -159,11 +159,13 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 {
 	struct xlbd *x = userdata;
 	struct xlb_diags d;
+	__u64 id;
 
-	(void)s, (void)si;
+	(void)s;
 	sd_notify(0, "RELOADING=1");
 	xlb_diags_init(&d, x->config_path);
-	xlbd_reload(x, &d);
+	/* The sender's uid: systemd (0) for 'systemctl reload', or whoever sent it. */
+	xlbd_reload(x, CHANGE_SIGHUP, si->ssi_uid, 0, &d, &id);
 	xlb_diags_free(&d);
 	sd_notify(0, "READY=1");
 	return 0;
@@ -270,10 +272,16 @@ static int unload_data_path(const char *dir)
 /* Offline, for when xlbd cannot start: 'xlbctl reset' needs a running xlbd. */
 static int discard_runtime_changes(const char *state)
 {
+	char history[XLB_PATH_MAX + 16];
+
 	if (unlink(state) && errno != ENOENT) {
 		pr_err("Couldn't remove state file '%s': %s\n", state, strerror(errno));
 		return 1;
 	}
+	/* Its entries would name runtime changes that are gone. */
+	snprintf(history, sizeof(history), "%s.history", state);
+	if (unlink(history) && errno != ENOENT)
+		pr_warn("Couldn't remove history file '%s': %s\n", history, strerror(errno));
 	pr_info("Dropped the runtime changes in '%s': the next start applies the config alone\n",
 		state);
 	return 0;
@@ -344,7 +352,7 @@ int main(int argc, char **argv)
 		xlb_cfg_free(x.base);
 		return err ? 1 : 0;
 	}
-	if (load_config(x.config_path, &x.base)) {
+	if (load_config(&x)) {
 		pr_err("xlbd not started: fix the config above ('xlbctl check %s')\n", x.config_path);
 		return 1;
 	}
@@ -398,6 +406,9 @@ int main(int argc, char **argv)
 		xlb_diags_print(&d, stderr);
 		xlb_diags_free(&d);
 	}
+	/* After the first apply: a start on an edited file is judged against what is in force. */
+	if (!err)
+		err = history_load(&x);
 	for (size_t s = 0; !err && s < x.base->nr_ifaces; s++) {
 		x.ifaces[s] = (struct xlbd_iface){ .x = &x, .slot = s };
 		err = link_watch_start(&x.ifaces[s].watch, x.event, x.base->ifaces[s].name,
@@ -436,7 +447,7 @@ int main(int argc, char **argv)
 	heartbeat_stop(&x);
 	monitor_fini(&x);
 	events_close(&x);
-	guard_fini(&x.guard);
+	history_fini(&x.hist);
 	prober_fini(&x.pr);
 	xlb_children_fini();
 	control_close(x.ctl);
@@ -452,5 +463,6 @@ int main(int argc, char **argv)
 	if (x.base != x.effective)
 		xlb_cfg_free(x.base);
 	xlb_overrides_free(&x.ov);
+	free(x.base_text);
 	return err ? 1 : 0;
 }

@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "dataplane.h"
-#include "guard.h"
+#include "history.h"
 #include "ids.h"
 #include "link.h"
 #include "monitor.h"
@@ -39,6 +39,9 @@ struct xlbd {
 	const char *journal_path;	/* --journal; else the config's */
 	long acting_uid;		/* who the change being applied is for; -1: nobody */
 	struct xlb_cfg *base;		/* the config file as last applied */
+	char *base_text;		/* its text, as read */
+	size_t base_len;
+	__u64 base_hash;		/* text_hash of it: which text is in force */
 	struct xlb_cfg *effective;	/* base + runtime overrides */
 	struct xlb_vip_plan *plans;	/* one per VIP of effective, same order */
 	struct xlb_ids *ids;		/* where effective's VIPs and backends sit in the maps */
@@ -60,7 +63,7 @@ struct xlbd {
 	struct xlbd_iface ifaces[XLB_MAX_IFACES];	/* as base->ifaces */
 	size_t nr_watched;		/* watches started: 0 until xlbd runs */
 	struct announcer *ann;		/* VIP routes for BIRD; NULL: not announcing */
-	struct guard guard;		/* the last changes, to undo; guarded ones watched */
+	struct history hist;		/* the last changes, to undo; guarded ones watched */
 };
 
 /*
@@ -68,8 +71,20 @@ struct xlbd {
  * are in d: a bad config never reaches the data path.
  */
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
-/* Re-reads the config file and applies it (SIGHUP, xlbctl reload). */
-int xlbd_reload(struct xlbd *x, struct xlb_diags *d);
+/*
+ * Re-reads the config file and applies it (SIGHUP, xlbctl reload), as a
+ * change from src by uid, guarded for guard_ms; *id: its id in the
+ * history, 0 when the file was as in force.
+ */
+int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
+		struct xlb_diags *d, __u64 *id);
+/*
+ * Puts next (consumed) in force as the runtime changes, and the config
+ * text (consumed; NULL: the base stays), persisted first; on any failure
+ * nothing changed, in memory or on disk.
+ */
+int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, size_t len,
+		      struct xlb_diags *d);
 
 /* The plan in force for a VIP of x->effective. */
 const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip);

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The history of changes: what each one changed, recorded when it is in
+ * force, and undone alone (history.h says why by delta, not by snapshot).
+ * Persisted in history_file.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "events.h"
+#include "log.h"
+#include "guard.h"
+#include "history.h"
+#include "xlbd.h"
+
+const char *change_source_name(enum change_source s)
+{
+	static const char *const names[] = {
+		[CHANGE_XLBCTL] = "xlbctl", [CHANGE_RELOAD] = "xlbctl reload",
+		[CHANGE_SIGHUP] = "SIGHUP", [CHANGE_START] = "start",
+		[CHANGE_ROLLBACK] = "xlbctl rollback", [CHANGE_GUARD] = "guard",
+	};
+
+	return s <= CHANGE_GUARD ? names[s] : "?";
+}
+
+__u64 text_hash(const char *text, size_t len)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static __u64 wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+void change_free(struct change *c)
+{
+	if (!c)
+		return;
+	xlb_overrides_free(&c->before);
+	xlb_overrides_free(&c->after);
+	free(c->before_text);
+	json_decref(c->vips);
+	free(c->marks);
+	free(c);
+}
+
+void history_fini(struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nr; i++)
+		change_free(h->c[i]);
+	free(h->path);
+	memset(h, 0, sizeof(*h));
+}
+
+struct change *history_find(struct xlbd *x, __u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < x->hist.nr; i++)
+		if (x->hist.c[i]->id == id)
+			return x->hist.c[i];
+	return NULL;
+}
+
+/* ---- before a change ------------------------------------------------- */
+
+int change_before_take(struct xlbd *x, struct change_before *b)
+{
+	const struct xlb_cfg *eff = x->effective;
+	size_t v, i, n = 0;
+
+	memset(b, 0, sizeof(*b));
+	if (xlb_overrides_copy(&x->ov, &b->ov))
+		return -ENOMEM;
+	b->text = malloc(x->base_len + 1);
+	for (v = 0; eff && v < eff->nr_vips; v++)
+		n += eff->vips[v].nr_backends;
+	b->shares = calloc(n ? n : 1, sizeof(*b->shares));
+	if (!b->text || !b->shares) {
+		change_before_free(b);
+		return -ENOMEM;
+	}
+	memcpy(b->text, x->base_text ? x->base_text : "", x->base_len);
+	b->text[x->base_len] = '\0';
+	b->len = x->base_len;
+	b->hash = x->base_hash;
+	b->base = xlb_cfg_dup(x->base);
+	if (!b->base) {
+		change_before_free(b);
+		return -ENOMEM;
+	}
+	for (v = 0; eff && v < eff->nr_vips; v++) {
+		for (i = 0; i < eff->vips[v].nr_backends; i++) {
+			struct share *s = &b->shares[b->nr_shares++];
+
+			snprintf(s->vip, sizeof(s->vip), "%s", eff->vips[v].name);
+			s->addr = eff->vips[v].backends[i].addr;
+			s->share = x->plans[v].be[i].expected_share;
+		}
+	}
+	return 0;
+}
+
+void change_before_free(struct change_before *b)
+{
+	xlb_overrides_free(&b->ov);
+	free(b->text);
+	free(b->shares);
+	xlb_cfg_free(b->base);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- what a change changed ------------------------------------------- */
+
+static int put(struct xlb_overrides *ov, const struct xlb_override *o)
+{
+	struct xlb_override *slot = xlb_overrides_get(ov, o->vip, &o->backend, true);
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = *o;
+	return 0;
+}
+
+/* The runtime changes of the backends whose override differs, before and after. */
+static int override_delta(const struct xlb_overrides *before, struct xlb_overrides *after,
+			  struct change *c)
+{
+	struct xlb_overrides *was = (struct xlb_overrides *)before;
+	const struct xlb_override *o;
+	size_t i;
+
+	for (i = 0; i < before->nr; i++) {
+		o = xlb_overrides_get(after, before->items[i].vip, &before->items[i].backend, false);
+		if (xlb_override_equal(&before->items[i], o))
+			continue;
+		if (put(&c->before, &before->items[i]) || (o && put(&c->after, o)))
+			return -ENOMEM;
+	}
+	for (i = 0; i < after->nr; i++) {
+		o = &after->items[i];
+		if (!xlb_overrides_get(was, o->vip, &o->backend, false) && put(&c->after, o))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool backends_differ(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
+{
+	size_t i;
+
+	if (a->nr_backends != b->nr_backends)
+		return true;
+	for (i = 0; i < a->nr_backends; i++) {
+		const struct xlb_cfg_backend *x = &a->backends[i], *y = &b->backends[i];
+
+		if (xlb_addr_cmp(&x->addr, &y->addr) || x->weight != y->weight ||
+		    x->admin != y->admin || x->has_mac != y->has_mac ||
+		    memcmp(x->mac, y->mac, sizeof(x->mac)) ||
+		    memcmp(&x->probe, &y->probe, sizeof(x->probe)))
+			return true;
+	}
+	return false;
+}
+
+/* Does a VIP differ between two configs? A false "yes" only widens a reload's scope. */
+static bool vip_differs(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
+{
+	return !a || !b || memcmp(&a->key, &b->key, sizeof(a->key)) ||
+	       a->all_down != b->all_down || a->encap != b->encap ||
+	       a->hash_source_port != b->hash_source_port || a->echo_reply != b->echo_reply ||
+	       a->table_size != b->table_size || a->slow_start_ms != b->slow_start_ms ||
+	       memcmp(&a->probe, &b->probe, sizeof(a->probe)) || backends_differ(a, b);
+}
+
+/* A reload's scope: the names of the VIPs that differ between the two configs. */
+static json_t *vips_changed(struct xlb_cfg *old, struct xlb_cfg *new)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < new->nr_vips; i++)
+		if (vip_differs(xlb_cfg_find_vip(old, new->vips[i].name), &new->vips[i]))
+			json_array_append_new(names, json_string(new->vips[i].name));
+	for (i = 0; i < old->nr_vips; i++)
+		if (!xlb_cfg_find_vip(new, old->vips[i].name))
+			json_array_append_new(names, json_string(old->vips[i].name));
+	return names;
+}
+
+bool change_touches_vip(const struct change *c, const char *vip)
+{
+	json_t *name;
+	size_t i;
+
+	for (i = 0; i < c->before.nr; i++)
+		if (!strcmp(c->before.items[i].vip, vip))
+			return true;
+	for (i = 0; i < c->after.nr; i++)
+		if (!strcmp(c->after.items[i].vip, vip))
+			return true;
+	json_array_foreach(c->vips, i, name)
+		if (!strcmp(json_string_value(name), vip))
+			return true;
+	return false;
+}
+
+static void push(struct history *h, struct change *c)
+{
+	if (h->nr == HISTORY_MAX) {
+		change_free(h->c[0]);
+		memmove(h->c, h->c + 1, (HISTORY_MAX - 1) * sizeof(*h->c));
+		h->nr--;
+	}
+	h->c[h->nr++] = c;
+}
+
+__u64 history_record(struct xlbd *x, struct change_before *b, enum change_source src, long uid,
+		     const char *what, const char *vip, __u32 guard_ms)
+{
+	struct change *c = calloc(1, sizeof(*c));
+
+	if (!c || override_delta(&b->ov, &x->ov, c)) {
+		pr_err("Couldn't record change '%s': out of memory; it is in force but cannot be undone\n",
+		       what);
+		change_free(c);
+		change_before_free(b);
+		return 0;
+	}
+	if (b->hash != x->base_hash) {
+		c->before_text = b->text;
+		c->before_len = b->len;
+		b->text = NULL;
+		c->before_hash = b->hash;
+		c->after_hash = x->base_hash;
+		c->vips = vips_changed(b->base, x->base);
+	}
+	if (!c->before.nr && !c->after.nr && !c->before_text) {
+		/* A reload of the same file, a reset of nothing: nothing to undo or guard. */
+		change_free(c);
+		change_before_free(b);
+		return 0;
+	}
+	c->id = ++x->hist.next_id;
+	c->source = src;
+	c->uid = uid;
+	c->when_ms = wall_ms();
+	snprintf(c->what, sizeof(c->what), "%s", what);
+	snprintf(c->vip, sizeof(c->vip), "%s", vip ? vip : "");
+	guard_supersede(x, c);
+	guard_watch(x, c, b, guard_ms);
+	change_before_free(b);
+	push(&x->hist, c);
+	history_save(x);
+	return c->id;
+}
+
+/* ---- undoing one change ---------------------------------------------- */
+
+/* The newest change in force after c that touched the backend of o, or c's VIPs. */
+static const struct change *newer_conflict(struct xlbd *x, const struct change *c,
+					   const struct xlb_override *o)
+{
+	size_t i;
+
+	for (i = x->hist.nr; i-- > 0 && x->hist.c[i] != c;) {
+		struct change *n = x->hist.c[i];
+
+		if (o && (xlb_overrides_get(&n->before, o->vip, &o->backend, false) ||
+			  xlb_overrides_get(&n->after, o->vip, &o->backend, false) ||
+			  change_touches_vip(n, o->vip)))
+			return n;
+		if (!o && n->before_text)
+			return n;
+	}
+	return NULL;
+}
+
+static int conflict(struct xlbd *x, const struct change *c, const struct change *n,
+		    const char *thing, char *err, size_t len)
+{
+	(void)x;
+	if (n)
+		snprintf(err, len, "change #%llu (%s) changed %s since change #%llu; undo it first ('xlbctl rollback --change %llu'); nothing was undone",
+			 (unsigned long long)n->id, n->what, thing, (unsigned long long)c->id,
+			 (unsigned long long)n->id);
+	else
+		snprintf(err, len, "%s is no longer as change #%llu left it; nothing was undone",
+			 thing, (unsigned long long)c->id);
+	return -EBUSY;
+}
+
+/* The runtime changes with c's undone: each touched backend as it was before c. */
+static int undo_overrides(struct xlbd *x, const struct change *c, struct xlb_overrides *next,
+			  char *err, size_t len)
+{
+	char a[XLB_ADDR_STRLEN], thing[XLB_NAME_MAX + XLB_ADDR_STRLEN + 16];
+	const struct xlb_overrides *sides[] = { &c->before, &c->after };
+	size_t s, i;
+
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < sides[s]->nr; i++) {
+			const struct xlb_override *k = &sides[s]->items[i];
+			struct xlb_overrides *after = (struct xlb_overrides *)&c->after;
+			struct xlb_overrides *before = (struct xlb_overrides *)&c->before;
+			const struct xlb_override *want = xlb_overrides_get(after, k->vip, &k->backend, false);
+			const struct xlb_override *was = xlb_overrides_get(before, k->vip, &k->backend, false);
+			struct xlb_override *now = xlb_overrides_get(next, k->vip, &k->backend, false);
+
+			if (!xlb_override_equal(now, want)) {
+				snprintf(thing, sizeof(thing), "backend %s of VIP '%s'",
+					 xlb_addr_str(&k->backend, a, sizeof(a)), k->vip);
+				return conflict(x, c, newer_conflict(x, c, k), thing, err, len);
+			}
+			if (!was) {
+				xlb_overrides_drop(next, k->vip, &k->backend);
+				continue;
+			}
+			now = xlb_overrides_get(next, k->vip, &k->backend, true);
+			if (!now)
+				return -ENOMEM;
+			*now = *was;
+		}
+	}
+	return 0;
+}
+
+/* A reload can be undone while the config it put in force is in force, its VIPs untouched since. */
+static int undo_check_reload(struct xlbd *x, const struct change *c, char *err, size_t len)
+{
+	json_t *name;
+	size_t i, k;
+
+	if (x->base_hash != c->after_hash)
+		return conflict(x, c, newer_conflict(x, c, NULL), "the config in force", err, len);
+	for (k = x->hist.nr; k-- > 0 && x->hist.c[k] != c;) {
+		const struct change *n = x->hist.c[k];
+
+		if (n->undone_by)
+			continue;
+		json_array_foreach(c->vips, i, name)
+			if (change_touches_vip(n, json_string_value(name))) {
+				char thing[XLB_NAME_MAX + 8];
+
+				snprintf(thing, sizeof(thing), "VIP '%s'", json_string_value(name));
+				return conflict(x, c, n, thing, err, len);
+			}
+	}
+	return 0;
+}
+
+struct change *history_pick(struct xlbd *x, const char *vip, __u64 id, char *err, size_t len)
+{
+	struct change *c;
+	size_t i;
+
+	if (id) {
+		c = history_find(x, id);
+		if (!c)
+			snprintf(err, len, "no change #%llu: xlbd keeps the last %d ('xlbctl history' lists them)",
+				 (unsigned long long)id, HISTORY_MAX);
+		else if (c->undone_by)
+			snprintf(err, len, "change #%llu (%s) was undone already, by change #%llu",
+				 (unsigned long long)id, c->what, (unsigned long long)c->undone_by);
+		else if (c->undoes)
+			snprintf(err, len, "change #%llu undid change #%llu; to have that back, make it again",
+				 (unsigned long long)id, (unsigned long long)c->undoes);
+		else if (vip && !change_touches_vip(c, vip))
+			snprintf(err, len, "change #%llu (%s) did not touch VIP '%s'; nothing was undone",
+				 (unsigned long long)id, c->what, vip);
+		else
+			return c;
+		return NULL;
+	}
+	for (i = x->hist.nr; i-- > 0;) {
+		c = x->hist.c[i];
+		if (!c->undone_by && !c->undoes && (!vip || change_touches_vip(c, vip)))
+			return c;
+	}
+	if (vip)
+		snprintf(err, len, "no change in force touched VIP '%s' ('xlbctl history' lists the changes)",
+			 vip);
+	else
+		snprintf(err, len, x->hist.nr ? "no change left to undo ('xlbctl history' lists them)" :
+			 "no change to undo: none was made since the history began");
+	return NULL;
+}
+
+int history_undo(struct xlbd *x, struct change *c, enum change_source src, long uid,
+		 char *err, size_t err_len)
+{
+	struct change_before b;
+	struct xlb_overrides next;
+	struct xlb_diags d;
+	char what[400], *text;
+	__u64 id = c->id, undo_id;
+	int e;
+
+	if (c->before_text && (e = undo_check_reload(x, c, err, err_len)))
+		return e;
+	if (xlb_overrides_copy(&x->ov, &next))
+		return -ENOMEM;
+	e = undo_overrides(x, c, &next, err, err_len);
+	if (e || change_before_take(x, &b)) {
+		xlb_overrides_free(&next);
+		if (!e)
+			snprintf(err, err_len, "out of memory; nothing was undone");
+		return e ? e : -ENOMEM;
+	}
+	text = c->before_text ? strndup(c->before_text, c->before_len) : NULL;
+	xlb_diags_init(&d, x->config_path);
+	e = xlbd_apply_change(x, &next, text, c->before_len, &d);
+	if (e) {
+		char *t = xlb_diags_text(&d);
+
+		snprintf(err, err_len, "couldn't put back what was in force before change #%llu: %s",
+			 (unsigned long long)c->id, t ? t : strerror(-e));
+		free(t);
+		xlb_diags_free(&d);
+		change_before_free(&b);
+		return e;
+	}
+	xlb_diags_free(&d);
+	snprintf(what, sizeof(what), "undo of change #%llu (%.300s)", (unsigned long long)id,
+		 c->what);
+	c->state = src == CHANGE_GUARD ? GUARD_ROLLED_BACK :
+		   c->state == GUARD_WATCHING ? GUARD_UNDONE : c->state;
+	/* Marked before it is recorded: the record may push c out of a full history. */
+	c->undone_by = x->hist.next_id + 1;
+	undo_id = history_record(x, &b, src, uid, what, c->vip[0] ? c->vip : NULL, 0);
+	if (!undo_id) {
+		c->undone_by = id;	/* nothing differed: undone all the same */
+		return 0;
+	}
+	history_find(x, undo_id)->undoes = id;
+	history_save(x);
+	return 0;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One history of the changes to what is in force: reloads (xlbctl reload,
+ * SIGHUP, systemctl reload), runtime changes (weight, drain, enable,
+ * disable, add, remove, reset), a start on a config file that changed while
+ * xlbd was stopped, and the undoing of any of them. Each entry keeps what
+ * it changed and nothing else (the touched backends' runtime changes
+ * before and after; the config text before a reload), so undoing one puts
+ * back exactly that change, whichever is newest, and refuses when a newer
+ * change in force touched the same thing. A newer change of any source
+ * ends the watch of a guarded one (guard.c). The history is kept next to
+ * the state file (<state>.history) so that rollback and guards outlive a
+ * restart; it is a record, not what is in force: losing it loses no
+ * change, only the means to undo it.
+ */
+#ifndef XLBD_HISTORY_H
+#define XLBD_HISTORY_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "overrides.h"
+
+#define HISTORY_MAX		16
+#define GUARD_MAX_MS		3600000	/* an hour at most */
+
+struct xlbd;
+
+enum change_source {
+	CHANGE_XLBCTL,		/* weight, state, add, remove, reset */
+	CHANGE_RELOAD,		/* xlbctl reload */
+	CHANGE_SIGHUP,		/* kill -HUP, systemctl reload */
+	CHANGE_START,		/* the config file changed while xlbd was stopped */
+	CHANGE_ROLLBACK,	/* xlbctl rollback */
+	CHANGE_GUARD,		/* a guard rolled a change back */
+};
+
+enum guard_state {
+	GUARD_NONE,		/* not guarded */
+	GUARD_WATCHING,
+	GUARD_HELD,		/* the guard passed: the change stays */
+	GUARD_ROLLED_BACK,	/* by the guard */
+	GUARD_UNDONE,		/* by hand: xlbctl rollback */
+	GUARD_SUPERSEDED,	/* a newer change came while it was watched */
+	GUARD_ENDED_BY_RESTART,	/* its time ran out while xlbd was stopped */
+};
+
+/* A backend the change moved traffic to or from, and what held when it was made. */
+struct guard_mark {
+	char vip[XLB_NAME_MAX];
+	union xlb_addr addr;
+	bool skewed, down, overloaded;
+};
+
+struct change {
+	__u64 id;
+	enum change_source source;
+	long uid;			/* -1: a signal, or xlbd itself */
+	__u64 when_ms;			/* wall clock */
+	char what[320];
+	char vip[XLB_NAME_MAX];		/* the one VIP of a runtime change; "": several */
+	/* Runtime changes: the touched backends' overrides, before and after. */
+	struct xlb_overrides before, after;
+	/* Reloads: the config text before, and which text each side was. */
+	char *before_text;
+	size_t before_len;
+	__u64 before_hash, after_hash;
+	json_t *vips;			/* reloads: the names of the VIPs that differ */
+	__u64 undone_by;		/* the change that undid it; 0: in force */
+	__u64 undoes;			/* a rollback: the change it undid */
+	/* The guard (guard.c). */
+	enum guard_state state;
+	__u64 until_ms;			/* monotonic */
+	struct guard_mark *marks;
+	size_t nr_marks;
+	char outcome[1600];
+};
+
+struct history {
+	struct change *c[HISTORY_MAX];	/* oldest first */
+	size_t nr;
+	__u64 next_id;
+	char *path;			/* <state>.history */
+};
+
+/* Each backend's share of its VIP's new flows before a change, to see what it moved. */
+struct share {
+	char vip[XLB_NAME_MAX];
+	union xlb_addr addr;
+	double share;
+};
+
+/* What was in force before a change, taken just before it is applied. */
+struct change_before {
+	struct xlb_overrides ov;
+	char *text;
+	size_t len;
+	__u64 hash;
+	struct xlb_cfg *base;
+	struct share *shares;
+	size_t nr_shares;
+};
+
+/* At start, after the first apply: the history as xlbd left it, and its guards. */
+int history_load(struct xlbd *x);
+void history_fini(struct history *h);
+void change_free(struct change *c);
+int change_before_take(struct xlbd *x, struct change_before *b);
+void change_before_free(struct change_before *b);
+/*
+ * A change was applied: records what it changed from b (consumed), ends
+ * every watch, watches it for guard_ms (0: not guarded), persists the
+ * history. Returns its id; 0 when nothing in force changed (nothing is
+ * recorded, no watch ends).
+ */
+__u64 history_record(struct xlbd *x, struct change_before *b, enum change_source src, long uid,
+		     const char *what, const char *vip, __u32 guard_ms);
+/* The change a rollback is asked for: by id, else the newest in force (touching vip). */
+struct change *history_pick(struct xlbd *x, const char *vip, __u64 id, char *err, size_t len);
+/* Undoes c alone, as src (a rollback or a guard); recorded as a change. */
+int history_undo(struct xlbd *x, struct change *c, enum change_source src, long uid,
+		 char *err, size_t err_len);
+struct change *history_find(struct xlbd *x, __u64 id);
+bool change_touches_vip(const struct change *c, const char *vip);
+void history_save(struct xlbd *x);
+json_t *history_json(struct xlbd *x);
+json_t *change_json(const struct change *c);
+const char *change_source_name(enum change_source s);
+const char *guard_state_name(enum guard_state s);
+/* The FNV-1a hash of a config's text: which text is in force. */
+__u64 text_hash(const char *text, size_t len);
+
+#endif /* XLBD_HISTORY_H */

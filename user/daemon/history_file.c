@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The history as JSON: for xlbctl history, and in <state>.history so that
+ * rollback and guards outlive a restart. The file also keeps the config
+ * text in force, so that a start on a file edited while xlbd was stopped
+ * is a change of its own, that can be undone like a reload.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "events.h"
+#include "fdio.h"
+#include "guard.h"
+#include "log.h"
+#include "xlbd.h"
+
+static __u64 wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static json_t *hash_json(__u64 h)
+{
+	return json_sprintf("%016llx", (unsigned long long)h);
+}
+
+static __u64 hash_from(json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	return s ? strtoull(s, NULL, 16) : 0;
+}
+
+static json_t *marks_json(const struct change *c)
+{
+	json_t *list = json_array();
+	char a[XLB_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < c->nr_marks; i++) {
+		const struct guard_mark *m = &c->marks[i];
+
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:b}", "vip", m->vip,
+				      "backend", xlb_addr_str(&m->addr, a, sizeof(a)),
+				      "skewed", m->skewed, "down", m->down, "overloaded", m->overloaded));
+	}
+	return list;
+}
+
+/* What xlbctl history shows of a change; full: all that undoing it needs too. */
+static json_t *change_to_json(const struct change *c, bool full)
+{
+	__u64 now = monotonic_ms();
+	json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->id,
+			      "source", change_source_name(c->source), "uid", (json_int_t)c->uid,
+			      "when_ms", (json_int_t)c->when_ms, "what", c->what, "vip", c->vip,
+			      "guard", guard_state_name(c->state), "outcome", c->outcome);
+
+	json_object_set_new(j, "in_force", json_boolean(!c->undone_by));
+	if (c->undone_by)
+		json_object_set_new(j, "undone_by", json_integer(c->undone_by));
+	if (c->undoes)
+		json_object_set_new(j, "undoes", json_integer(c->undoes));
+	if (c->vips)
+		json_object_set_new(j, "vips", json_deep_copy(c->vips));
+	if (c->state == GUARD_WATCHING)
+		json_object_set_new(j, full ? "until_wall_ms" : "left_s", json_integer(full ?
+			wall_now_ms() + (c->until_ms > now ? c->until_ms - now : 0) :
+			(c->until_ms > now ? (c->until_ms - now) / 1000 : 0)));
+	if (!full)
+		return j;
+	json_object_set_new(j, "before", xlb_overrides_to_json(&c->before));
+	json_object_set_new(j, "after", xlb_overrides_to_json(&c->after));
+	if (c->before_text) {
+		json_object_set_new(j, "before_text", json_stringn(c->before_text, c->before_len));
+		json_object_set_new(j, "before_hash", hash_json(c->before_hash));
+		json_object_set_new(j, "after_hash", hash_json(c->after_hash));
+	}
+	if (c->nr_marks)
+		json_object_set_new(j, "marks", marks_json(c));
+	return j;
+}
+
+json_t *change_json(const struct change *c)
+{
+	return change_to_json(c, false);
+}
+
+json_t *history_json(struct xlbd *x)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = x->hist.nr; i-- > 0;)
+		json_array_append_new(list, change_to_json(x->hist.c[i], false));
+	return list;
+}
+
+void history_save(struct xlbd *x)
+{
+	json_t *root, *list = json_array();
+	char *text;
+	size_t i;
+	int err;
+
+	if (!x->hist.path)
+		return;
+	for (i = 0; i < x->hist.nr; i++)
+		json_array_append_new(list, change_to_json(x->hist.c[i], true));
+	root = json_pack("{s:i, s:I, s:o, s:s%, s:o}", "version", 1, "next_id",
+			 (json_int_t)x->hist.next_id, "config_hash", hash_json(x->base_hash),
+			 "config_text", x->base_text ? x->base_text : "", x->base_len, "changes", list);
+	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	err = text ? xlb_write_file_atomic(x->hist.path, text, 0640) : -ENOMEM;
+	if (err)
+		pr_warn("Couldn't write history file '%s': %s; the changes are in force, but a restart forgets how to undo them\n",
+			x->hist.path, strerror(-err));
+	free(text);
+	json_decref(root);
+}
+
+static int marks_from(json_t *list, struct change *c)
+{
+	json_t *m;
+	size_t i;
+
+	c->marks = calloc(json_array_size(list) + 1, sizeof(*c->marks));
+	if (!c->marks)
+		return -ENOMEM;
+	json_array_foreach(list, i, m) {
+		struct guard_mark *g = &c->marks[c->nr_marks];
+		const char *vip, *addr;
+		int skewed, down, overloaded;
+
+		if (json_unpack(m, "{s:s, s:s, s:b, s:b, s:b}", "vip", &vip, "backend", &addr,
+				"skewed", &skewed, "down", &down, "overloaded", &overloaded) ||
+		    strlen(vip) >= XLB_NAME_MAX || xlb_addr_parse(addr, &g->addr))
+			return -EINVAL;
+		snprintf(g->vip, sizeof(g->vip), "%s", vip);
+		g->skewed = skewed;
+		g->down = down;
+		g->overloaded = overloaded;
+		c->nr_marks++;
+	}
+	return 0;
+}
+
+static enum change_source source_from(const char *s)
+{
+	enum change_source k;
+
+	for (k = CHANGE_XLBCTL; k <= CHANGE_GUARD; k++)
+		if (!strcmp(s, change_source_name(k)))
+			return k;
+	return CHANGE_XLBCTL;
+}
+
+static enum guard_state state_from(const char *s)
+{
+	enum guard_state k;
+
+	for (k = GUARD_NONE; k <= GUARD_ENDED_BY_RESTART; k++)
+		if (!strcmp(s, guard_state_name(k)))
+			return k;
+	return GUARD_NONE;
+}
+
+/* One entry of the file; watched ones resume (or end) their guard. */
+static int change_from(struct xlbd *x, json_t *j, struct change **out)
+{
+	struct change *c = calloc(1, sizeof(*c));
+	const char *source, *what, *vip, *guard, *outcome, *text = NULL;
+	json_int_t id, uid, when, until = 0, undone_by = 0, undoes = 0;
+	json_t *before = NULL, *after = NULL, *vips = NULL, *marks = NULL, *bh = NULL, *ah = NULL;
+	size_t bad, text_len = 0;
+
+	*out = c;
+	if (!c)
+		return -ENOMEM;
+	if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s?I, s?I, s?o, s?I, s?o, s?o, s?s%, s?o, s?o, s?o}",
+			"id", &id, "source", &source, "uid", &uid, "when_ms", &when, "what", &what,
+			"vip", &vip, "guard", &guard, "outcome", &outcome, "undone_by", &undone_by,
+			"undoes", &undoes, "vips", &vips, "until_wall_ms", &until, "before", &before,
+			"after", &after, "before_text", &text, &text_len, "before_hash", &bh,
+			"after_hash", &ah, "marks", &marks) ||
+	    strlen(vip) >= XLB_NAME_MAX || id <= 0)
+		return -EINVAL;
+	c->id = id;
+	c->source = source_from(source);
+	c->uid = uid;
+	c->when_ms = when;
+	snprintf(c->what, sizeof(c->what), "%s", what);
+	snprintf(c->vip, sizeof(c->vip), "%s", vip);
+	c->state = state_from(guard);
+	snprintf(c->outcome, sizeof(c->outcome), "%s", outcome);
+	c->undone_by = undone_by;
+	c->undoes = undoes;
+	c->vips = vips ? json_deep_copy(vips) : NULL;
+	if ((before && xlb_overrides_from_json(before, &c->before, &bad)) ||
+	    (after && xlb_overrides_from_json(after, &c->after, &bad)) ||
+	    (marks && marks_from(marks, c)))
+		return -EINVAL;
+	if (text) {
+		c->before_text = strndup(text, text_len);
+		c->before_len = text_len;
+		c->before_hash = hash_from(bh);
+		c->after_hash = hash_from(ah);
+		if (!c->before_text)
+			return -ENOMEM;
+	}
+	if (c->state == GUARD_WATCHING)
+		guard_resume(x, c, until, wall_now_ms());
+	return 0;
+}
+
+/*
+ * The file's config text is not the one xlbd started on: it was edited
+ * while xlbd was stopped. That start is a change of its own.
+ */
+static void record_start(struct xlbd *x, const char *text, size_t len)
+{
+	struct change_before b = {};
+	struct xlb_diags d;
+
+	xlb_diags_init(&d, x->config_path);
+	b.text = strndup(text, len);
+	b.len = len;
+	b.hash = text_hash(text, len);
+	if (!b.text || xlb_overrides_copy(&x->ov, &b.ov) ||
+	    xlb_cfg_load_buf(x->config_path, text, len, &b.base, &d)) {
+		/* Not undoable without its text and config; named all the same. */
+		pr_warn("The config file changed while xlbd was stopped; the config before cannot be put back\n");
+		free(b.text);
+		b.text = NULL;
+		xlb_overrides_free(&b.ov);
+		xlb_cfg_free(b.base);
+		xlb_diags_free(&d);
+		return;
+	}
+	xlb_diags_free(&d);
+	history_record(x, &b, CHANGE_START, -1, "start on a config file changed while xlbd was stopped",
+		       NULL, 0);
+}
+
+int history_load(struct xlbd *x)
+{
+	json_t *root, *changes, *j;
+	json_error_t jerr;
+	const char *text = NULL;
+	size_t i, text_len = 0;
+	json_int_t next_id = 0;
+	int err = 0;
+
+	x->hist.path = malloc(strlen(x->state_path) + sizeof(".history"));
+	if (!x->hist.path)
+		return -ENOMEM;
+	sprintf(x->hist.path, "%s.history", x->state_path);
+	root = json_load_file(x->hist.path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && access(x->hist.path, F_OK)) {
+		history_save(x);
+		return 0;	/* none yet */
+	}
+	if (!root || json_unpack(root, "{s:I, s:s%, s:o}", "next_id", &next_id, "config_text",
+				 &text, &text_len, "changes", &changes) || !json_is_array(changes)) {
+		err = -EINVAL;
+	} else {
+		x->hist.next_id = next_id;
+		json_array_foreach(changes, i, j) {
+			struct change *c;
+
+			err = change_from(x, j, &c);
+			if (err) {
+				change_free(c);
+				break;
+			}
+			if (x->hist.nr == HISTORY_MAX) {
+				change_free(x->hist.c[0]);
+				memmove(x->hist.c, x->hist.c + 1, (HISTORY_MAX - 1) * sizeof(*x->hist.c));
+				x->hist.nr--;
+			}
+			x->hist.c[x->hist.nr++] = c;
+		}
+	}
+	if (err) {
+		char bad[XLB_PATH_MAX + 16];
+
+		snprintf(bad, sizeof(bad), "%s.bad", x->hist.path);
+		pr_warn("Couldn't read history file '%s' (%s); it is kept as '%s', and the history starts empty: the changes in force stay, but those made before cannot be undone\n",
+			x->hist.path, root ? "not a history xlbd wrote" : jerr.text, bad);
+		rename(x->hist.path, bad);
+		for (i = 0; i < x->hist.nr; i++)
+			change_free(x->hist.c[i]);
+		x->hist.nr = 0;
+		json_decref(root);
+		history_save(x);
+		return 0;
+	}
+	if (text_hash(text, text_len) != x->base_hash)
+		record_start(x, text, text_len);
+	json_decref(root);
+	history_save(x);
+	return 0;
+}
