@@ -279,6 +279,52 @@ vip_backend(__u32 id, const struct xlb_vip *vip, int new_flow)
 }
 
 /*
+ * Whether a SYN the table or the old table sent (no record found) counts as
+ * a new flow: not when this CPU saw a SYN of the same 5-tuple within
+ * XLB_RECENT_SYN_JIFFIES (xlb_shared.h: recent_syns). It reads and writes
+ * its own map alone: where the packet goes is decided before and without
+ * it. hash: the flow's, as the VIP hashes it. A trace writes nothing, and
+ * counts nothing either.
+ */
+static __always_inline int syn_first_seen(const struct pkt *p, const struct xlb_vip *vip,
+					  __u32 hash)
+{
+	struct xlb_recent_syns *rs;
+	__u32 zero = 0, now, key = hash;
+	__u64 *w;
+	int i;
+
+	if (trace_mode)
+		return 1;
+	rs = bpf_map_lookup_elem(&recent_syns, &zero);
+	if (!rs)
+		return 1;
+	/* The source port apart from the hash: mixed in (a bijection: distinct ports, distinct keys). */
+	if (vip->flags & XLB_VIP_F_HASH_NO_SPORT)
+		key = xlb_hash_final(hash, p->flow.sport);
+	w = rs->set[key & (XLB_RECENT_SYN_SETS - 1)];
+	/* Jiffies, not the clock: a load (the memo's reason, forward_memo). */
+	now = bpf_jiffies64();
+#pragma unroll
+	for (i = 0; i < XLB_RECENT_SYN_WAYS; i++) {
+		__u64 e = w[i];
+
+		if ((__u32)(e >> 32) != key)
+			continue;
+		w[i] = (__u64)key << 32 | now;
+		if (now - (__u32)e > XLB_RECENT_SYN_JIFFIES)
+			return 1;
+		count_reason(XLB_R_SYN_REPEAT, 0);
+		return 0;
+	}
+#pragma unroll
+	for (i = XLB_RECENT_SYN_WAYS - 1; i > 0; i--)
+		w[i] = w[i - 1];
+	w[0] = (__u64)key << 32 | now;
+	return 1;
+}
+
+/*
  * Stage "select backend" of a TCP VIP (the contract: xlb_shared.h, table
  * layout). A slot without XLB_SLOT_LOOK: T's choice, no flow state read or
  * written, whatever came before (a flood, another node's flows, a first
@@ -288,6 +334,8 @@ vip_backend(__u32 id, const struct xlb_vip *vip, int new_flow)
  * so that it keeps its backend when O goes (user/table_state.c: O goes
  * only after every slot has been LOOK long enough for live flows to have
  * been recorded). ICMP errors follow the same choice and record nothing.
+ * A SYN without a record is a new flow for the counters once per 5-tuple
+ * (syn_first_seen); that never changes where it goes.
  */
 static __always_inline struct xlb_backend *
 tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
@@ -305,7 +353,7 @@ tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 		if (be) {
 			count_reason(XLB_R_TABLE_HIT, 0);
 			p->memo_event = XLB_R_TABLE_HIT;
-			*is_new = new_flow;
+			*is_new = new_flow && syn_first_seen(p, vip, hash);
 		}
 		return be;
 	}
@@ -331,7 +379,7 @@ tcp_backend(struct pkt *p, const struct xlb_vip *vip, __u32 *be_id, int *is_new)
 	be = vip_backend(*be_id, vip, new_flow);
 	if (!be)
 		return NULL;
-	*is_new = new_flow;
+	*is_new = new_flow && syn_first_seen(p, vip, hash);
 	if ((o != *be_id || stale) && !p->is_icmp_err && remember(p, *be_id) && new_flow) {
 		/* Unrecorded, the flow's next packet would go to O's choice: send it there. */
 		be = vip_backend(o, vip, 1);

@@ -94,6 +94,14 @@ struct {
 	__type(value, struct xlb_memo);
 } memo SEC(".maps");
 
+/* Each CPU's recent SYNs, for counting only; see xlb_shared.h. Not pinned: a restart starts it empty. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_recent_syns);
+} recent_syns SEC(".maps");
+
 /* What memos must carry to be used: moved by xlbd after each write (xlb_shared.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -213,6 +213,40 @@ struct xlb_memo {
 };
 
 /*
+ * Recent SYNs ("recent_syns", one per CPU): what makes a SYN sent again on
+ * the same 5-tuple (a retransmit, or a client re-sending one SYN at a
+ * backend) one new flow for the counters, and for all that reads them
+ * (the skew detector, the diagnosis, /metrics). Only counting reads it:
+ * where a packet goes never depends on it. A TCP SYN counted as a new
+ * flow (no record found) stores its key, the flow hash (with the source
+ * port mixed in where the VIP hashes without it), and the time in jiffies,
+ * as (key << 32 | jiffies), in set key % XLB_RECENT_SYN_SETS: a set is
+ * XLB_RECENT_SYN_WAYS entries side by side (32 bytes, a cache line or
+ * two), the newest first, the oldest pushed out. A SYN whose set holds its key from at most
+ * XLB_RECENT_SYN_JIFFIES ago is a repeat: forwarded as any SYN, counted as
+ * `syn_repeat`, not as a new flow. Each sighting stamps it again, so a
+ * SYN re-sent for as long as it likes counts once.
+ * Per CPU is enough: RSS sends a 5-tuple's packets to one queue, so to one
+ * CPU, and no line is ever shared or locked. What it misses, one new flow
+ * too many each time: a repeat that lands on another CPU (the queue's
+ * interrupt moved, another interface), one after its entry was pushed out
+ * (at R new flows a second on the CPU, after about XLB_RECENT_SYN_SETS *
+ * XLB_RECENT_SYN_WAYS / R seconds: a client re-sending one SYN as fast as
+ * it can counts about R / 4096 times a second, not once a packet), one
+ * after the window, and one after a restart (the map is not pinned). One
+ * too few: a new connection on the same 5-tuple within the window (a
+ * record makes it not new too, with no window), and a flow whose key
+ * another's equals (1 in 2^32).
+ */
+#define XLB_RECENT_SYN_SETS	1024	/* a power of two */
+#define XLB_RECENT_SYN_WAYS	4	/* 32 bytes a set: 32 KiB a CPU, the most a per-CPU value may be */
+#define XLB_RECENT_SYN_JIFFIES	4096	/* 4.1-41 s by HZ (16 s at Debian's 250) */
+
+struct xlb_recent_syns {
+	__u64 set[XLB_RECENT_SYN_SETS][XLB_RECENT_SYN_WAYS];
+};
+
+/*
  * The moved-flow table ("moved") holds UDP flows whose backend is no longer
  * the one the VIP's table picks: flows on a draining backend, and flows
  * whose table slot moved to another backend. Only xlbd writes it, when it
@@ -266,6 +300,7 @@ enum xlb_reason {
 	XLB_R_LRU_UPDATE_FAIL,
 	XLB_R_MOVED_HIT,	/* UDP: found in the moved-flow table after an LRU miss */
 	XLB_R_TABLE_HIT,	/* TCP, a slot without XLB_SLOT_LOOK: by the table, no flow state */
+	XLB_R_SYN_REPEAT,	/* TCP SYN of a 5-tuple seen lately (recent_syns): not a new flow */
 	XLB_R_MAX,
 	/* The counters map's size: room for reasons to come, so it keeps its shape. */
 	XLB_R_SLOTS = 32,

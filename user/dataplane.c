@@ -1604,6 +1604,7 @@ const char *xlb_reason_name(__u32 reason)
 		[XLB_R_LRU_UPDATE_FAIL] = "lru_update_failed",
 		[XLB_R_MOVED_HIT] = "moved_hit",
 		[XLB_R_TABLE_HIT] = "table_hit",
+		[XLB_R_SYN_REPEAT] = "syn_repeat",
 	};
 
 	return reason < XLB_R_MAX && names[reason] ? names[reason] : "unknown";

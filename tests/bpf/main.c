@@ -60,6 +60,9 @@ static struct topic topics[] = {
 	TOPIC(test_memo_never_outlives_a_change),
 	TOPIC(test_memo_only_without_look),
 	TOPIC(test_memo_and_index_adopted_by_a_restart),
+	TOPIC(test_syn_repeats_count_once),
+	TOPIC(test_syn_repeats_count_once_after_a_change),
+	TOPIC(test_syn_repeats_what_is_kept_and_missed),
 };
 
 static struct topic fuzz = TOPIC(test_fuzz_xdp);

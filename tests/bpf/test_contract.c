@@ -163,7 +163,7 @@ void test_counters_exact(struct fixture *f)
 			const struct xlb_backend_spec *be;
 			size_t len;
 
-			/* A SYN, then what follows it: a retransmitted SYN counts again. */
+			/* A SYN, then what follows it (a SYN sent again would count once). */
 			s.tcp_flags = k ? TCP_ACK : TCP_SYN;
 			s.payload_len = 10 * c + k;
 			len = pkt_build(&s, in, sizeof(in));

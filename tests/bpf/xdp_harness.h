@@ -217,6 +217,9 @@ void test_memo_sends_a_flows_next_packets(struct fixture *f);
 void test_memo_never_outlives_a_change(struct fixture *f);
 void test_memo_only_without_look(struct fixture *f);
 void test_memo_and_index_adopted_by_a_restart(struct fixture *f);
+void test_syn_repeats_count_once(struct fixture *f);
+void test_syn_repeats_count_once_after_a_change(struct fixture *f);
+void test_syn_repeats_what_is_kept_and_missed(struct fixture *f);
 /* The packet fuzzer, a test of its own: count packets from seed. */
 extern __u64 fuzz_count, fuzz_seed;
 void test_fuzz_xdp(struct fixture *f);
