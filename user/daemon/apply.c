@@ -17,7 +17,7 @@
 #include "apply.h"
 #include "control.h"
 #include "events.h"
-#include "history.h"
+#include "history.h"	/* text_hash */
 #include "log.h"
 #include "reconcile.h"
 #include "xlbd.h"
@@ -332,21 +332,12 @@ int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, si
 	return 0;
 }
 
-int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
-		struct xlb_diags *d, __u64 *id)
+int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d)
 {
-	struct change_before before;
-	char what[XLB_PATH_MAX + 64];
 	size_t len;
 	char *text;
 	int err;
 
-	*id = 0;
-	err = change_before_take(x, &before);
-	if (err) {
-		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){}, "out of memory; nothing changed");
-		return err;
-	}
 	err = xlb_cfg_read_file(x->config_path, &text, &len, d);
 	if (!err) {
 		x->acting_uid = uid;
@@ -356,7 +347,6 @@ int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms
 	if (err) {
 		json_t *errors = json_array();
 
-		change_before_free(&before);
 		pr_err("Reload of '%s' refused; the running config stays in force:\n",
 		       x->config_path);
 		xlb_diags_print(d, stderr);
@@ -368,10 +358,7 @@ int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms
 							     "errors", errors));
 		return err;
 	}
-	snprintf(what, sizeof(what), "reload of %s", x->config_path);
-	*id = history_record(x, &before, src, uid, what, NULL, guard_ms);
-	pr_info("Reloaded '%s' (%s): %zu VIP%s%s\n", x->config_path, change_source_name(src),
-		x->effective->nr_vips, x->effective->nr_vips == 1 ? "" : "s",
-		*id ? "" : "; nothing differed");
+	pr_info("Reloaded '%s': %zu VIP%s\n", x->config_path, x->effective->nr_vips,
+		x->effective->nr_vips == 1 ? "" : "s");
 	return 0;
 }

@@ -55,6 +55,31 @@ static void reply_change(json_t *r, __u64 id, __u32 guard_ms)
 		json_object_set_new(r, "unchanged", json_true());
 }
 
+int reload_change(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
+		  struct xlb_diags *d, __u64 *id)
+{
+	struct change_before before;
+	char what[XLB_PATH_MAX + 16];
+	int err;
+
+	*id = 0;
+	if (change_before_take(x, &before)) {
+		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){}, "out of memory; nothing changed");
+		return -ENOMEM;
+	}
+	err = xlbd_reload(x, uid, d);
+	if (!err) {
+		snprintf(what, sizeof(what), "reload of %s", x->config_path);
+		*id = history_record(x, &before, src, uid, what, NULL);
+		guard_watch(x, *id, &before, guard_ms);
+		history_save(x);
+		if (!*id)
+			pr_info("The reload ('%s') changed nothing in force\n", change_source_name(src));
+	}
+	change_before_free(&before);
+	return err;
+}
+
 json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
@@ -66,7 +91,7 @@ json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 	if (guard_arg(req, &guard_ms, err, err_len))
 		return NULL;
 	xlb_diags_init(&d, x->config_path);
-	if (xlbd_reload(x, CHANGE_RELOAD, req->uid, guard_ms, &d, &id)) {
+	if (reload_change(x, CHANGE_RELOAD, req->uid, guard_ms, &d, &id)) {
 		diags_text(&d, err, err_len);
 	} else {
 		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
@@ -141,9 +166,13 @@ static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
 		pr_info("uid %u: %s\n", req->uid, what);
 		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
 						  "command", req->cmd, "change", what));
+		__u64 id = history_record(x, &before, CHANGE_XLBCTL, req->uid, what, vip);
+
+		guard_watch(x, id, &before, guard_ms);
+		history_save(x);
+		change_before_free(&before);
 		r = json_pack("{s:s}", "done", what);
-		reply_change(r, history_record(x, &before, CHANGE_XLBCTL, req->uid, what, vip,
-					       guard_ms), guard_ms);
+		reply_change(r, id, guard_ms);
 	}
 	xlb_diags_free(&d);
 	return r;
@@ -331,6 +360,7 @@ json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
 		 "; the config file still holds the change: fix it before the next reload" : "");
 	if (history_undo(x, c, CHANGE_ROLLBACK, req->uid, err, err_len))
 		return NULL;
+	history_save(x);
 	pr_info("uid %u %s\n", req->uid, done);
 	c = history_find(x, id);
 	journal_event(x, "rolled_back", json_pack("{s:I, s:s, s:s, s:s, s:s, s:i}", "change_id",

@@ -11,44 +11,6 @@
 #include "guard.h"
 #include "xlbd.h"
 
-const char *guard_state_name(enum guard_state s)
-{
-	static const char *const names[] = {
-		[GUARD_NONE] = "not guarded", [GUARD_WATCHING] = "watching",
-		[GUARD_HELD] = "held", [GUARD_ROLLED_BACK] = "rolled back",
-		[GUARD_UNDONE] = "undone by hand", [GUARD_SUPERSEDED] = "superseded",
-		[GUARD_ENDED_BY_RESTART] = "ended by restart",
-	};
-
-	return s <= GUARD_ENDED_BY_RESTART ? names[s] : "?";
-}
-
-static void journal_outcome(struct xlbd *x, const struct change *c, const char *type,
-			    const char *evidence_text)
-{
-	journal_event(x, type, json_pack("{s:I, s:s, s:s, s:s, s:s}", "change_id",
-		      (json_int_t)c->id, "change", c->what, "vip", c->vip[0] ? c->vip : "(several)",
-		      "outcome", guard_state_name(c->state), "evidence", evidence_text));
-}
-
-void guard_supersede(struct xlbd *x, const struct change *n)
-{
-	size_t i;
-
-	for (i = 0; i < x->hist.nr; i++) {
-		struct change *c = x->hist.c[i];
-
-		if (c->state != GUARD_WATCHING)
-			continue;
-		c->state = GUARD_SUPERSEDED;
-		snprintf(c->outcome, sizeof(c->outcome),
-			 "superseded by change #%llu (%s, %s): in force, not watched further",
-			 (unsigned long long)n->id, change_source_name(n->source), n->what);
-		pr_info("guard of change #%llu ends: %s\n", (unsigned long long)c->id, c->outcome);
-		journal_outcome(x, c, "guard_ended", c->outcome);
-	}
-}
-
 static bool backend_down(struct xlbd *x, const char *vip, const union xlb_addr *a)
 {
 	struct probe_target *t = prober_find(&x->pr, vip, a);
@@ -145,9 +107,11 @@ static void mark(struct xlbd *x, struct change *c, const struct change_before *b
 	}
 }
 
-void guard_watch(struct xlbd *x, struct change *c, const struct change_before *b, __u32 guard_ms)
+void guard_watch(struct xlbd *x, __u64 id, const struct change_before *b, __u32 guard_ms)
 {
-	if (!guard_ms)
+	struct change *c = history_find(x, id);
+
+	if (!guard_ms || !c)
 		return;
 	c->state = GUARD_WATCHING;
 	c->until_ms = monotonic_ms() + guard_ms;
@@ -210,7 +174,7 @@ void guard_tick(struct xlbd *x)
 					 ev, err);
 				pr_err("change #%llu (%s): %s\n", (unsigned long long)c->id, c->what,
 				       c->outcome);
-				journal_outcome(x, c, "rollback_failed", c->outcome);
+				guard_journal(x, c, "rollback_failed", c->outcome);
 				history_save(x);
 				return;
 			}
@@ -221,7 +185,7 @@ void guard_tick(struct xlbd *x)
 			snprintf(c->outcome, sizeof(c->outcome), "rolled back: %s%s", ev,
 				 c->before_text ? "; the config file still holds the change: fix it before the next reload" : "");
 			pr_warn("change #%llu (%s) %s\n", (unsigned long long)c->id, c->what, c->outcome);
-			journal_outcome(x, c, "rolled_back", ev);
+			guard_journal(x, c, "rolled_back", ev);
 			history_save(x);
 			return;
 		}
@@ -230,30 +194,10 @@ void guard_tick(struct xlbd *x)
 			snprintf(c->outcome, sizeof(c->outcome),
 				 "held: no skew, overload or backend down on the backends it moved");
 			pr_info("change #%llu (%s) %s\n", (unsigned long long)c->id, c->what, c->outcome);
-			journal_outcome(x, c, "guard_passed", c->outcome);
+			guard_journal(x, c, "guard_passed", c->outcome);
 			history_save(x);
 		}
 	}
-}
-
-void guard_resume(struct xlbd *x, struct change *c, __u64 until_wall_ms, __u64 now_wall_ms)
-{
-	char left[64];
-
-	if (until_wall_ms <= now_wall_ms) {
-		c->state = GUARD_ENDED_BY_RESTART;
-		snprintf(c->outcome, sizeof(c->outcome),
-			 "guard ended by restart: its time ran out while xlbd was stopped; the change is in force");
-		pr_warn("change #%llu (%s): %s\n", (unsigned long long)c->id, c->what, c->outcome);
-		journal_outcome(x, c, "guard_ended", c->outcome);
-		return;
-	}
-	c->until_ms = monotonic_ms() + (until_wall_ms - now_wall_ms);
-	snprintf(left, sizeof(left), "%llu s", (unsigned long long)(until_wall_ms - now_wall_ms) / 1000);
-	snprintf(c->outcome, sizeof(c->outcome), "watching for %s more (resumed after a restart)", left);
-	pr_info("change #%llu (%s): guard resumed after a restart, %s left\n",
-		(unsigned long long)c->id, c->what, left);
-	journal_outcome(x, c, "guard_resumed", c->outcome);
 }
 
 json_t *guard_status(struct xlbd *x, __u64 id)

@@ -24,15 +24,11 @@
 
 struct xlbd;
 
-/* A newer change c was made: every watch ends. */
-void guard_supersede(struct xlbd *x, const struct change *c);
-/* Watches c for guard_ms (0: not), judged against what held before it (b). */
-void guard_watch(struct xlbd *x, struct change *c, const struct change_before *b, __u32 guard_ms);
+/* Watches change id for guard_ms (0: not), judged against what held before it (b). */
+void guard_watch(struct xlbd *x, __u64 id, const struct change_before *b, __u32 guard_ms);
 /* Every second: watched changes checked, rolled back or let be. */
 void guard_tick(struct xlbd *x);
 /* A change's state for xlbctl --wait; NULL if unknown. */
 json_t *guard_status(struct xlbd *x, __u64 id);
-/* After a restart: c was watched until wall clock until_wall_ms. */
-void guard_resume(struct xlbd *x, struct change *c, __u64 until_wall_ms, __u64 now_wall_ms);
 
 #endif /* XLBD_GUARD_H */

@@ -13,9 +13,46 @@
 #include "addr.h"
 #include "events.h"
 #include "log.h"
-#include "guard.h"
 #include "history.h"
 #include "xlbd.h"
+
+const char *guard_state_name(enum guard_state s)
+{
+	static const char *const names[] = {
+		[GUARD_NONE] = "not guarded", [GUARD_WATCHING] = "watching",
+		[GUARD_HELD] = "held", [GUARD_ROLLED_BACK] = "rolled back",
+		[GUARD_UNDONE] = "undone by hand", [GUARD_SUPERSEDED] = "superseded",
+		[GUARD_ENDED_BY_RESTART] = "ended by restart",
+	};
+
+	return s <= GUARD_ENDED_BY_RESTART ? names[s] : "?";
+}
+
+void guard_journal(struct xlbd *x, const struct change *c, const char *type, const char *text)
+{
+	journal_event(x, type, json_pack("{s:I, s:s, s:s, s:s, s:s}", "change_id",
+		      (json_int_t)c->id, "change", c->what, "vip", c->vip[0] ? c->vip : "(several)",
+		      "outcome", guard_state_name(c->state), "evidence", text));
+}
+
+/* A newer change n was made: every watch ends, the watched change in force. */
+static void supersede(struct xlbd *x, const struct change *n)
+{
+	size_t i;
+
+	for (i = 0; i < x->hist.nr; i++) {
+		struct change *c = x->hist.c[i];
+
+		if (c->state != GUARD_WATCHING)
+			continue;
+		c->state = GUARD_SUPERSEDED;
+		snprintf(c->outcome, sizeof(c->outcome),
+			 "superseded by change #%llu (%s, %s): in force, not watched further",
+			 (unsigned long long)n->id, change_source_name(n->source), n->what);
+		pr_info("guard of change #%llu ends: %s\n", (unsigned long long)c->id, c->outcome);
+		guard_journal(x, c, "guard_ended", c->outcome);
+	}
+}
 
 const char *change_source_name(enum change_source s)
 {
@@ -26,16 +63,6 @@ const char *change_source_name(enum change_source s)
 	};
 
 	return s <= CHANGE_GUARD ? names[s] : "?";
-}
-
-__u64 text_hash(const char *text, size_t len)
-{
-	__u64 h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
-	return h;
 }
 
 static __u64 wall_ms(void)
@@ -232,7 +259,7 @@ static void push(struct history *h, struct change *c)
 }
 
 __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source src, long uid,
-		     const char *what, const char *vip, __u32 guard_ms)
+		     const char *what, const char *vip)
 {
 	struct change *c = calloc(1, sizeof(*c));
 
@@ -240,7 +267,6 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 		pr_err("Couldn't record change '%s': out of memory; it is in force but cannot be undone\n",
 		       what);
 		change_free(c);
-		change_before_free(b);
 		return 0;
 	}
 	if (b->hash != x->base_hash) {
@@ -254,7 +280,6 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 	if (!c->before.nr && !c->after.nr && !c->before_text) {
 		/* A reload of the same file, a reset of nothing: nothing to undo or guard. */
 		change_free(c);
-		change_before_free(b);
 		return 0;
 	}
 	c->id = ++x->hist.next_id;
@@ -263,12 +288,26 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 	c->when_ms = wall_ms();
 	snprintf(c->what, sizeof(c->what), "%s", what);
 	snprintf(c->vip, sizeof(c->vip), "%s", vip ? vip : "");
-	guard_supersede(x, c);
-	guard_watch(x, c, b, guard_ms);
-	change_before_free(b);
+	supersede(x, c);
 	push(&x->hist, c);
-	history_save(x);
 	return c->id;
+}
+
+void history_record_start(struct xlbd *x, char *text, size_t len)
+{
+	struct change_before b = { .text = text, .len = len, .hash = text_hash(text, len) };
+	struct xlb_diags d;
+
+	xlb_diags_init(&d, x->config_path);
+	if (xlb_overrides_copy(&x->ov, &b.ov) ||
+	    xlb_cfg_load_buf(x->config_path, text, len, &b.base, &d)) {
+		pr_warn("The config file changed while xlbd was stopped; the config before it cannot be put back\n");
+	} else {
+		history_record(x, &b, CHANGE_START, -1,
+			       "start on a config file changed while xlbd was stopped", NULL);
+	}
+	xlb_diags_free(&d);
+	change_before_free(&b);
 }
 
 /* ---- undoing one change ---------------------------------------------- */
@@ -443,12 +482,12 @@ int history_undo(struct xlbd *x, struct change *c, enum change_source src, long 
 		   c->state == GUARD_WATCHING ? GUARD_UNDONE : c->state;
 	/* Marked before it is recorded: the record may push c out of a full history. */
 	c->undone_by = x->hist.next_id + 1;
-	undo_id = history_record(x, &b, src, uid, what, c->vip[0] ? c->vip : NULL, 0);
+	undo_id = history_record(x, &b, src, uid, what, c->vip[0] ? c->vip : NULL);
+	change_before_free(&b);
 	if (!undo_id) {
 		c->undone_by = id;	/* nothing differed: undone all the same */
 		return 0;
 	}
 	history_find(x, undo_id)->undoes = id;
-	history_save(x);
 	return 0;
 }

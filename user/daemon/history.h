@@ -102,23 +102,30 @@ struct change_before {
 	size_t nr_shares;
 };
 
-/* At start, after the first apply: the history as xlbd left it, and its guards. */
-int history_load(struct xlbd *x);
+/*
+ * At start, after the first apply: the history as xlbd left it, its
+ * guards resumed or ended. *prev: the config text in force before, when
+ * it differs from the one now (for history_record_start), else NULL.
+ */
+int history_load(struct xlbd *x, char **prev, size_t *prev_len);
 void history_fini(struct history *h);
 void change_free(struct change *c);
 int change_before_take(struct xlbd *x, struct change_before *b);
 void change_before_free(struct change_before *b);
 /*
- * A change was applied: records what it changed from b (consumed), ends
- * every watch, watches it for guard_ms (0: not guarded), persists the
- * history. Returns its id; 0 when nothing in force changed (nothing is
- * recorded, no watch ends).
+ * A change was applied: records what it changed since b (b's text is
+ * taken; b still to be freed), ends every watch (a newer change supersedes
+ * them). Returns its id; 0 when nothing in force changed (nothing is
+ * recorded, no watch ends). The caller persists the history
+ * (history_save) once it has set the change's guard.
  */
 __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source src, long uid,
-		     const char *what, const char *vip, __u32 guard_ms);
+		     const char *what, const char *vip);
+/* xlbd started on a config unlike text (consumed), the one in force before: a change. */
+void history_record_start(struct xlbd *x, char *text, size_t len);
 /* The change a rollback is asked for: by id, else the newest in force (touching vip). */
 struct change *history_pick(struct xlbd *x, const char *vip, __u64 id, char *err, size_t len);
-/* Undoes c alone, as src (a rollback or a guard); recorded as a change. */
+/* Undoes c alone, as src (a rollback or a guard); recorded as a change, to be saved. */
 int history_undo(struct xlbd *x, struct change *c, enum change_source src, long uid,
 		 char *err, size_t err_len);
 struct change *history_find(struct xlbd *x, __u64 id);
@@ -128,7 +135,16 @@ json_t *history_json(struct xlbd *x);
 json_t *change_json(const struct change *c);
 const char *change_source_name(enum change_source s);
 const char *guard_state_name(enum guard_state s);
+/* A guard's step in the journal: type, and the evidence or outcome. */
+void guard_journal(struct xlbd *x, const struct change *c, const char *type, const char *text);
 /* The FNV-1a hash of a config's text: which text is in force. */
-__u64 text_hash(const char *text, size_t len);
+static inline __u64 text_hash(const char *text, size_t len)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+	return h;
+}
 
 #endif /* XLBD_HISTORY_H */

@@ -15,7 +15,6 @@
 #include "addr.h"
 #include "events.h"
 #include "fdio.h"
-#include "guard.h"
 #include "log.h"
 #include "xlbd.h"
 
@@ -173,6 +172,31 @@ static enum guard_state state_from(const char *s)
 	return GUARD_NONE;
 }
 
+/*
+ * After a restart: c was watched until wall clock until_wall_ms. The time
+ * xlbd was stopped counts: nobody watched then, so a guard whose time ran
+ * out is "ended by restart", not "held".
+ */
+static void guard_resume(struct xlbd *x, struct change *c, __u64 until_wall_ms, __u64 now_wall_ms)
+{
+	char left[64];
+
+	if (until_wall_ms <= now_wall_ms) {
+		c->state = GUARD_ENDED_BY_RESTART;
+		snprintf(c->outcome, sizeof(c->outcome),
+			 "guard ended by restart: its time ran out while xlbd was stopped; the change is in force");
+		pr_warn("change #%llu (%s): %s\n", (unsigned long long)c->id, c->what, c->outcome);
+		guard_journal(x, c, "guard_ended", c->outcome);
+		return;
+	}
+	c->until_ms = monotonic_ms() + (until_wall_ms - now_wall_ms);
+	snprintf(left, sizeof(left), "%llu s", (unsigned long long)(until_wall_ms - now_wall_ms) / 1000);
+	snprintf(c->outcome, sizeof(c->outcome), "watching for %s more (resumed after a restart)", left);
+	pr_info("change #%llu (%s): guard resumed after a restart, %s left\n",
+		(unsigned long long)c->id, c->what, left);
+	guard_journal(x, c, "guard_resumed", c->outcome);
+}
+
 /* One entry of the file; watched ones resume (or end) their guard. */
 static int change_from(struct xlbd *x, json_t *j, struct change **out)
 {
@@ -221,36 +245,7 @@ static int change_from(struct xlbd *x, json_t *j, struct change **out)
 	return 0;
 }
 
-/*
- * The file's config text is not the one xlbd started on: it was edited
- * while xlbd was stopped. That start is a change of its own.
- */
-static void record_start(struct xlbd *x, const char *text, size_t len)
-{
-	struct change_before b = {};
-	struct xlb_diags d;
-
-	xlb_diags_init(&d, x->config_path);
-	b.text = strndup(text, len);
-	b.len = len;
-	b.hash = text_hash(text, len);
-	if (!b.text || xlb_overrides_copy(&x->ov, &b.ov) ||
-	    xlb_cfg_load_buf(x->config_path, text, len, &b.base, &d)) {
-		/* Not undoable without its text and config; named all the same. */
-		pr_warn("The config file changed while xlbd was stopped; the config before cannot be put back\n");
-		free(b.text);
-		b.text = NULL;
-		xlb_overrides_free(&b.ov);
-		xlb_cfg_free(b.base);
-		xlb_diags_free(&d);
-		return;
-	}
-	xlb_diags_free(&d);
-	history_record(x, &b, CHANGE_START, -1, "start on a config file changed while xlbd was stopped",
-		       NULL, 0);
-}
-
-int history_load(struct xlbd *x)
+int history_load(struct xlbd *x, char **prev, size_t *prev_len)
 {
 	json_t *root, *changes, *j;
 	json_error_t jerr;
@@ -259,6 +254,8 @@ int history_load(struct xlbd *x)
 	json_int_t next_id = 0;
 	int err = 0;
 
+	*prev = NULL;
+	*prev_len = 0;
 	x->hist.path = malloc(strlen(x->state_path) + sizeof(".history"));
 	if (!x->hist.path)
 		return -ENOMEM;
@@ -303,8 +300,10 @@ int history_load(struct xlbd *x)
 		history_save(x);
 		return 0;
 	}
-	if (text_hash(text, text_len) != x->base_hash)
-		record_start(x, text, text_len);
+	if (text_hash(text, text_len) != x->base_hash) {
+		*prev = strndup(text, text_len);
+		*prev_len = *prev ? text_len : 0;
+	}
 	json_decref(root);
 	history_save(x);
 	return 0;

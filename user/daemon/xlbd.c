@@ -165,7 +165,7 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 	sd_notify(0, "RELOADING=1");
 	xlb_diags_init(&d, x->config_path);
 	/* The sender's uid: systemd (0) for 'systemctl reload', or whoever sent it. */
-	xlbd_reload(x, CHANGE_SIGHUP, si->ssi_uid, 0, &d, &id);
+	reload_change(x, CHANGE_SIGHUP, si->ssi_uid, 0, &d, &id);
 	xlb_diags_free(&d);
 	sd_notify(0, "READY=1");
 	return 0;
@@ -407,8 +407,16 @@ int main(int argc, char **argv)
 		xlb_diags_free(&d);
 	}
 	/* After the first apply: a start on an edited file is judged against what is in force. */
-	if (!err)
-		err = history_load(&x);
+	if (!err) {
+		char *prev;
+		size_t len;
+
+		err = history_load(&x, &prev, &len);
+		if (prev) {
+			history_record_start(&x, prev, len);
+			history_save(&x);
+		}
+	}
 	for (size_t s = 0; !err && s < x.base->nr_ifaces; s++) {
 		x.ifaces[s] = (struct xlbd_iface){ .x = &x, .slot = s };
 		err = link_watch_start(&x.ifaces[s].watch, x.event, x.base->ifaces[s].name,

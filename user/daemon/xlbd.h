@@ -72,12 +72,10 @@ struct xlbd {
  */
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
 /*
- * Re-reads the config file and applies it (SIGHUP, xlbctl reload), as a
- * change from src by uid, guarded for guard_ms; *id: its id in the
- * history, 0 when the file was as in force.
+ * Re-reads the config file and applies it (SIGHUP, xlbctl reload) for
+ * uid; the caller records it in the history (xlbd_reload_change).
  */
-int xlbd_reload(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
-		struct xlb_diags *d, __u64 *id);
+int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d);
 /*
  * Puts next (consumed) in force as the runtime changes, and the config
  * text (consumed; NULL: the base stays), persisted first; on any failure
