@@ -39,9 +39,13 @@ _xlbctl() {
 	compare)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
-	show|rollback)
+	show)
 		((words_before == 0)) &&
 			COMPREPLY=($(compgen -W "$(_xlbctl_dump | awk -F'\t' '$1 == "vip" { print $2 }')" -- "$cur"))
+		return 0 ;;
+	rollback)
+		[[ $prev == --change ]] && return 0
+		COMPREPLY=($(compgen -W "--change $(_xlbctl_dump | awk -F'\t' '$1 == "vip" { print $2 }')" -- "$cur"))
 		return 0 ;;
 	weight|drain|disable|enable|remove|reset|add)
 		if ((words_before == 0)); then
