@@ -26,7 +26,8 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_concentration_no_rollback
-	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config"
+	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config
+	   test_damaged_history_file"
 
 export TB_PROBE="{ type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 2 }"
 CONFIG=
@@ -208,6 +209,28 @@ test_start_on_edited_config() {
 	out=$(tb_xlbctl rollback) || fail "rollback: $out" || return 1
 	echo "  $out" | cut -c1-200
 	[[ $(weight_of 4) == 1 ]] || fail "weight $(weight_of 4) after undoing the start" || return 1
+}
+
+# The history is a record: a damaged one loses the means to undo, never a
+# change in force, and never stops a start.
+test_damaged_history_file() {
+	local bad out
+	tb_xlbctl weight web4 "$(tb_be_addr4 2)" 4 >/dev/null || return 1
+	for bad in 'not json' '{"version": 1, "next_id": "x"}' \
+		   '{"version":1,"next_id":3,"config_text":"","changes":[{"id":1}]}'; do
+		tb_stop_xlbd TERM || return 1
+		printf '%s' "$bad" >"$TB_STATE/state.json.history"
+		tb_start_xlbd "$CONFIG" || fail "xlbd did not start on history '$bad'" || return 1
+		[[ $(weight_of 2) == 4 ]] || fail "weight $(weight_of 2) after history '$bad'" || return 1
+		[[ -f $TB_STATE/state.json.history.bad ]] || fail "'$bad' not kept as .bad" || return 1
+		grep -q "Couldn't read history file" "$TB_STATE/xlbd.log" || fail "not said" || return 1
+		rm -f "$TB_STATE/state.json.history.bad"
+	done
+	# A fresh history: nothing from before to undo, new changes undo as ever.
+	tb_xlbctl rollback >/dev/null 2>&1 && fail "undid a change the lost history named" || true
+	tb_xlbctl weight web4 "$(tb_be_addr4 2)" 5 >/dev/null || return 1
+	out=$(tb_xlbctl rollback 2>&1) && [[ $(weight_of 2) == 4 ]] || fail "rollback on a fresh history: $out, weight $(weight_of 2)" || return 1
+	echo "  3 damaged history files: xlbd started each time, the weight in force kept, the file kept as .bad"
 }
 
 e2e_main 4

@@ -362,6 +362,9 @@ static int undo_overrides(struct xlbd *x, const struct change *c, struct xlb_ove
 			const struct xlb_override *was = xlb_overrides_get(before, k->vip, &k->backend, false);
 			struct xlb_override *now = xlb_overrides_get(next, k->vip, &k->backend, false);
 
+			/* A backend on both sides is put back once, on the first. */
+			if (s && was)
+				continue;
 			if (!xlb_override_equal(now, want)) {
 				snprintf(thing, sizeof(thing), "backend %s of VIP '%s'",
 					 xlb_addr_str(&k->backend, a, sizeof(a)), k->vip);
