@@ -25,7 +25,8 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_concentration_no_rollback
+ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_guard_rolls_back_alone
+	   test_concentration_no_rollback
 	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config
 	   test_damaged_history_file"
 
@@ -60,6 +61,7 @@ test_sighup_then_rollback() {
 	mkdir -p "$TB_STATE/be1-81" && echo be1 >"$TB_STATE/be1-81/index.html"
 	ip netns exec "$(tb_ns be1)" /usr/bin/python3 -m http.server 81 --bind :: \
 		--directory "$TB_STATE/be1-81" >>"$TB_STATE/be1-81.log" 2>&1 &
+	disown $!
 	tb_write_config encap "$CONFIG"
 	tb_start_xlbd "$CONFIG" || return 1
 	out=$(tb_xlbctl weight web4 "$(tb_be_addr4 1)" 3 --guard 60s) || fail "weight: $out" || return 1
@@ -126,6 +128,31 @@ test_reload_supersedes_guard() {
 		echo "  $src: guard of #$id superseded; be2 down and back; weight and VIP long stay"
 		tb_xlbctl reset >/dev/null
 	done
+	tb_write_config encap "$CONFIG"
+	tb_xlbctl reload >/dev/null
+}
+
+# The guard's own rollback of an xlbctl change (its backend went down)
+# undoes that change alone: a reload made before it stays.
+test_guard_rolls_back_alone() {
+	local out rc t0 pid
+	with_long
+	tb_xlbctl reload >/dev/null || return 1
+	tb_xlbctl weight web6 "$(tb_be_addr6 1)" 3 >/dev/null || return 1
+	t0=$SECONDS
+	( sleep 1; tb_stop_http 3 ) &
+	pid=$!
+	out=$(tb_xlbctl weight web4 "$(tb_be_addr4 3)" 2 --guard 20s --wait 2>&1); rc=$?
+	wait "$pid"
+	echo "  $out" | tail -1 | cut -c1-220
+	[[ $rc -eq 1 ]] && grep -q "rolled back: backend $(tb_be_addr4 3) of VIP 'web4' went down" <<<"$out" ||
+		fail "rc $rc" || return 1
+	echo "  rolled back $((SECONDS - t0)) s after the change"
+	[[ $(weight_of 3) == 1 ]] || fail "weight $(weight_of 3)" || return 1
+	has_vip long && long_answers && [[ $(tb_xlbctl -j show web6 | jq '.[0].backends[0].weight') == 3 ]] ||
+		fail "the rollback took more than its change" || return 1
+	tb_start_http 3
+	tb_xlbctl reset >/dev/null
 	tb_write_config encap "$CONFIG"
 	tb_xlbctl reload >/dev/null
 }
