@@ -218,7 +218,8 @@ static int setup_process(struct xlbd *x)
  */
 static int lock_pin_dir(struct xlbd *x)
 {
-	if (mkdir(x->pin_dir, 0700) && errno != EEXIST) {
+	x->pin_made = !mkdir(x->pin_dir, 0700);
+	if (!x->pin_made && errno != EEXIST) {
 		pr_err("Couldn't create pin directory '%s': %s\n", x->pin_dir, strerror(errno));
 		pr_err("hint: is bpffs mounted? 'mount -t bpf bpf /sys/fs/bpf'\n");
 		return -errno;
@@ -463,6 +464,9 @@ int main(int argc, char **argv)
 	sd_event_unref(x.event);
 	if (x.pin_lock >= 0)
 		close(x.pin_lock);
+	/* A refused start leaves no trace: the directory it made goes, if still empty. */
+	if (err && x.pin_made)
+		rmdir(x.pin_dir);
 	xlb_dp_destroy(x.dp);
 	if (x.effective)
 		plans_free(x.plans, x.effective->nr_vips);

@@ -49,6 +49,7 @@ struct xlbd {
 	struct xlb_dp *dp;
 	bool adopted;			/* took over pinned state at start */
 	int pin_lock;			/* the pin directory, flock'ed: one owner */
+	bool pin_made;			/* this start made the pin directory */
 	bool health_retry;		/* a health change did not reach the maps yet */
 	time_t started, applied;
 	sd_event *event;
