@@ -32,6 +32,8 @@ ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_guard_rol
 
 export TB_PROBE="{ type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 2 }"
 CONFIG=
+PID=
+ID=
 
 weight_of() { tb_xlbctl -j show "${2:-web4}" | jq -r --arg a "$(tb_be_addr4 "$1")" \
 	'.[0].backends[] | select(.address == $a) | .weight'; }
@@ -187,17 +189,24 @@ test_concentration_no_rollback() {
 	tb_xlbctl reload >/dev/null
 }
 
+# guarded_then_stopped BACKEND WEIGHT GUARD SIGNAL DOWN_S: a guarded weight
+# change with --wait in the background (PID, its output in wait.out), its
+# number (ID), then xlbd stopped by SIGNAL for DOWN_S seconds and started.
+guarded_then_stopped() {
+	tb_xlbctl weight web4 "$(tb_be_addr4 "$1")" "$2" --guard "$3" --wait >"$TB_STATE/wait.out" 2>&1 &
+	PID=$!
+	sleep 0.5
+	ID=$(tb_xlbctl -j history | jq '.changes[0].id')
+	tb_stop_xlbd "$4" || fail "xlbd did not stop" || return 1
+	sleep "$5"
+	tb_start_xlbd "$CONFIG"
+}
+
 test_restart_during_guard() {
-	local out rc pid id
-	tb_xlbctl weight web4 "$(tb_be_addr4 3)" 2 --guard 12s --wait >"$TB_STATE/wait.out" 2>&1 &
-	pid=$!
-	sleep 2
-	id=$(tb_xlbctl -j history | jq '.changes[0].id')
-	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
-	sleep 1
-	tb_start_xlbd "$CONFIG" || return 1
-	[[ $(guard_of "$id") == watching ]] || fail "after the restart the guard is $(guard_of "$id")" || return 1
-	wait "$pid"; rc=$?
+	local out rc
+	guarded_then_stopped 3 2 12s TERM 1 || return 1
+	[[ $(guard_of "$ID") == watching ]] || fail "after the restart the guard is $(guard_of "$ID")" || return 1
+	wait "$PID"; rc=$?
 	sed 's/^/  /' "$TB_STATE/wait.out" | cut -c1-200
 	[[ $rc -eq 0 ]] && grep -q "held" "$TB_STATE/wait.out" || fail "--wait exited $rc" || return 1
 	grep -q 'guard_resumed' "$TB_STATE/journal.jsonl" || fail "no guard_resumed in the journal" || return 1
@@ -206,19 +215,13 @@ test_restart_during_guard() {
 }
 
 test_guard_ended_by_restart() {
-	local rc pid id out
-	tb_xlbctl weight web4 "$(tb_be_addr4 4)" 3 --guard 2s --wait >"$TB_STATE/wait.out" 2>&1 &
-	pid=$!
-	sleep 0.5
-	id=$(tb_xlbctl -j history | jq '.changes[0].id')
-	tb_stop_xlbd KILL || return 1
-	sleep 3
-	tb_start_xlbd "$CONFIG" || return 1
-	wait "$pid"; rc=$?
+	local rc out
+	guarded_then_stopped 4 3 2s KILL 3 || return 1
+	wait "$PID"; rc=$?
 	sed 's/^/  /' "$TB_STATE/wait.out" | cut -c1-200
 	[[ $rc -eq 3 ]] || fail "--wait exited $rc, not 3" || return 1
 	grep -q 'ended by restart' "$TB_STATE/wait.out" || fail "no 'ended by restart'" || return 1
-	[[ $(guard_of "$id") == "ended by restart" ]] || fail "guard $(guard_of "$id")" || return 1
+	[[ $(guard_of "$ID") == "ended by restart" ]] || fail "guard $(guard_of "$ID")" || return 1
 	tb_xlbctl events | has 'guard ended by restart' || fail "not in the journal's view" || return 1
 	[[ $(weight_of 4) == 3 ]] || fail "the change is not in force" || return 1
 	out=$(tb_xlbctl rollback) || fail "rollback: $out" || return 1

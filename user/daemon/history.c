@@ -16,16 +16,48 @@
 #include "history.h"
 #include "xlbd.h"
 
+static const char *const guard_names[] = {
+	[GUARD_NONE] = "not guarded", [GUARD_WATCHING] = "watching",
+	[GUARD_HELD] = "held", [GUARD_ROLLED_BACK] = "rolled back",
+	[GUARD_UNDONE] = "undone by hand", [GUARD_SUPERSEDED] = "superseded",
+	[GUARD_ENDED_BY_RESTART] = "ended by restart",
+};
+
+static const char *const source_names[] = {
+	[CHANGE_XLBCTL] = "xlbctl", [CHANGE_RELOAD] = "xlbctl reload",
+	[CHANGE_SIGHUP] = "SIGHUP", [CHANGE_START] = "start",
+	[CHANGE_ROLLBACK] = "xlbctl rollback", [CHANGE_GUARD] = "guard",
+};
+
+/* The index of name s in names; 0 when it is none of them. */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return 0;
+}
+
 const char *guard_state_name(enum guard_state s)
 {
-	static const char *const names[] = {
-		[GUARD_NONE] = "not guarded", [GUARD_WATCHING] = "watching",
-		[GUARD_HELD] = "held", [GUARD_ROLLED_BACK] = "rolled back",
-		[GUARD_UNDONE] = "undone by hand", [GUARD_SUPERSEDED] = "superseded",
-		[GUARD_ENDED_BY_RESTART] = "ended by restart",
-	};
+	return s < ARRAY_SIZE(guard_names) ? guard_names[s] : "?";
+}
 
-	return s <= GUARD_ENDED_BY_RESTART ? names[s] : "?";
+enum guard_state guard_state_parse(const char *s)
+{
+	return name_index(guard_names, ARRAY_SIZE(guard_names), s);
+}
+
+const char *change_source_name(enum change_source s)
+{
+	return s < ARRAY_SIZE(source_names) ? source_names[s] : "?";
+}
+
+enum change_source change_source_parse(const char *s)
+{
+	return name_index(source_names, ARRAY_SIZE(source_names), s);
 }
 
 void guard_journal(struct xlbd *x, const struct change *c, const char *type, const char *text)
@@ -52,17 +84,6 @@ static void supersede(struct xlbd *x, const struct change *n)
 		pr_info("guard of change #%llu ends: %s\n", (unsigned long long)c->id, c->outcome);
 		guard_journal(x, c, "guard_ended", c->outcome);
 	}
-}
-
-const char *change_source_name(enum change_source s)
-{
-	static const char *const names[] = {
-		[CHANGE_XLBCTL] = "xlbctl", [CHANGE_RELOAD] = "xlbctl reload",
-		[CHANGE_SIGHUP] = "SIGHUP", [CHANGE_START] = "start",
-		[CHANGE_ROLLBACK] = "xlbctl rollback", [CHANGE_GUARD] = "guard",
-	};
-
-	return s <= CHANGE_GUARD ? names[s] : "?";
 }
 
 static __u64 wall_ms(void)

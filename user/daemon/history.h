@@ -135,6 +135,9 @@ json_t *history_json(struct xlbd *x);
 json_t *change_json(const struct change *c);
 const char *change_source_name(enum change_source s);
 const char *guard_state_name(enum guard_state s);
+/* From the names above; the first of each when s is none of them. */
+enum change_source change_source_parse(const char *s);
+enum guard_state guard_state_parse(const char *s);
 /* A guard's step in the journal: type, and the evidence or outcome. */
 void guard_journal(struct xlbd *x, const struct change *c, const char *type, const char *text);
 /* The FNV-1a hash of a config's text: which text is in force. */

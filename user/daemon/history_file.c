@@ -152,26 +152,6 @@ static int marks_from(json_t *list, struct change *c)
 	return 0;
 }
 
-static enum change_source source_from(const char *s)
-{
-	enum change_source k;
-
-	for (k = CHANGE_XLBCTL; k <= CHANGE_GUARD; k++)
-		if (!strcmp(s, change_source_name(k)))
-			return k;
-	return CHANGE_XLBCTL;
-}
-
-static enum guard_state state_from(const char *s)
-{
-	enum guard_state k;
-
-	for (k = GUARD_NONE; k <= GUARD_ENDED_BY_RESTART; k++)
-		if (!strcmp(s, guard_state_name(k)))
-			return k;
-	return GUARD_NONE;
-}
-
 /*
  * After a restart: c was watched until wall clock until_wall_ms. The time
  * xlbd was stopped counts: nobody watched then, so a guard whose time ran
@@ -218,12 +198,12 @@ static int change_from(struct xlbd *x, json_t *j, struct change **out)
 	    strlen(vip) >= XLB_NAME_MAX || id <= 0)
 		return -EINVAL;
 	c->id = id;
-	c->source = source_from(source);
+	c->source = change_source_parse(source);
 	c->uid = uid;
 	c->when_ms = when;
 	snprintf(c->what, sizeof(c->what), "%s", what);
 	snprintf(c->vip, sizeof(c->vip), "%s", vip);
-	c->state = state_from(guard);
+	c->state = guard_state_parse(guard);
 	snprintf(c->outcome, sizeof(c->outcome), "%s", outcome);
 	c->undone_by = undone_by;
 	c->undoes = undoes;
