@@ -269,8 +269,10 @@ static enum xlb_diag_kind judge(const struct xlb_diag_cfg *cfg, const struct xlb
 				continue;
 			appendf(named, named_len, "%s%s", first ? "" : ",", in[i].name);
 			if (in[i].health_down)
-				appendf(msg, len, "%sbackend %s is down by its probes; %s",
-					first ? "" : "; ", in[i].name, in[i].health);
+				appendf(msg, len, "%sbackend %s is %s %s",
+					first ? "" : "; ", in[i].name,
+					in[i].flapping ? "held out as flapping" : "down by its probes;",
+					in[i].health);
 			else
 				appendf(msg, len, "%sbackend %s %s in %.1f ms against %.1f ms for its peers (median of %zu probes, %zu failed, z=%.1f) at a normal share (%.1f%% of new flows, %.1f%% by its weight): a host problem; %s",
 					first ? "" : "; ", in[i].name,

@@ -62,6 +62,7 @@ struct xlb_diag_input {
 	const char *name;		/* its address, as messages name it */
 	bool judged;			/* takes new flows: latency and share count */
 	bool health_down;		/* taken out by its probes (flapping included) */
+	bool flapping;			/* ... held out as flapping, not down */
 	const char *health;		/* what health did, in words */
 	bool probed;			/* has probes that time it */
 	const __u32 *lat;		/* latency samples in the window, µs */

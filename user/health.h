@@ -6,17 +6,22 @@
  * failures starts the failure count again. A backend starts up, so that
  * a restarting daemon does not empty its tables before the first probes.
  *
- * Flap damping: a change is a probe result unlike the one before it (ok
- * after a failure, or a failure after ok). A backend with more than
- * `changes` of them in `window` is held out as flapping, whatever rise and
- * fall say, until its results have not changed for `hold`. Counting
- * results, not state changes, catches what fall misses: a backend down
- * 1 s, up 1 s never fails fall probes in a row, yet fails its clients.
+ * Flap damping: a change is a change of health, up to down or down to up,
+ * as rise and fall decide it. A backend with more than `changes` of them in
+ * `window` is held out as flapping: each time it went down its clients
+ * failed until fall took it out, and each time it came back it took new
+ * flows it may fail again. It is let back once it has been up for `hold`
+ * with no health change (down, or changing, it stays held); its count then
+ * starts afresh. Probe results are not counted: a failed probe that does
+ * not take a backend down changes nothing for its clients' flows, so one
+ * failing now and then (never fall in a row) is never held out, however
+ * often, and such failures neither hold nor keep a backend out.
  */
 #ifndef XLB_HEALTH_H
 #define XLB_HEALTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "config.h"
 
@@ -38,8 +43,8 @@ enum xlb_health_change {
 	XLB_HEALTH_SAME = 0,
 	XLB_HEALTH_WENT_UP,
 	XLB_HEALTH_WENT_DOWN,
-	XLB_HEALTH_FLAPPING,		/* held out: too many changes */
-	XLB_HEALTH_STEADY,		/* no change for the hold time: let back */
+	XLB_HEALTH_FLAPPING,		/* held out: too many health changes */
+	XLB_HEALTH_STEADY,		/* up, unchanged for the hold time: let back */
 };
 
 struct xlb_flap_cfg {
@@ -54,12 +59,14 @@ struct xlb_health {
 	char last_reason[96];		/* "ok", "timeout", "refused", "status 503", ... */
 	__u64 last_change_ms;
 	__u64 probes, failures;
-	/* Times of the last result changes (a ring), for flap damping. */
+	/* Times of the last health changes (a ring), for flap damping. */
 	__u64 change_ms[XLB_FLAP_MAX_CHANGES + 1];
 	__u32 change_pos, change_nr;
-	__u64 changes;			/* in all */
+	__u64 changes;			/* result changes in all (shown, not judged) */
+	__u64 state_changes;		/* health changes in all */
 	bool flapping;
 	__u64 flap_since_ms;
+	__u32 flap_count;		/* health changes in the window when held */
 };
 
 void xlb_health_init(struct xlb_health *h, __u64 now_ms);
@@ -69,6 +76,17 @@ enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const ch
 /* After each result: held out as flapping, or let back once steady. */
 enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_flap_cfg *cfg,
 				       __u64 now_ms);
+/* Health changes in the window that ends now. */
+__u32 xlb_health_flap_count(const struct xlb_health *h, __u32 window_ms, __u64 now_ms);
+/*
+ * Held out as flapping: milliseconds until it is let back if it stays up
+ * (0: at its next result); -1 while it is down (it must come up first).
+ */
+long long xlb_health_hold_left_ms(const struct xlb_health *h, const struct xlb_flap_cfg *cfg,
+				  __u64 now_ms);
+/* Why it is held out and when it comes back, in words (the log, show). */
+void xlb_health_flap_words(const struct xlb_health *h, const struct xlb_flap_cfg *cfg,
+			   __u64 now_ms, char *buf, size_t len);
 /* Out of the table by its probes: down, or held out as flapping. */
 bool xlb_health_is_down(const struct xlb_health *h);
 /* "up", "down" or "flapping". */

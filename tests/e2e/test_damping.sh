@@ -3,11 +3,17 @@
 #
 # Flap damping and slow start end to end.
 #
-# A backend that serves 1 s and refuses 1 s is never taken out with fall 2
-# (its probes alternate, never two failures in a row) while its clients
-# fail: that is the "before", measured with damping off. With damping on it
-# is held out as flapping within a few probes, no client fails while it is,
-# and it is let back once it has been steady for the hold time.
+# A backend that serves 2 s and refuses 2 s, probed every 500 ms with rise 2
+# and fall 2, goes down and comes up again every 2 s: each time its clients
+# fail until fall takes it out. That is the "before", measured with damping
+# off. With damping on it is held out as flapping once its health has
+# changed more than flap_changes times in flap_window, no client fails
+# while it is, show says why and for how long, and it is let back once its
+# health has held for flap_hold.
+#
+# Damping counts health changes, not probe results: a backend failing one
+# probe in 4 (fall 3: never 3 in a row), or a burst of failures then one
+# in 50, never changes health and is never held out.
 #
 # A backend that takes new flows again (enabled here) ramps up over the
 # VIP's slow_start: its share starts at a tenth of its weight's.
@@ -15,10 +21,14 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_flapping_before_damping test_flapping_held_out test_steady_let_back
+	   test_one_in_four_failing_never_held_out test_one_in_fifty_failing_never_held_out
 	   test_slow_start_ramps_up"
 
 CONFIG=
 PROBE_BASE="type: http, interval: 1s, timeout: 500ms, rise: 2, fall: 2"
+# be3 serves 2 s, refuses 2 s: four probes each, so fall and rise (2) take
+# it out and back once each, a health change every 2 s.
+FLAP_PROBE="type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 2"
 
 # load SECONDS RATE: HTTP load through the VIP, from a new client address
 # (tb_new_client_addr says why); prints "requests N failed N ...".
@@ -39,47 +49,168 @@ wait_health() {
 	done
 	return 1
 }
+times_down() { grep -c "backend $(tb_be_addr4 "$1") of VIP 'web4' is down" "$TB_STATE/xlbd.log"; }
 
 test_flapping_before_damping() {
 	local out failed
 	CONFIG=$TB_STATE/xlb.yaml
-	TB_PROBE="{ $PROBE_BASE, flap_changes: 0 }" tb_write_config encap "$CONFIG" 1 1 1
+	TB_PROBE="{ $FLAP_PROBE, flap_changes: 0 }" tb_write_config encap "$CONFIG" 1 1 1
 	tb_start_xlbd "$CONFIG" || return 1
-	tb_flap_http 3 1 1 60
+	tb_flap_http 3 2 2 120
 	sleep 2
-	out=$(load 20 20)
-	echo "  damping off, be3 up 1 s / down 1 s, 20 s of load: $out"
-	echo "  be3 taken out $(grep -c "backend $(tb_be_addr4 3) of VIP 'web4' is down" "$TB_STATE/xlbd.log") times, health now $(health_of 3)"
+	out=$(load 15 20)
+	echo "  damping off, be3 up 2 s / down 2 s, 15 s of load: $out"
+	echo "  be3 taken out $(times_down 3) times, health now $(health_of 3)"
 	failed=$(awk '{ print $4 }' <<<"$out")
 	[[ $failed -gt 0 ]] || fail "no client failed: the flapping backend is not reproduced" || return 1
+	[[ $(times_down 3) -ge 3 ]] || fail "be3 taken out $(times_down 3) times: its health does not flap" ||
+		return 1
 	! grep -q 'is flapping' "$TB_STATE/xlbd.log" || fail "held out with damping off"
 }
 
 test_flapping_held_out() {
-	local t out failed m
-	TB_PROBE="{ $PROBE_BASE, flap_changes: 6, flap_window: 60s, flap_hold: 8s }" \
+	local t out failed m j line
+	TB_PROBE="{ $FLAP_PROBE, flap_changes: 4, flap_window: 30s, flap_hold: 8s }" \
 		tb_write_config encap "$CONFIG" 1 1 1
 	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
 	t=$(wait_health 3 flapping 20) || fail "be3 not held out as flapping: $(health_of 3)" || return 1
-	echo "  be3 held out as flapping after ${t}s: $(grep -m1 'is flapping' "$TB_STATE/xlbd.log" | cut -c1-160)"
-	out=$(load 15 20)
-	echo "  damping on, 15 s of load while held out: $out"
+	line=$(grep -m1 "$(tb_be_addr4 3) of VIP 'web4' is flapping" "$TB_STATE/xlbd.log")
+	echo "  be3 held out as flapping after ${t}s: ${line#*> }"
+	has "5 health changes in 30 s (more than 4)" <<<"$line" || fail "log: $line" || return 1
+	# show says why and when it comes back (-j: let back in N s, or null while down).
+	line=$(tb_xlbctl show web4 | awk -v a="$(tb_be_addr4 3)" 'row { print; exit } $1 == a { row = 1 }')
+	echo "  show:${line}"
+	has -E "held out as flapping for [0-9]+s: 5 health changes in 30 s \(more than 4\); (up now: let back in [0-9]+ s if it stays up|down now: let back once up for 8 s)" \
+		<<<"$line" || fail "show does not say why and for how long" || return 1
+	j=$(tb_xlbctl -j show web4 | jq -c --arg a "$(tb_be_addr4 3)" '.[0].backends[] | select(.address == $a) |
+		{health, flap_health_changes, flap_window_s, flap_hold_s, flap_let_back_in_s, flapping_since_s}')
+	echo "  show -j: $j"
+	jq -e '.flap_health_changes == 5 and .flap_hold_s == 8 and
+		(.flap_let_back_in_s == null or .flap_let_back_in_s <= 8)' <<<"$j" >/dev/null ||
+		fail "show -j: $j" || return 1
+	out=$(load 10 20)
+	echo "  damping on, 10 s of load while held out: $out"
 	failed=$(awk '{ print $4 }' <<<"$out")
 	[[ $failed -eq 0 ]] || fail "$failed clients failed while be3 was held out" || return 1
+	# The diagnosis, if it names be3, says held out, not "down by its probes".
+	line=$(tb_xlbctl show web4 | grep 'diagnosis:')
+	[[ -n $line ]] && echo "  ${line#"${line%%[! ]*}"}"
+	! has "$(tb_be_addr4 3) is down by its probes" <<<"$line" || fail "wrong words" || return 1
 	[[ $(health_of 3) == flapping ]] || fail "let back while still flapping" || return 1
-	tb_xlbctl events | has "is flapping" || fail "not journaled" || return 1
+	tb_xlbctl events | has "is flapping: 5 health changes in 30 s" || fail "not journaled" || return 1
 	m=$(tb_exec lb curl -s -m 5 http://127.0.0.1:9742/metrics) || fail "no /metrics: curl $?" || return 1
 	grep -q "^xlb_backend_flapping{vip=\"web4\".*remote_address=\"$(tb_be_addr4 3)\".*} 1$" <<<"$m" ||
 		fail "xlb_backend_flapping not 1: $(grep '^xlb_backend_flapping{vip="web4"' <<<"$m"); show: $(health_of 3)"
 }
 
 test_steady_let_back() {
-	local t
+	local t line
 	tb_stop_http 3
 	tb_start_http 3 || return 1
 	t=$(wait_health 3 up 30) || fail "be3 not let back: $(health_of 3)" || return 1
-	echo "  steady again, let back after ${t}s (hold 8 s)"
+	line=$(grep "$(tb_be_addr4 3) of VIP 'web4' is steady again" "$TB_STATE/xlbd.log" | tail -1)
+	echo "  steady again, let back after ${t}s (hold 8 s): ${line#*> }"
+	# Not before it has been up for the hold with no health change.
+	[[ $line =~ health\ unchanged\ for\ ([0-9]+)\ s ]] && ((BASH_REMATCH[1] >= 8)) ||
+		fail "let back early: $line" || return 1
 	tb_xlbctl events | has "is steady" || fail "not journaled"
+}
+
+# The issue's settings: fall 3 at 500 ms, damping at its defaults but a
+# 30 s hold (one failure in 50 probes comes every 25 s, under it).
+RARE_PROBE="{ type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 3, flap_changes: 6, flap_window: 60s, flap_hold: 30s }"
+
+# fail_every I N: backend I fails one probe in N (per probing address, the
+# first at once; tests/e2e/helpers/fail_every.py); its server is started
+# if it does not run yet, else only told the new N.
+fail_every() {
+	echo "$2" >"$TB_STATE/be$1/fail_every"
+	[[ $(cat "$TB_STATE/be$1.fail_every" 2>/dev/null) == on ]] && return 0
+	tb_stop_http "$1"
+	ip netns exec "$(tb_ns "be$1")" /usr/bin/python3 \
+		"$TB_ROOT/tests/e2e/helpers/fail_every.py" "be$1" "$TB_STATE/be$1/fail_every" 600 \
+		>>"$TB_STATE/be$1.log" 2>&1 &
+	echo $! >"$TB_STATE/be$1.pid"
+	echo on >"$TB_STATE/be$1.fail_every"
+	tb_wait_http "$1"
+}
+# steady_http I: backend I's plain server again.
+steady_http() {
+	tb_stop_http "$1"
+	rm -f "$TB_STATE/be$1.fail_every"
+	tb_start_http "$1"
+}
+probe_failures() {
+	tb_xlbctl -j show web4 | jq -r --arg a "$(tb_be_addr4 "$1")" \
+		'.[0].backends[] | select(.address == $a) | .probe_failures'
+}
+# changes_of I: backend I's result changes and health changes so far.
+changes_of() {
+	tb_xlbctl -j show web4 | jq -r --arg a "$(tb_be_addr4 "$1")" \
+		'.[0].backends[] | select(.address == $a) | "\(.result_changes) \(.state_changes)"'
+}
+# never_out I SECONDS: backend I's health is up at every look (twice a
+# second) for SECONDS; else says what it was, when.
+never_out() {
+	local n h
+	for ((n = 0; n < $2 * 2; n++)); do
+		h=$(health_of "$1")
+		[[ $h == up ]] || { fail "be$1 $h after $((n / 2)) s: $(tb_xlbctl show web4 | grep -F "$(tb_be_addr4 "$1") ")"; return 1; }
+		sleep 0.5
+	done
+}
+
+# rare_start: RARE_PROBE in force (xlbd started if it does not run: a test
+# run alone), be3 serving without failures and up.
+rare_start() {
+	CONFIG=$TB_STATE/xlb.yaml
+	TB_PROBE=$RARE_PROBE tb_write_config encap "$CONFIG" 1 1 1
+	if [[ -n $TB_XLBD_PID ]]; then
+		tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
+	else
+		tb_start_xlbd "$CONFIG" || return 1
+	fi
+	fail_every 3 0 || return 1
+	wait_health 3 up 10 >/dev/null || fail "be3 not up to begin with: $(health_of 3)"
+}
+# log_since LINE: xlbd's log from that line on (this test's own).
+log_since() { tail -n +"$1" "$TB_STATE/xlbd.log"; }
+
+test_one_in_four_failing_never_held_out() {
+	local f0 f1 c0 c1 from
+	rare_start || return 1
+	from=$(($(wc -l <"$TB_STATE/xlbd.log") + 1))
+	f0=$(probe_failures 3) c0=$(changes_of 3)
+	fail_every 3 4 || return 1
+	never_out 3 20 || return 1
+	f1=$(probe_failures 3) c1=$(changes_of 3)
+	echo "  be3 fails 1 probe in 4 (fall 3): $((f1 - f0)) failed probes in 20 s, health up throughout"
+	echo "  its probe results changed $((${c1% *} - ${c0% *})) times, its health $((${c1#* } - ${c0#* })) times"
+	[[ $((f1 - f0)) -ge 8 ]] || fail "only $((f1 - f0)) failed probes: not reproduced" || return 1
+	! log_since "$from" | has "backend $(tb_be_addr4 3) of VIP 'web4' is" ||
+		fail "health changed: $(log_since "$from" | grep -m1 "$(tb_be_addr4 3) of VIP 'web4' is")"
+}
+
+test_one_in_fifty_failing_never_held_out() {
+	local f0 f1 from rc=0
+	rare_start || return 1
+	from=$(($(wc -l <"$TB_STATE/xlbd.log") + 1))
+	# A burst first (every other probe fails: results change at each), as
+	# before the issue's one in 50; then one in 50, every 25 s.
+	fail_every 3 2 || return 1
+	if never_out 3 4; then
+		f0=$(probe_failures 3)
+		fail_every 3 50 && never_out 3 28 || rc=1
+		f1=$(probe_failures 3)
+	else
+		rc=1
+	fi
+	steady_http 3 || return 1
+	[[ $rc -eq 0 ]] || return 1
+	echo "  be3 failed every other probe for 4 s, then 1 in 50: $((f1 - f0)) failed in the next 28 s, health up throughout"
+	[[ $((f1 - f0)) -ge 2 ]] || fail "only $((f1 - f0)) failed probes in 28 s: not reproduced" || return 1
+	! log_since "$from" | has "backend $(tb_be_addr4 3) of VIP 'web4' is" ||
+		fail "health changed: $(log_since "$from" | grep -m1 "$(tb_be_addr4 3) of VIP 'web4' is")"
 }
 
 # new_flows I: backend I's new-flow counter (web4).

@@ -50,6 +50,10 @@ static void print_vip(json_t *vip)
 		       S(be, "dp_state"), 100 * F(be, "table_share"),
 		       100 * F(be, "expected_share"), I(be, "new_flows"), I(be, "packets"), ms,
 		       probe, json_is_true(json_object_get(be, "override")) ? " (runtime change)" : "");
+		/* Held out as flapping: why, and when it comes back, under its row. */
+		if (json_object_get(be, "held_out"))
+			printf("    held out as flapping for %llds: %s\n", I(be, "flapping_since_s"),
+			       S(be, "held_out"));
 	}
 	if (json_object_get(vip, "diagnosis"))
 		printf("  diagnosis: %s\n", S(json_object_get(vip, "diagnosis"), "message"));

@@ -140,6 +140,24 @@ static json_t *latency_json(const struct xlb_latency *l, __u32 window_ms)
 			 "failed", (int)failed, "window_s", (int)(window_ms / 1000), "last_ms", last);
 }
 
+/* Held out as flapping: why, and when it comes back (null while down). */
+static void add_flapping(const struct probe_target *t, __u64 now, json_t *j)
+{
+	struct xlb_flap_cfg flap = probe_flap_cfg(t);
+	long long left = xlb_health_hold_left_ms(&t->health, &flap, now);
+	char why[256];
+
+	xlb_health_flap_words(&t->health, &flap, now, why, sizeof(why));
+	json_object_set_new(j, "held_out", json_string(why));
+	json_object_set_new(j, "flapping_since_s",
+			    json_integer((now - t->health.flap_since_ms) / 1000));
+	json_object_set_new(j, "flap_health_changes", json_integer(t->health.flap_count));
+	json_object_set_new(j, "flap_window_s", json_integer(flap.window_ms / 1000));
+	json_object_set_new(j, "flap_hold_s", json_integer(flap.hold_ms / 1000));
+	json_object_set_new(j, "flap_let_back_in_s",
+			    left < 0 ? json_null() : json_integer((left + 999) / 1000));
+}
+
 static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 		       const struct xlb_cfg_backend *be, const struct xlb_plan_backend *p, json_t *j)
 {
@@ -154,9 +172,9 @@ static void add_health(struct xlbd *x, const struct xlb_cfg_vip *vip,
 	}
 	json_object_set_new(j, "health", json_string(xlb_health_name(&t->health)));
 	json_object_set_new(j, "result_changes", json_integer(t->health.changes));
+	json_object_set_new(j, "state_changes", json_integer(t->health.state_changes));
 	if (t->health.flapping)
-		json_object_set_new(j, "flapping_since_s",
-				    json_integer((now - t->health.flap_since_ms) / 1000));
+		add_flapping(t, now, j);
 	json_object_set_new(j, "probe", json_string(probe_type_name(t->p.type)));
 	json_object_set_new(j, "last_result", json_string(t->health.last_reason));
 	json_object_set_new(j, "since_change_s",

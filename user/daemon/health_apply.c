@@ -179,11 +179,25 @@ void slow_start_tick(struct xlbd *x)
 	}
 }
 
+/* Let back (or judged afresh by new probe settings): how it stands now. */
+static void steady_words(const struct probe_target *t, __u64 now, char *buf, size_t len)
+{
+	unsigned long long same = (now - t->health.last_change_ms) / 1000;
+
+	if (t->health.state == XLB_HEALTH_UP)
+		snprintf(buf, len, "up, health unchanged for %llu s (flap_hold %u s): let back", same,
+			 t->p.flap_hold_ms / 1000);
+	else
+		snprintf(buf, len, "no longer held out as flapping (new probe settings judge it afresh); down by its probes");
+}
+
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change)
 {
 	struct xlbd *x = ctx;
 	struct xlb_cfg_vip *vip = x->effective ? xlb_cfg_find_vip(x->effective, t->vip) : NULL;
-	char addr[XLB_ADDR_STRLEN], why[160] = "";
+	struct xlb_flap_cfg flap = probe_flap_cfg(t);
+	char addr[XLB_ADDR_STRLEN], why[256] = "";
+	__u64 now = monotonic_ms();
 	const char *state;
 
 	xlb_addr_str(&t->backend, addr, sizeof(addr));
@@ -195,21 +209,20 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 		state = "down";
 		break;
 	case XLB_HEALTH_WENT_UP:
-		pr_info("backend %s of VIP '%s' is up: %u good %s probes in a row%s\n", addr,
-			t->vip, t->health.ok_run, probe_type_name(t->p.type),
-			t->health.flapping ? "; still held out as flapping until its results stop changing" : "");
+		if (t->health.flapping)
+			snprintf(why, sizeof(why), "still held out as flapping: let back in %u s if it stays up",
+				 flap.hold_ms / 1000);
+		pr_info("backend %s of VIP '%s' is up: %u good %s probes in a row%s%s\n", addr,
+			t->vip, t->health.ok_run, probe_type_name(t->p.type), why[0] ? "; " : "", why);
 		state = "up";
 		break;
 	case XLB_HEALTH_FLAPPING:
-		snprintf(why, sizeof(why), "%llu result changes in %u s (more than %u): held out until its results hold for %u s",
-			 (unsigned long long)t->p.flap_changes + 1, t->p.flap_window_ms / 1000,
-			 t->p.flap_changes, t->p.flap_hold_ms / 1000);
-		pr_warn("backend %s of VIP '%s' is flapping: %s\n", addr, t->vip, why);
+		xlb_health_flap_words(&t->health, &flap, now, why, sizeof(why));
+		pr_warn("backend %s of VIP '%s' is flapping: held out: %s\n", addr, t->vip, why);
 		state = "flapping";
 		break;
 	default:
-		snprintf(why, sizeof(why), "no result change for %u s: let back, %s by its probes",
-			 t->p.flap_hold_ms / 1000, xlb_health_state_name(t->health.state));
+		steady_words(t, now, why, sizeof(why));
 		pr_info("backend %s of VIP '%s' is steady again: %s\n", addr, t->vip, why);
 		state = "steady";
 	}

@@ -329,6 +329,19 @@ static void skew_event(struct xlbd *x, struct vip_monitor *vm, size_t b,
 		"XLB_MESSAGE", raised ? msg : "back in line", NULL });
 }
 
+/* Held out as flapping, not down: "down by its probes" would be wrong when
+ * its last probes pass. */
+static void flapping_words(const struct probe_target *t, __u64 now, char *buf, size_t len)
+{
+	struct xlb_flap_cfg flap = probe_flap_cfg(t);
+	char why[112];		/* the longest words are about 105 characters */
+
+	xlb_health_flap_words(&t->health, &flap, now, why, sizeof(why));
+	snprintf(buf, len, "for %llu s: %s (last probe: %.48s); its flows went to its peers",
+		 (unsigned long long)(now - t->health.flap_since_ms) / 1000, why,
+		 t->health.last_reason);
+}
+
 /* What health did about a backend, in words, for the diagnosis. */
 static void health_words(const struct probe_target *t, const struct xlb_plan_backend *p,
 			 __u64 now, char *buf, size_t len)
@@ -338,6 +351,8 @@ static void health_words(const struct probe_target *t, const struct xlb_plan_bac
 	else if (p->kept)
 		snprintf(buf, len, "health found it down %llu s ago, but all_down: keep holds it in the table with its peers",
 			 (unsigned long long)(now - t->health.last_change_ms) / 1000);
+	else if (p->health_down && t->health.flapping)
+		flapping_words(t, now, buf, len);
 	else if (p->health_down)
 		snprintf(buf, len, "health took it out of the table %llu s ago (last probe: %s); its flows went to its peers",
 			 (unsigned long long)(now - t->health.last_change_ms) / 1000,
@@ -413,6 +428,7 @@ static void diagnose(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cf
 		health_words(t, p, now, words[b].health, sizeof(words[b].health));
 		in[b].judged = p->takes_new_flows;
 		in[b].health_down = p->health_down && be->admin == XLB_ADMIN_UP && be->weight;
+		in[b].flapping = in[b].health_down && t && t->health.flapping;
 		in[b].weight = p->weight;
 		in[b].share = &vm->skew.be[b];
 		in[b].probed = t != NULL;

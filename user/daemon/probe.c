@@ -181,10 +181,18 @@ static void times_of(const struct probe_target *t, struct xlb_lat_probe *lp)
 	lp->us[XLB_LAT_TOTAL] = total > 0 ? total : 1;
 }
 
+struct xlb_flap_cfg probe_flap_cfg(const struct probe_target *t)
+{
+	return (struct xlb_flap_cfg){ .changes = t->p.flap_changes,
+				      .window_ms = t->p.flap_window_ms,
+				      .hold_ms = t->p.flap_hold_ms };
+}
+
 static void finish(struct probe_target *t, enum probe_result r, const char *reason)
 {
 	struct prober *pr = t->pr;
-	enum xlb_health_change change;
+	enum xlb_health_change change, damped;
+	struct xlb_flap_cfg flap;
 	__u64 now = monotonic_ms(), started = t->started_ms;
 	bool judges = t->judges_health;
 	struct xlb_lat_probe lp;
@@ -213,13 +221,14 @@ static void finish(struct probe_target *t, enum probe_result r, const char *reas
 	if (!judges)
 		return;
 	change = xlb_health_record(&t->health, r == PROBE_OK, reason, t->p.rise, t->p.fall, now);
+	/* Damped before either is told: a backend whose coming up is the change
+	 * too many never enters the table, not even between the two. */
+	flap = probe_flap_cfg(t);
+	damped = xlb_health_damp(&t->health, &flap, now);
 	if (change != XLB_HEALTH_SAME && pr->on_change)
 		pr->on_change(pr->ctx, t, change);
-	change = xlb_health_damp(&t->health, &(struct xlb_flap_cfg){
-		.changes = t->p.flap_changes, .window_ms = t->p.flap_window_ms,
-		.hold_ms = t->p.flap_hold_ms }, now);
-	if (change != XLB_HEALTH_SAME && pr->on_change)
-		pr->on_change(pr->ctx, t, change);
+	if (damped != XLB_HEALTH_SAME && pr->on_change)
+		pr->on_change(pr->ctx, t, damped);
 }
 
 static const char *errno_reason(int err)
@@ -768,9 +777,10 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 				kept[old] = true;
 				if (t->in_flight && memcmp(&t->p, &p, sizeof(p)))
 					release(t);
-				/* New probe settings judge afresh: the old results' changes
+				/* New probe settings judge afresh: the old health changes
 				 * do not count towards flapping (a held backend is let
-				 * back at its next result). */
+				 * go at its next result, up or down as the new probe
+				 * finds it). */
 				if (memcmp(&t->p, &p, sizeof(p)))
 					t->health.change_nr = 0;
 			} else {

@@ -107,5 +107,7 @@ void prober_summary(const struct prober *pr, struct prober_summary *out);
 void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *be,
 		   struct xlb_cfg_probe *out);
 const char *probe_type_name(enum xlb_probe_type t);
+/* The flap damping a target's probe settings ask for. */
+struct xlb_flap_cfg probe_flap_cfg(const struct probe_target *t);
 
 #endif /* XLBD_PROBE_H */
