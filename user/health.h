@@ -13,7 +13,7 @@
  * flows it may fail again. It is let back once it has been up for `hold`
  * with no health change (down, or changing, it stays held); its count then
  * starts afresh. Probe results are not counted: a failed probe that does
- * not take a backend down changes nothing for its clients' flows, so one
+ * not take a backend down moves no flow in or out of the table, so one
  * failing now and then (never fall in a row) is never held out, however
  * often, and such failures neither hold nor keep a backend out.
  */
