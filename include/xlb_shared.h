@@ -238,7 +238,7 @@ struct xlb_memo {
  * record makes it not new too, with no window), and a flow whose key
  * another's equals (1 in 2^32).
  */
-#define XLB_RECENT_SYN_SETS	1024	/* a power of two */
+#define XLB_RECENT_SYN_SETS	1024	/* a power of two: 4,096 keys */
 #define XLB_RECENT_SYN_WAYS	4	/* 32 bytes a set: 32 KiB a CPU, the most a per-CPU value may be */
 #define XLB_RECENT_SYN_JIFFIES	4096	/* 4.1-41 s by HZ (16 s at Debian's 250) */
 
