@@ -172,6 +172,17 @@ $(FUZZ_BUILD)/libxlb.a: $(patsubst user/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+# The history file's parser is xlbd's own: its two files, built alike.
+$(FUZZ_BUILD)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -Iuser/daemon -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_history: tests/fuzz/fuzz_history.c \
+		$(FUZZ_BUILD)/daemon/history.o $(FUZZ_BUILD)/daemon/history_file.o $(FUZZ_BUILD)/libxlb.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iuser/daemon -o $@ $^ $(LDLIBS)
+
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libxlb.a
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
