@@ -26,7 +26,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_guard_rolls_back_alone
-	   test_concentration_no_rollback
+	   test_same_config_in_other_words test_concentration_no_rollback
 	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config
 	   test_damaged_history_file"
 
@@ -155,6 +155,32 @@ test_guard_rolls_back_alone() {
 		fail "the rollback took more than its change" || return 1
 	tb_start_http 3
 	tb_xlbctl reset >/dev/null
+	tb_write_config encap "$CONFIG"
+	tb_xlbctl reload >/dev/null
+}
+
+# A reload of the same config (the same file, or new comments) changes
+# nothing in force: not recorded, no guard ended; the reload before it can
+# still be undone.
+test_same_config_in_other_words() {
+	local out id
+	with_long
+	tb_xlbctl reload >/dev/null || return 1
+	out=$(tb_xlbctl weight web4 "$(tb_be_addr4 1)" 2 --guard 30s) || return 1
+	id=$(tb_xlbctl -j history | jq '.changes[0].id')
+	out=$(tb_xlbctl reload) || return 1
+	grep -q 'nothing in force changed' <<<"$out" || fail "the same file: $out" || return 1
+	printf '# a comment\n' >>"$CONFIG"
+	sed -i '1i # edited by hand' "$CONFIG"
+	out=$(tb_xlbctl reload) || return 1
+	grep -q 'nothing in force changed' <<<"$out" || fail "new comments: $out" || return 1
+	kill -HUP "$TB_XLBD_PID"
+	sleep 1
+	[[ $(guard_of "$id") == watching ]] || fail "the guard is $(guard_of "$id")" || return 1
+	[[ $(tb_xlbctl -j history | jq '.changes[0].id') == "$id" ]] || fail "a reload was recorded" || return 1
+	tb_xlbctl rollback >/dev/null && out=$(tb_xlbctl rollback) || fail "rollback of the reload: $out" || return 1
+	! has_vip long || fail "the reload before the comments could not be undone: $out" || return 1
+	echo "  the same file, new comments, SIGHUP: nothing recorded, the guard watches on; the reload before undone"
 	tb_write_config encap "$CONFIG"
 	tb_xlbctl reload >/dev/null
 }

@@ -35,10 +35,15 @@ int reload_main(int argc, char **argv)
 	}
 	json_array_foreach(json_object_get(r, "warnings"), i, w)
 		printf("%s\n", json_string_value(w));
-	printf("reloaded %s: %lld VIPs (change #%lld; 'xlbctl rollback' undoes it)\n",
-	       json_string_value(json_object_get(r, "config")),
-	       (long long)json_integer_value(json_object_get(r, "vips")),
-	       (long long)json_integer_value(json_object_get(r, "change_id")));
+	if (json_is_true(json_object_get(r, "unchanged")))
+		printf("reloaded %s: %lld VIPs; nothing in force changed, so no change is recorded\n",
+		       json_string_value(json_object_get(r, "config")),
+		       (long long)json_integer_value(json_object_get(r, "vips")));
+	else
+		printf("reloaded %s: %lld VIPs (change #%lld; 'xlbctl rollback' undoes it)\n",
+		       json_string_value(json_object_get(r, "config")),
+		       (long long)json_integer_value(json_object_get(r, "vips")),
+		       (long long)json_integer_value(json_object_get(r, "change_id")));
 	rc = ctl_guard_wait(&g, r);
 	json_decref(r);
 	return rc;

@@ -252,6 +252,39 @@ static json_t *vips_changed(struct xlb_cfg *old, struct xlb_cfg *new)
 	return names;
 }
 
+/* Anything but the VIPs, where it was written aside (pos): a false "yes" records a change. */
+static bool globals_differ(const struct xlb_cfg *a, const struct xlb_cfg *b)
+{
+	struct xlb_cfg x = *a, y = *b;
+	size_t i;
+
+	x.vips = y.vips = NULL;
+	x.nr_vips = y.nr_vips = 0;
+	for (i = 0; i < XLB_MAX_IFACES; i++)
+		x.ifaces[i].pos = y.ifaces[i].pos = (struct xlb_pos){};
+	x.announce.pos = y.announce.pos = (struct xlb_pos){};
+	return memcmp(&x, &y, sizeof(x));
+}
+
+/*
+ * A reload of the same config in other words (comments, order) changes
+ * nothing in force: not a change. The config change that put the old
+ * words in force now stands for the new ones, so it can still be undone.
+ */
+static bool same_in_other_words(struct xlbd *x, const struct change_before *b, json_t *vips)
+{
+	size_t i;
+
+	if (json_array_size(vips) || globals_differ(b->base, x->base))
+		return false;
+	for (i = x->hist.nr; i-- > 0;)
+		if (x->hist.c[i]->before_text && x->hist.c[i]->after_hash == b->hash) {
+			x->hist.c[i]->after_hash = x->base_hash;
+			break;
+		}
+	return true;
+}
+
 bool change_touches_vip(const struct change *c, const char *vip)
 {
 	json_t *name;
@@ -291,12 +324,18 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 		return 0;
 	}
 	if (b->hash != x->base_hash) {
-		c->before_text = b->text;
-		c->before_len = b->len;
-		b->text = NULL;
-		c->before_hash = b->hash;
-		c->after_hash = x->base_hash;
-		c->vips = vips_changed(b->base, x->base);
+		json_t *vips = vips_changed(b->base, x->base);
+
+		if (same_in_other_words(x, b, vips)) {
+			json_decref(vips);
+		} else {
+			c->vips = vips;
+			c->before_text = b->text;
+			c->before_len = b->len;
+			b->text = NULL;
+			c->before_hash = b->hash;
+			c->after_hash = x->base_hash;
+		}
 	}
 	if (!c->before.nr && !c->after.nr && !c->before_text) {
 		/* A reload of the same file, a reset of nothing: nothing to undo or guard. */
