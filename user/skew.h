@@ -20,10 +20,11 @@
  * expected shares change (weights, backends in or out) the window starts
  * over: traffic from before is not judged by the shares of after.
  *
- * The cause is named from the three shares: t differs from e: the data
- * path does not match the config; o matches e but e is out of line with
- * the peers: configuration; t matches e but o does not: traffic
- * concentration (few heavy clients, or a hash without the source port).
+ * The cause is named from the three shares: t differs from e and o
+ * follows t: the data path does not match the config; o follows e but e
+ * is out of line with the peers: configuration; o follows neither:
+ * traffic concentration (few heavy clients, or a hash without the source
+ * port). "Follows": within ratio of it.
  */
 #ifndef XLB_SKEW_H
 #define XLB_SKEW_H

@@ -173,6 +173,28 @@ static void test_data_path_cause(void **state)
 	xlb_skew_vip_free(&s.vip);
 }
 
+/*
+ * A table off its weights by rounding (a small table: 7 slots of 401 where
+ * the weight gives 6.57) does not make one client's flows on that backend
+ * the data path's doing: the share follows neither table nor weight.
+ */
+static void test_concentration_on_a_rounded_table_is_traffic(void **state)
+{
+	static const __u32 weights[NR] = { 1, 10, 10 };
+	static const double table[NR] = { 7.0 / 401, 197.0 / 401, 197.0 / 401 };
+	static const double one_client[NR] = { 0.9, 0.05, 0.05 };
+	struct sim s;
+	int t;
+
+	(void)state;
+	sim_init(&s, weights, table);
+	for (t = 0; t < 10; t++)
+		sim_second(&s, one_client, RATE);
+	assert_int_equal(s.raised[0], 1);
+	assert_int_equal(s.vip.be[0].cause, XLB_SKEW_TRAFFIC);
+	xlb_skew_vip_free(&s.vip);
+}
+
 static void test_traffic_cause_names_unhashed_source_port(void **state)
 {
 	static const double heavy[NR] = { 0.7, 0.15, 0.15 };
@@ -274,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_configuration_cause),
 		cmocka_unit_test(test_intended_unequal_weights_are_no_skew),
 		cmocka_unit_test(test_data_path_cause),
+		cmocka_unit_test(test_concentration_on_a_rounded_table_is_traffic),
 		cmocka_unit_test(test_traffic_cause_names_unhashed_source_port),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_silence_neither_raises_nor_clears),
