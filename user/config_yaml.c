@@ -932,8 +932,9 @@ static void announce_table(struct walker *w, yaml_node_t *v, void *obj)
 /*
  * A name xlbd can create a device by, exactly: what the kernel's
  * dev_valid_name() takes (not "." or "..", no '/', ':' or white space, its
- * isspace() counting byte 0xa0), no '%' (a pattern: "xlb%d" would make
- * xlb0), and not "lo", which every host has. Length is parse_name's.
+ * isspace() counting byte 0xa0), not "all" or "default" (which register
+ * refuses), no '%' (a pattern: "xlb%d" would make xlb0), and not "lo",
+ * which every host has. Length is parse_name's.
  * Devices that exist on this host are refused when xlbd starts.
  */
 static bool parse_device_name(struct walker *w, yaml_node_t *n, const char *what,
@@ -965,6 +966,12 @@ static bool parse_device_name(struct walker *w, yaml_node_t *n, const char *what
 			continue;
 		err(w, n, "invalid %s '%s': %s at character %zu; a device name has no '/', ':', '%%' or white space",
 		    what, out, c, i + 1);
+		goto bad;
+	}
+	/* The kernel refuses these two too: /proc/sys/net/ipv4/conf/ has them. */
+	if (!strcmp(out, "all") || !strcmp(out, "default")) {
+		err(w, n, "invalid %s '%s': 'all' and 'default' are never device names (the kernel keeps them for its per-device settings); name a device of its own (the default is '%s')",
+		    what, out, XLB_ANNOUNCE_DEVICE);
 		goto bad;
 	}
 	if (!strcmp(out, "lo")) {

@@ -93,10 +93,28 @@ bool xlb_override_equal(const struct xlb_override *a, const struct xlb_override 
 		return !a && !b;
 	ja = override_to_json(a);
 	jb = override_to_json(b);
+	/* Who and when say nothing of what is in force. */
+	json_object_del(ja, "uid");
+	json_object_del(ja, "when");
+	json_object_del(jb, "uid");
+	json_object_del(jb, "when");
 	same = json_equal(ja, jb);
 	json_decref(ja);
 	json_decref(jb);
 	return same;
+}
+
+bool xlb_overrides_equal(const struct xlb_overrides *a, const struct xlb_overrides *b)
+{
+	size_t i;
+
+	if (a->nr != b->nr)
+		return false;
+	for (i = 0; i < a->nr; i++)
+		if (!xlb_override_equal(&a->items[i], xlb_overrides_get((struct xlb_overrides *)b,
+						a->items[i].vip, &a->items[i].backend, false)))
+			return false;
+	return true;
 }
 
 static int override_from_json(json_t *j, struct xlb_override *o)

@@ -47,8 +47,10 @@ void xlb_overrides_free(struct xlb_overrides *ov);
 int xlb_overrides_copy(const struct xlb_overrides *from, struct xlb_overrides *to);
 struct xlb_override *xlb_overrides_get(struct xlb_overrides *ov, const char *vip,
 				       const union xlb_addr *backend, bool create);
-/* The same change, by the same uid at the same time (NULL: none). */
+/* The same change in force (NULL: none), whoever made it and when. */
 bool xlb_override_equal(const struct xlb_override *a, const struct xlb_override *b);
+/* The same changes in force, in any order. */
+bool xlb_overrides_equal(const struct xlb_overrides *a, const struct xlb_overrides *b);
 /* Drops the overrides of one backend, or of a whole VIP when backend is NULL. */
 size_t xlb_overrides_drop(struct xlb_overrides *ov, const char *vip,
 			  const union xlb_addr *backend);

@@ -28,7 +28,9 @@ source "$(dirname "$0")/lib.sh"
 ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_guard_rolls_back_alone
 	   test_same_config_in_other_words test_concentration_no_rollback
 	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config
-	   test_damaged_history_file"
+	   test_damaged_history_file test_undo_pairs_and_conflicts test_rollback_fails_exit_4
+	   test_hand_undo_during_wait test_drain_then_maintenance_held test_state_edited_while_stopped
+	   test_runtime_changes_unfit_refused"
 
 export TB_PROBE="{ type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 2 }"
 CONFIG=
@@ -287,6 +289,106 @@ test_damaged_history_file() {
 	tb_xlbctl weight web4 "$(tb_be_addr4 2)" 5 >/dev/null || return 1
 	out=$(tb_xlbctl rollback 2>&1) && [[ $(weight_of 2) == 4 ]] || fail "rollback on a fresh history: $out, weight $(weight_of 2)" || return 1
 	echo "  3 damaged history files: xlbd started each time, the weight in force kept, the file kept as .bad"
+}
+
+# A change and its undo count as none: a reload stays undoable after a
+# weight made and undone after it; a refusal names the change that really
+# touched the backend.
+test_undo_pairs_and_conflicts() {
+	local out b1 b2
+	with_long
+	tb_xlbctl reload >/dev/null || return 1
+	tb_xlbctl weight web4 "$(tb_be_addr4 2)" 2 >/dev/null && tb_xlbctl rollback >/dev/null || return 1
+	out=$(tb_xlbctl rollback 2>&1) || fail "the reload after a weight and its undo: $out" || return 1
+	! has_vip long || fail "VIP long still there" || return 1
+	b1=$(tb_be_addr6 1) b2=$(tb_be_addr6 2)
+	tb_xlbctl weight web6 "$b1" 2 >/dev/null && tb_xlbctl weight web6 "$b1" 3 >/dev/null &&
+		tb_xlbctl weight web6 "$b2" 5 >/dev/null || return 1
+	out=$(tb_xlbctl -j history | jq '.changes[2].id')
+	out=$(tb_xlbctl rollback --change "$out" 2>&1) && fail "undid an older change under a newer one" || true
+	grep -q "weight 3" <<<"$out" || fail "the refusal names another change: $out" || return 1
+	echo "  refused: ${out:0:160}"
+	tb_xlbctl reset >/dev/null
+	tb_write_config encap "$CONFIG"
+	tb_xlbctl reload >/dev/null
+}
+
+# A rollback the guard cannot write: exit 4, "rollback failed", in force.
+test_rollback_fails_exit_4() {
+	local out rc pid
+	tb_xlbctl weight web6 "$(tb_be_addr6 1)" 2 >/dev/null || return 1
+	( sleep 1; mkdir "$TB_STATE/state.json.tmp"; tb_stop_http 3 ) &
+	pid=$!
+	out=$(tb_xlbctl weight web4 "$(tb_be_addr4 3)" 2 --guard 20s --wait 2>&1); rc=$?
+	wait "$pid"
+	rmdir "$TB_STATE/state.json.tmp"
+	tb_start_http 3
+	echo "  ${out:0:200}"
+	[[ $rc -eq 4 ]] || fail "--wait exited $rc, not 4" || return 1
+	[[ $(guard_of "$(tb_xlbctl -j history | jq '.changes[0].id')") == "rollback failed" ]] ||
+		fail "history: $(tb_xlbctl -j history | jq -c '.changes[0] | [.guard, .outcome]')" || return 1
+	[[ $(weight_of 3) == 2 ]] || fail "weight $(weight_of 3)" || return 1
+	tb_xlbctl reset >/dev/null
+}
+
+test_hand_undo_during_wait() {
+	local rc pid
+	tb_xlbctl weight web4 "$(tb_be_addr4 1)" 2 --guard 20s --wait >"$TB_STATE/wait.out" 2>&1 &
+	pid=$!
+	sleep 1
+	tb_xlbctl rollback >/dev/null || return 1
+	wait "$pid"; rc=$?
+	sed 's/^/  /' "$TB_STATE/wait.out" | cut -c1-200
+	[[ $rc -eq 3 ]] && grep -q 'undone by hand.*not in force' "$TB_STATE/wait.out" ||
+		fail "--wait exited $rc" || return 1
+}
+
+# A drain then the backend stopped for maintenance: not the drain's doing.
+test_drain_then_maintenance_held() {
+	local out rc pid
+	( sleep 1; tb_stop_http 4 ) &
+	pid=$!
+	out=$(tb_xlbctl drain web4 "$(tb_be_addr4 4)" --guard 5s --wait 2>&1); rc=$?
+	wait "$pid"
+	tb_start_http 4
+	echo "  ${out:0:200}"
+	[[ $rc -eq 0 ]] && grep -q held <<<"$out" || fail "--wait exited $rc" || return 1
+	tb_xlbctl reset >/dev/null
+}
+
+# Runtime changes edited into the state file while xlbd was stopped (or a
+# crash between its writes): the start is a change, undone like any other.
+test_state_edited_while_stopped() {
+	local out
+	tb_stop_xlbd TERM || return 1
+	jq -n --arg b "$(tb_be_addr4 2)" '{version: 1, overrides: [{vip: "web4", backend: $b, uid: 0, when: 0, weight: 9}]}' \
+		>"$TB_STATE/state.json"
+	tb_start_xlbd "$CONFIG" || return 1
+	[[ $(weight_of 2) == 9 ]] || return 1
+	tb_xlbctl -j history | jq -e '.changes[0].source == "start"' >/dev/null ||
+		fail "not recorded: $(tb_xlbctl -j history | jq -c '.changes[0]')" || return 1
+	out=$(tb_xlbctl rollback) || fail "rollback: $out" || return 1
+	[[ $(weight_of 2) == 1 ]] || fail "weight $(weight_of 2) after undoing the start" || return 1
+	echo "  ${out:0:200}"
+}
+
+# Runtime changes that no longer fit the config refuse the start before
+# anything is touched, with a hint that works while xlbd is stopped.
+test_runtime_changes_unfit_refused() {
+	local before after
+	tb_xlbctl disable web4 "$(tb_be_addr4 1)" >/dev/null || return 1
+	tb_stop_xlbd TERM || return 1
+	before=$(ls -l --time-style=+%s.%N "$TB_PIN" | md5sum)
+	# web4 with be1 alone: disabled, it has no backend left.
+	TB_BACKENDS=1 tb_write_config encap "$TB_STATE/one.yaml"
+	tb_start_xlbd "$TB_STATE/one.yaml" 2>/dev/null && fail "started with runtime changes that do not fit" || true
+	after=$(ls -l --time-style=+%s.%N "$TB_PIN" | md5sum)
+	grep -B3 "discard-runtime-changes" "$TB_STATE/xlbd.log" | cut -c1-200 | sed 's/^/  /'
+	grep -q "xlbd not started: the runtime changes .*discard-runtime-changes" "$TB_STATE/xlbd.log" ||
+		fail "no hint that works while stopped" || return 1
+	[[ $before == "$after" ]] || fail "the pins changed" || return 1
+	tb_start_xlbd "$CONFIG" || return 1
+	tb_xlbctl reset >/dev/null
 }
 
 e2e_main 4

@@ -63,9 +63,8 @@ static void cleanup(void)
 
 static void load(struct xlbd *x, char *state)
 {
+	struct history_prev prev;
 	struct xlb_diags d;
-	char *prev;
-	size_t len;
 
 	memset(x, 0, sizeof(*x));
 	x->state_path = state;
@@ -75,12 +74,13 @@ static void load(struct xlbd *x, char *state)
 	x->base_hash = text_hash(x->base_text, x->base_len);
 	xlb_diags_init(&d, "base.yaml");
 	if (xlb_cfg_load_buf("base.yaml", base_yaml, x->base_len, &x->base, &d) ||
-	    history_load(x, &prev, &len))
+	    history_load(x, &prev))
 		__builtin_trap();
 	xlb_diags_free(&d);
-	/* The file's config is not the one in force: the start is a change. */
-	if (prev)
-		history_record_start(x, prev, len);
+	/* The file's config or runtime changes are not those in force: the start is a change. */
+	if (prev.text_differs || prev.ov_differs)
+		history_record_start(x, &prev);
+	history_resume(x);
 }
 
 static void unload(struct xlbd *x)

@@ -10,6 +10,7 @@
 #define CTL_ERROR	1
 #define CTL_USAGE	2
 #define CTL_UNWATCHED	3	/* --wait: the guard ended without a verdict */
+#define CTL_ROLLBACK_FAILED 4	/* --wait: the guard's rollback failed: the change is in force */
 
 extern const char *prog_name;
 extern bool json_output;	/* -j */

@@ -95,11 +95,23 @@ static int guard_end(json_int_t id, json_t *r)
 {
 	const char *state = json_string_value(json_object_get(r, "state"));
 	const char *outcome = json_string_value(json_object_get(r, "outcome"));
-	int rc = !strcmp(state, "held") ? CTL_OK :
-		 !strcmp(state, "rolled back") ? CTL_ERROR : CTL_UNWATCHED;
+	const char *why = "";
+	int rc = CTL_UNWATCHED;
 
-	fprintf(rc == CTL_OK ? stdout : stderr, "change #%lld %s%s\n", (long long)id,
-		outcome, rc == CTL_UNWATCHED ? " (exit 3: no verdict; the change is in force, unwatched)" : "");
+	if (!strcmp(state, "held"))
+		rc = CTL_OK;
+	else if (!strcmp(state, "rolled back"))
+		rc = CTL_ERROR;
+	else if (!strcmp(state, "rollback failed"))
+		rc = CTL_ROLLBACK_FAILED;
+	else if (!strcmp(state, "undone by hand"))
+		why = " (exit 3: no verdict; undone by hand, not in force)";
+	else if (!strcmp(state, "unknown"))
+		why = " (exit 3: no verdict)";
+	else
+		why = " (exit 3: no verdict; the change is in force, unwatched)";
+	fprintf(rc == CTL_OK ? stdout : stderr, "change #%lld %s%s%s\n", (long long)id, outcome, why,
+		rc == CTL_ROLLBACK_FAILED ? " (exit 4)" : "");
 	return rc;
 }
 
@@ -110,7 +122,8 @@ int ctl_guard_wait(const struct ctl_guard *g, json_t *reply)
 	int rc;
 
 	if (json_is_true(json_object_get(reply, "unchanged"))) {
-		printf("nothing in force changed: there is nothing to guard\n");
+		if (g->ms)
+			printf("nothing in force changed: there is nothing to guard\n");
 		return CTL_OK;
 	}
 	if (g->ms && !g->wait)

@@ -152,6 +152,13 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
 		goto out;
 	}
 	answer = read_answer(fd, deadline, &len);
+	/* Reset or closed mid-answer: xlbd went away, as for a failed connect. */
+	if ((!answer && errno != ETIMEDOUT) || (answer && !len))
+		ctl_unreachable = true;
+	if (ctl_unreachable && ctl_quiet_connect) {
+		free(answer);
+		goto out;
+	}
 	if (!answer) {
 		if (errno == ETIMEDOUT)
 			no_answer(path, cmd);

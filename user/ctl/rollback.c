@@ -5,20 +5,33 @@
  * newest in force, the newest that touched VIP, or change ID. Refused,
  * with the newer change named, when a newer change touched the same thing.
  */
-#include <stdint.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
 #include "ctl.h"
 #include "ipc.h"
 #include "xlb_protocol.h"
 
+/* A change's number: digits alone, 1 up to what 64 bits hold. */
+static bool parse_id(const char *s, unsigned long long *id)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	return !*end && !errno && *id;
+}
+
 int rollback_main(int argc, char **argv)
 {
-	static const char usage[] = "rollback [VIP] [--change ID]";
+	static const char usage[] = "rollback [VIP] [--change N]";
 	json_t *r, *args = json_object();
-	__u32 id = 0;
+	unsigned long long id = 0;
 	int i, o = 1, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -26,8 +39,9 @@ int rollback_main(int argc, char **argv)
 			argv[o++] = argv[i];
 			continue;
 		}
-		if (i + 1 >= argc || xlb_parse_u32(argv[i + 1], UINT32_MAX, &id) || !id) {
-			fprintf(stderr, "%s: --change takes a change's number ('xlbctl history' lists them); got '%s'\n",
+		if (id || i + 1 >= argc || !parse_id(argv[i + 1], &id)) {
+			fprintf(stderr, id ? "%s: --change is given once: one rollback undoes one change\n" :
+				"%s: --change takes a change's number, 1 or more ('xlbctl history' lists them); got '%s'\n",
 				prog_name, i + 1 < argc ? argv[i + 1] : "");
 			json_decref(args);
 			return CTL_USAGE;
@@ -42,7 +56,7 @@ int rollback_main(int argc, char **argv)
 	if (argc == 2)
 		json_object_set_new(args, "vip", json_string(argv[1]));
 	if (id)
-		json_object_set_new(args, "change", json_integer(id));
+		json_object_set_new(args, "change", json_integer((json_int_t)id));
 	r = ctl_call_plain(XLB_CMD(ROLLBACK), args, &rc);
 	if (!r)
 		return rc;

@@ -309,6 +309,16 @@ json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
 	return commit_overrides(x, req, &next, what, err, err_len);
 }
 
+static bool has_overrides(const struct xlb_overrides *ov, const char *vip)
+{
+	size_t i;
+
+	for (i = 0; i < ov->nr; i++)
+		if (!strcmp(ov->items[i].vip, vip))
+			return true;
+	return false;
+}
+
 json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 			 char *err, size_t err_len)
 {
@@ -321,6 +331,12 @@ json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	json_unpack(req->args, "{s?s, s?s}", "vip", &vip, "backend", &backend);
 	if (backend && (!vip || xlb_addr_parse(backend, &addr))) {
 		snprintf(err, err_len, "reset takes [VIP [BACKEND]]");
+		return NULL;
+	}
+	/* A VIP gone from the config may still have runtime changes to drop. */
+	if (vip && !xlb_cfg_find_vip(x->effective, vip) && !has_overrides(&x->ov, vip)) {
+		snprintf(err, err_len, "no VIP named '%s' and no runtime changes of it ('xlbctl show' lists the VIPs)",
+			 vip);
 		return NULL;
 	}
 	if (xlb_overrides_copy(&x->ov, &next))
@@ -350,6 +366,11 @@ json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
 		snprintf(err, err_len, "a change is named by its number ('xlbctl history' lists them)");
 		return NULL;
 	}
+	if (vip && !xlb_cfg_find_vip(x->effective, vip) && !history_touches(x, vip)) {
+		snprintf(err, err_len, "no VIP named '%s' in force or in the history ('xlbctl show' lists the VIPs)",
+			 vip);
+		return NULL;
+	}
 	c = history_pick(x, vip, idj ? json_integer_value(idj) : 0, err, err_len);
 	if (!c)
 		return NULL;
@@ -357,7 +378,7 @@ json_t *cmd_rollback(struct xlbd *x, const struct ctl_request *req,
 	snprintf(what, sizeof(what), "%s", c->what);
 	snprintf(done, sizeof(done), "undid change #%llu (%s, %s)%s", (unsigned long long)id,
 		 change_source_name(c->source), c->what, c->before_text ?
-		 "; the config file still holds the change: fix it before the next reload" : "");
+		 "; the config file still holds the change: fix it before the next reload or restart" : "");
 	if (history_undo(x, c, CHANGE_ROLLBACK, req->uid, err, err_len))
 		return NULL;
 	history_save(x);

@@ -94,10 +94,12 @@ static void mark(struct xlbd *x, struct change *c, const struct change_before *b
 			double was = share_before(b, vip->name, addr, &at);
 			struct guard_mark *m;
 
-			if (fabs(was - x->plans[v].be[i].expected_share) < 1e-9 &&
-			    !named_by(c, vip->name, addr))
+			double now = x->plans[v].be[i].expected_share;
+
+			if (fabs(was - now) < 1e-9 && !named_by(c, vip->name, addr))
 				continue;
 			m = &c->marks[c->nr_marks++];
+			m->gained = now > was + 1e-9;
 			snprintf(m->vip, sizeof(m->vip), "%s", vip->name);
 			m->addr = *addr;
 			m->skewed = skew_raised(monitor_backend(x, vip->name, i, addr));
@@ -114,6 +116,7 @@ void guard_watch(struct xlbd *x, __u64 id, const struct change_before *b, __u32 
 	if (!guard_ms || !c)
 		return;
 	c->state = GUARD_WATCHING;
+	c->guard_ms = guard_ms;
 	c->until_ms = monotonic_ms() + guard_ms;
 	mark(x, c, b);
 	snprintf(c->outcome, sizeof(c->outcome), "watching for %u s", guard_ms / 1000);
@@ -144,7 +147,8 @@ static bool evidence(struct xlbd *x, const struct change *c, char *buf, size_t l
 			snprintf(buf, len, "VIP '%s' was diagnosed with %.900s", m->vip, vm->diag.message);
 			return true;
 		}
-		if (t && xlb_health_is_down(&t->health) && !m->down) {
+		/* Down: the change's doing only if it sent it more (a drain did not). */
+		if (m->gained && t && xlb_health_is_down(&t->health) && !m->down) {
 			snprintf(buf, len, "backend %s of VIP '%s' went %s (last probe: %s)", a,
 				 m->vip, xlb_health_name(&t->health), t->health.last_reason);
 			return true;
@@ -169,9 +173,9 @@ void guard_tick(struct xlbd *x)
 
 			/* A watched change is the newest: a newer one supersedes. */
 			if (history_undo(x, c, CHANGE_GUARD, -1, err, sizeof(err))) {
-				c->state = GUARD_HELD;
-				snprintf(c->outcome, sizeof(c->outcome), "should be rolled back (%.900s) but %.500s",
-					 ev, err);
+				c->state = GUARD_ROLLBACK_FAILED;
+				snprintf(c->outcome, sizeof(c->outcome), "should be rolled back (%.900s) but %.500s; the change is in force: undo it by hand once the cause is fixed ('xlbctl rollback --change %llu')",
+					 ev, err, (unsigned long long)c->id);
 				pr_err("change #%llu (%s): %s\n", (unsigned long long)c->id, c->what,
 				       c->outcome);
 				guard_journal(x, c, "rollback_failed", c->outcome);
@@ -183,7 +187,7 @@ void guard_tick(struct xlbd *x)
 			if (!c)
 				return;
 			snprintf(c->outcome, sizeof(c->outcome), "rolled back: %s%s", ev,
-				 c->before_text ? "; the config file still holds the change: fix it before the next reload" : "");
+				 c->before_text ? "; the config file still holds the change: fix it before the next reload or restart" : "");
 			pr_warn("change #%llu (%s) %s\n", (unsigned long long)c->id, c->what, c->outcome);
 			guard_journal(x, c, "rolled_back", ev);
 			history_save(x);
@@ -205,6 +209,18 @@ json_t *guard_status(struct xlbd *x, __u64 id)
 	const struct change *c = history_find(x, id);
 	__u64 now = monotonic_ms();
 
+	/*
+	 * Gone from the history: pushed out by newer changes (each ended its
+	 * watch), or never known to it (a history lost across a restart).
+	 */
+	if (!c && id > 0 && id <= x->hist.next_id && x->hist.nr && id < x->hist.c[0]->id)
+		return json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "state", "superseded",
+				 "outcome", "superseded: pushed out of the history by newer changes, each of which ended its watch",
+				 "left_s", (json_int_t)0);
+	if (!c && id > 0)
+		return json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "state", "unknown",
+				 "outcome", "unknown to xlbd's history (lost or damaged across a restart): 'xlbctl show' says what is in force",
+				 "left_s", (json_int_t)0);
 	if (!c)
 		return NULL;
 	return json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)c->id,

@@ -21,6 +21,7 @@ static const char *const guard_names[] = {
 	[GUARD_HELD] = "held", [GUARD_ROLLED_BACK] = "rolled back",
 	[GUARD_UNDONE] = "undone by hand", [GUARD_SUPERSEDED] = "superseded",
 	[GUARD_ENDED_BY_RESTART] = "ended by restart",
+	[GUARD_ROLLBACK_FAILED] = "rollback failed",
 };
 
 static const char *const source_names[] = {
@@ -302,6 +303,16 @@ bool change_touches_vip(const struct change *c, const char *vip)
 	return false;
 }
 
+bool history_touches(struct xlbd *x, const char *vip)
+{
+	size_t i;
+
+	for (i = 0; i < x->hist.nr; i++)
+		if (change_touches_vip(x->hist.c[i], vip))
+			return true;
+	return false;
+}
+
 static void push(struct history *h, struct change *c)
 {
 	if (h->nr == HISTORY_MAX) {
@@ -353,19 +364,36 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 	return c->id;
 }
 
-void history_record_start(struct xlbd *x, char *text, size_t len)
+void history_record_start(struct xlbd *x, struct history_prev *prev)
 {
-	struct change_before b = { .text = text, .len = len, .hash = text_hash(text, len) };
+	struct change_before b = {};
 	struct xlb_diags d;
+	char what[200];
+	__u64 id;
+	int err;
 
 	xlb_diags_init(&d, x->config_path);
-	if (xlb_overrides_copy(&x->ov, &b.ov) ||
-	    xlb_cfg_load_buf(x->config_path, text, len, &b.base, &d)) {
-		pr_warn("The config file changed while xlbd was stopped; the config before it cannot be put back\n");
+	b.text = prev->text_differs ? prev->text : strndup(x->base_text, x->base_len);
+	b.len = prev->text_differs ? prev->len : x->base_len;
+	b.hash = text_hash(b.text ? b.text : "", b.len);
+	prev->text = NULL;
+	err = !b.text;
+	if (prev->ov_differs) {
+		b.ov = prev->ov;
+		memset(&prev->ov, 0, sizeof(prev->ov));
 	} else {
-		history_record(x, &b, CHANGE_START, -1,
-			       "start on a config file changed while xlbd was stopped", NULL);
+		err = err ?: xlb_overrides_copy(&x->ov, &b.ov);
 	}
+	err = err ?: xlb_cfg_load_buf(x->config_path, b.text, b.len, &b.base, &d);
+	snprintf(what, sizeof(what), "start on %s",
+		 prev->text_differs && prev->ov_differs ? "a config file and runtime changes unlike those in force before" :
+		 prev->text_differs ? "a config file unlike the one in force before (edited while xlbd was stopped, or a reload undone that the file still holds)" :
+		 "runtime changes unlike those the history knew (the state file edited while xlbd was stopped, or a crash between its writes)");
+	if (err)
+		pr_warn("xlbd started on %s; what was in force before cannot be put back\n", what + 9);
+	else if ((id = history_record(x, &b, CHANGE_START, -1, what, NULL)))
+		pr_warn("xlbd started on %s: change #%llu ('xlbctl rollback' undoes it)\n", what + 9,
+			(unsigned long long)id);
 	xlb_diags_free(&d);
 	change_before_free(&b);
 }
@@ -373,19 +401,45 @@ void history_record_start(struct xlbd *x, char *text, size_t len)
 /* ---- undoing one change ---------------------------------------------- */
 
 /* The newest change in force after c that touched the backend of o, or c's VIPs. */
+/*
+ * A newer change that, with its pair, changed nothing: undone since, or the
+ * undo of a change newer than c. Neither stands between c and what is in
+ * force now.
+ */
+static bool cancelled(const struct change *c, const struct change *n)
+{
+	return n->undone_by || (n->undoes && n->undoes > c->id);
+}
+
+/* Did n change the backend of o (its runtime change, or a reload of its VIP)? */
+static bool changed_backend(const struct change *n, const struct xlb_override *o)
+{
+	struct xlb_overrides *before = (struct xlb_overrides *)&n->before;
+	struct xlb_overrides *after = (struct xlb_overrides *)&n->after;
+	json_t *name;
+	size_t i;
+
+	if (xlb_overrides_get(before, o->vip, &o->backend, false) ||
+	    xlb_overrides_get(after, o->vip, &o->backend, false))
+		return true;
+	json_array_foreach(n->vips, i, name)
+		if (!strcmp(json_string_value(name), o->vip))
+			return true;
+	return false;
+}
+
+/* The newest change in force after c that changed the backend of o; o NULL: the config. */
 static const struct change *newer_conflict(struct xlbd *x, const struct change *c,
 					   const struct xlb_override *o)
 {
 	size_t i;
 
 	for (i = x->hist.nr; i-- > 0 && x->hist.c[i] != c;) {
-		struct change *n = x->hist.c[i];
+		const struct change *n = x->hist.c[i];
 
-		if (o && (xlb_overrides_get(&n->before, o->vip, &o->backend, false) ||
-			  xlb_overrides_get(&n->after, o->vip, &o->backend, false) ||
-			  change_touches_vip(n, o->vip)))
-			return n;
-		if (!o && n->before_text)
+		if (cancelled(c, n))
+			continue;
+		if (o ? changed_backend(n, o) : n->before_text != NULL)
 			return n;
 	}
 	return NULL;
@@ -454,7 +508,7 @@ static int undo_check_reload(struct xlbd *x, const struct change *c, char *err, 
 	for (k = x->hist.nr; k-- > 0 && x->hist.c[k] != c;) {
 		const struct change *n = x->hist.c[k];
 
-		if (n->undone_by)
+		if (cancelled(c, n))
 			continue;
 		json_array_foreach(c->vips, i, name)
 			if (change_touches_vip(n, json_string_value(name))) {
@@ -541,8 +595,13 @@ int history_undo(struct xlbd *x, struct change *c, enum change_source src, long 
 	xlb_diags_free(&d);
 	snprintf(what, sizeof(what), "undo of change #%llu (%.300s)", (unsigned long long)id,
 		 c->what);
-	c->state = src == CHANGE_GUARD ? GUARD_ROLLED_BACK :
-		   c->state == GUARD_WATCHING ? GUARD_UNDONE : c->state;
+	if (c->state == GUARD_WATCHING && src != CHANGE_GUARD) {
+		c->state = GUARD_UNDONE;
+		snprintf(c->outcome, sizeof(c->outcome), "undone by hand (%s, uid %ld)",
+			 change_source_name(src), uid);
+	} else if (src == CHANGE_GUARD) {
+		c->state = GUARD_ROLLED_BACK;
+	}
 	/* Marked before it is recorded: the record may push c out of a full history. */
 	c->undone_by = x->hist.next_id + 1;
 	undo_id = history_record(x, &b, src, uid, what, c->vip[0] ? c->vip : NULL);

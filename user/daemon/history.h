@@ -44,6 +44,7 @@ enum guard_state {
 	GUARD_UNDONE,		/* by hand: xlbctl rollback */
 	GUARD_SUPERSEDED,	/* a newer change came while it was watched */
 	GUARD_ENDED_BY_RESTART,	/* its time ran out while xlbd was stopped */
+	GUARD_ROLLBACK_FAILED,	/* evidence came, but putting back what was before failed */
 };
 
 /* A backend the change moved traffic to or from, and what held when it was made. */
@@ -51,6 +52,7 @@ struct guard_mark {
 	char vip[XLB_NAME_MAX];
 	union xlb_addr addr;
 	bool skewed, down, overloaded;
+	bool gained;			/* the change moved traffic to it */
 };
 
 struct change {
@@ -72,6 +74,8 @@ struct change {
 	/* The guard (guard.c). */
 	enum guard_state state;
 	__u64 until_ms;			/* monotonic */
+	__u32 guard_ms;			/* how long it was asked to watch */
+	__u64 resume_wall_ms;		/* read from the file: watched until then (wall clock) */
 	struct guard_mark *marks;
 	size_t nr_marks;
 	char outcome[1600];
@@ -102,12 +106,22 @@ struct change_before {
 	size_t nr_shares;
 };
 
+/* What was in force when the history was last written, where it differs from now. */
+struct history_prev {
+	bool text_differs, ov_differs;
+	char *text;			/* the config text then */
+	size_t len;
+	struct xlb_overrides ov;	/* the runtime changes then */
+};
+
 /*
- * At start, after the first apply: the history as xlbd left it, its
- * guards resumed or ended. *prev: the config text in force before, when
- * it differs from the one now (for history_record_start), else NULL.
+ * At start, after the first apply: the history as xlbd left it (a damaged
+ * file is kept as .bad, the history starts empty). *prev: what differs
+ * from then, for history_record_start; then history_resume for the guards.
  */
-int history_load(struct xlbd *x, char **prev, size_t *prev_len);
+int history_load(struct xlbd *x, struct history_prev *prev);
+/* The guards the file had watching resume with their time left, or end. */
+void history_resume(struct xlbd *x);
 void history_fini(struct history *h);
 void change_free(struct change *c);
 int change_before_take(struct xlbd *x, struct change_before *b);
@@ -121,8 +135,11 @@ void change_before_free(struct change_before *b);
  */
 __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source src, long uid,
 		     const char *what, const char *vip);
-/* xlbd started on a config unlike text (consumed), the one in force before: a change. */
-void history_record_start(struct xlbd *x, char *text, size_t len);
+/*
+ * xlbd started on a config or runtime changes unlike those in force when
+ * the history was last written (prev, consumed): a change of its own.
+ */
+void history_record_start(struct xlbd *x, struct history_prev *prev);
 /* The change a rollback is asked for: by id, else the newest in force (touching vip). */
 struct change *history_pick(struct xlbd *x, const char *vip, __u64 id, char *err, size_t len);
 /* Undoes c alone, as src (a rollback or a guard); recorded as a change, to be saved. */
@@ -130,6 +147,8 @@ int history_undo(struct xlbd *x, struct change *c, enum change_source src, long 
 		 char *err, size_t err_len);
 struct change *history_find(struct xlbd *x, __u64 id);
 bool change_touches_vip(const struct change *c, const char *vip);
+/* Does any change of the history touch vip? */
+bool history_touches(struct xlbd *x, const char *vip);
 void history_save(struct xlbd *x);
 json_t *history_json(struct xlbd *x);
 json_t *change_json(const struct change *c);

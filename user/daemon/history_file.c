@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "events.h"
@@ -47,9 +48,10 @@ static json_t *marks_json(const struct change *c)
 	for (i = 0; i < c->nr_marks; i++) {
 		const struct guard_mark *m = &c->marks[i];
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:b}", "vip", m->vip,
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b}", "vip", m->vip,
 				      "backend", xlb_addr_str(&m->addr, a, sizeof(a)),
-				      "skewed", m->skewed, "down", m->down, "overloaded", m->overloaded));
+				      "skewed", m->skewed, "down", m->down, "overloaded", m->overloaded,
+				      "gained", m->gained));
 	}
 	return list;
 }
@@ -70,6 +72,8 @@ static json_t *change_to_json(const struct change *c, bool full)
 		json_object_set_new(j, "undoes", json_integer(c->undoes));
 	if (c->vips)
 		json_object_set_new(j, "vips", json_deep_copy(c->vips));
+	if (c->guard_ms)
+		json_object_set_new(j, "guard_ms", json_integer(c->guard_ms));
 	if (c->state == GUARD_WATCHING)
 		json_object_set_new(j, full ? "until_wall_ms" : "left_s", json_integer(full ?
 			wall_now_ms() + (c->until_ms > now ? c->until_ms - now : 0) :
@@ -114,9 +118,11 @@ void history_save(struct xlbd *x)
 		return;
 	for (i = 0; i < x->hist.nr; i++)
 		json_array_append_new(list, change_to_json(x->hist.c[i], true));
-	root = json_pack("{s:i, s:I, s:o, s:s%, s:o}", "version", 1, "next_id",
+	/* What is in force as this history knows it: a start finds what changed since. */
+	root = json_pack("{s:i, s:I, s:o, s:s%, s:o, s:o}", "version", 1, "next_id",
 			 (json_int_t)x->hist.next_id, "config_hash", hash_json(x->base_hash),
-			 "config_text", x->base_text ? x->base_text : "", x->base_len, "changes", list);
+			 "config_text", x->base_text ? x->base_text : "", x->base_len,
+			 "overrides", xlb_overrides_to_json(&x->ov), "changes", list);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	err = text ? xlb_write_file_atomic(x->hist.path, text, 0640) : -ENOMEM;
 	if (err)
@@ -137,14 +143,16 @@ static int marks_from(json_t *list, struct change *c)
 	json_array_foreach(list, i, m) {
 		struct guard_mark *g = &c->marks[c->nr_marks];
 		const char *vip, *addr;
-		int skewed, down, overloaded;
+		int skewed, down, overloaded, gained = 1;
 
-		if (json_unpack(m, "{s:s, s:s, s:b, s:b, s:b}", "vip", &vip, "backend", &addr,
-				"skewed", &skewed, "down", &down, "overloaded", &overloaded) ||
+		if (json_unpack(m, "{s:s, s:s, s:b, s:b, s:b, s?b}", "vip", &vip, "backend", &addr,
+				"skewed", &skewed, "down", &down, "overloaded", &overloaded,
+				"gained", &gained) ||
 		    strlen(vip) >= XLB_NAME_MAX || xlb_addr_parse(addr, &g->addr))
 			return -EINVAL;
 		snprintf(g->vip, sizeof(g->vip), "%s", vip);
 		g->skewed = skewed;
+		g->gained = gained;
 		g->down = down;
 		g->overloaded = overloaded;
 		c->nr_marks++;
@@ -153,15 +161,17 @@ static int marks_from(json_t *list, struct change *c)
 }
 
 /*
- * After a restart: c was watched until wall clock until_wall_ms. The time
+ * After a restart: c was watched until wall clock resume_wall_ms. The time
  * xlbd was stopped counts: nobody watched then, so a guard whose time ran
- * out is "ended by restart", not "held".
+ * out is "ended by restart", not "held". What is left is never more than
+ * the guard was asked for (a clock stepped back while xlbd was stopped).
  */
-static void guard_resume(struct xlbd *x, struct change *c, __u64 until_wall_ms, __u64 now_wall_ms)
+static void guard_resume(struct xlbd *x, struct change *c, __u64 now_wall_ms)
 {
+	__u64 left_ms, most = c->guard_ms ? c->guard_ms : GUARD_MAX_MS;
 	char left[64];
 
-	if (until_wall_ms <= now_wall_ms) {
+	if (c->resume_wall_ms <= now_wall_ms) {
 		c->state = GUARD_ENDED_BY_RESTART;
 		snprintf(c->outcome, sizeof(c->outcome),
 			 "guard ended by restart: its time ran out while xlbd was stopped; the change is in force");
@@ -169,34 +179,50 @@ static void guard_resume(struct xlbd *x, struct change *c, __u64 until_wall_ms, 
 		guard_journal(x, c, "guard_ended", c->outcome);
 		return;
 	}
-	c->until_ms = monotonic_ms() + (until_wall_ms - now_wall_ms);
-	snprintf(left, sizeof(left), "%llu s", (unsigned long long)(until_wall_ms - now_wall_ms) / 1000);
+	left_ms = c->resume_wall_ms - now_wall_ms;
+	if (left_ms > most)
+		left_ms = most;
+	c->until_ms = monotonic_ms() + left_ms;
+	snprintf(left, sizeof(left), "%llu s", (unsigned long long)left_ms / 1000);
 	snprintf(c->outcome, sizeof(c->outcome), "watching for %s more (resumed after a restart)", left);
 	pr_info("change #%llu (%s): guard resumed after a restart, %s left\n",
 		(unsigned long long)c->id, c->what, left);
 	guard_journal(x, c, "guard_resumed", c->outcome);
 }
 
-/* One entry of the file; watched ones resume (or end) their guard. */
-static int change_from(struct xlbd *x, json_t *j, struct change **out)
+void history_resume(struct xlbd *x)
+{
+	__u64 now = wall_now_ms();
+	size_t i;
+
+	for (i = 0; i < x->hist.nr; i++)
+		if (x->hist.c[i]->state == GUARD_WATCHING)
+			guard_resume(x, x->hist.c[i], now);
+}
+
+/* One entry of the file. */
+static int change_from(json_t *j, struct change **out)
 {
 	struct change *c = calloc(1, sizeof(*c));
 	const char *source, *what, *vip, *guard, *outcome, *text = NULL;
-	json_int_t id, uid, when, until = 0, undone_by = 0, undoes = 0;
+	json_int_t id, uid, when, until = 0, undone_by = 0, undoes = 0, guard_ms = 0;
 	json_t *before = NULL, *after = NULL, *vips = NULL, *marks = NULL, *bh = NULL, *ah = NULL;
 	size_t bad, text_len = 0;
 
 	*out = c;
 	if (!c)
 		return -ENOMEM;
-	if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s?I, s?I, s?o, s?I, s?o, s?o, s?s%, s?o, s?o, s?o}",
+	if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s?I, s?I, s?o, s?I, s?o, s?o, s?s%, s?o, s?o, s?o, s?I}",
 			"id", &id, "source", &source, "uid", &uid, "when_ms", &when, "what", &what,
 			"vip", &vip, "guard", &guard, "outcome", &outcome, "undone_by", &undone_by,
 			"undoes", &undoes, "vips", &vips, "until_wall_ms", &until, "before", &before,
 			"after", &after, "before_text", &text, &text_len, "before_hash", &bh,
-			"after_hash", &ah, "marks", &marks) ||
-	    strlen(vip) >= XLB_NAME_MAX || id <= 0)
+			"after_hash", &ah, "marks", &marks, "guard_ms", &guard_ms) ||
+	    strlen(vip) >= XLB_NAME_MAX || id <= 0 || undone_by < 0 || undoes < 0 || until < 0 ||
+	    guard_ms < 0 || guard_ms > GUARD_MAX_MS)
 		return -EINVAL;
+	c->guard_ms = guard_ms;
+	c->resume_wall_ms = until;
 	c->id = id;
 	c->source = change_source_parse(source);
 	c->uid = uid;
@@ -220,53 +246,64 @@ static int change_from(struct xlbd *x, json_t *j, struct change **out)
 		if (!c->before_text)
 			return -ENOMEM;
 	}
-	if (c->state == GUARD_WATCHING)
-		guard_resume(x, c, until, wall_now_ms());
 	return 0;
 }
 
-int history_load(struct xlbd *x, char **prev, size_t *prev_len)
+/* The entries of the file, oldest first, their numbers rising; false: not a history xlbd wrote. */
+static bool read_changes(struct xlbd *x, json_t *changes, json_int_t next_id)
 {
-	json_t *root, *changes, *j;
-	json_error_t jerr;
-	const char *text = NULL;
-	size_t i, text_len = 0;
-	json_int_t next_id = 0;
-	int err = 0;
+	__u64 last = 0;
+	json_t *j;
+	size_t i;
 
-	*prev = NULL;
-	*prev_len = 0;
+	json_array_foreach(changes, i, j) {
+		struct change *c;
+
+		if (change_from(j, &c) || c->id <= last) {
+			change_free(c);
+			return false;
+		}
+		last = c->id;
+		if (x->hist.nr == HISTORY_MAX) {
+			change_free(x->hist.c[0]);
+			memmove(x->hist.c, x->hist.c + 1, (HISTORY_MAX - 1) * sizeof(*x->hist.c));
+			x->hist.nr--;
+		}
+		x->hist.c[x->hist.nr++] = c;
+	}
+	/* A number is never given twice, whatever the file says comes next. */
+	x->hist.next_id = (__u64)next_id > last ? (__u64)next_id : last;
+	return true;
+}
+
+int history_load(struct xlbd *x, struct history_prev *prev)
+{
+	json_t *root = NULL, *changes, *ov;
+	json_error_t jerr = { .text = "not a regular file" };
+	json_int_t next_id = 0;
+	const char *text = NULL;
+	size_t i, text_len = 0, bad_at;
+	struct stat st;
+	bool ok = false;
+
+	memset(prev, 0, sizeof(*prev));
 	x->hist.path = malloc(strlen(x->state_path) + sizeof(".history"));
 	if (!x->hist.path)
 		return -ENOMEM;
 	sprintf(x->hist.path, "%s.history", x->state_path);
-	root = json_load_file(x->hist.path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root && access(x->hist.path, F_OK)) {
-		history_save(x);
+	if (stat(x->hist.path, &st) && errno == ENOENT)
 		return 0;	/* none yet */
-	}
-	if (!root || json_unpack(root, "{s:I, s:s%, s:o}", "next_id", &next_id, "config_text",
-				 &text, &text_len, "changes", &changes) || !json_is_array(changes)) {
-		err = -EINVAL;
-	} else {
-		x->hist.next_id = next_id;
-		json_array_foreach(changes, i, j) {
-			struct change *c;
-
-			err = change_from(x, j, &c);
-			if (err) {
-				change_free(c);
-				break;
-			}
-			if (x->hist.nr == HISTORY_MAX) {
-				change_free(x->hist.c[0]);
-				memmove(x->hist.c, x->hist.c + 1, (HISTORY_MAX - 1) * sizeof(*x->hist.c));
-				x->hist.nr--;
-			}
-			x->hist.c[x->hist.nr++] = c;
-		}
-	}
-	if (err) {
+	/* Only a regular file is opened: a FIFO there would block the start. */
+	if (!stat(x->hist.path, &st) && S_ISREG(st.st_mode))
+		root = json_load_file(x->hist.path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root && !json_unpack(root, "{s:I, s:s%, s:o, s?o}", "next_id", &next_id, "config_text",
+				 &text, &text_len, "changes", &changes, "overrides", &ov) &&
+	    next_id >= 0 && json_is_array(changes))
+		ok = read_changes(x, changes, next_id);
+	ov = root ? json_object_get(root, "overrides") : NULL;
+	if (ok && ov && xlb_overrides_from_json(ov, &prev->ov, &bad_at))
+		ok = false;
+	if (!ok) {
 		char bad[XLB_PATH_MAX + 16];
 
 		snprintf(bad, sizeof(bad), "%s.bad", x->hist.path);
@@ -276,15 +313,19 @@ int history_load(struct xlbd *x, char **prev, size_t *prev_len)
 		for (i = 0; i < x->hist.nr; i++)
 			change_free(x->hist.c[i]);
 		x->hist.nr = 0;
+		xlb_overrides_free(&prev->ov);
 		json_decref(root);
-		history_save(x);
 		return 0;
 	}
-	if (text_hash(text, text_len) != x->base_hash) {
-		*prev = strndup(text, text_len);
-		*prev_len = *prev ? text_len : 0;
-	}
+	/* What changed while xlbd was stopped (or between its two writes): a change of its own. */
+	prev->text_differs = text_hash(text, text_len) != x->base_hash;
+	prev->ov_differs = ov && !xlb_overrides_equal(&prev->ov, &x->ov);
+	if (prev->text_differs)
+		prev->text = strndup(text, text_len);
+	prev->len = prev->text ? text_len : 0;
+	prev->text_differs = prev->text != NULL;
+	if (!prev->ov_differs)
+		xlb_overrides_free(&prev->ov);
 	json_decref(root);
-	history_save(x);
 	return 0;
 }
