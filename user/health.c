@@ -13,15 +13,18 @@ void xlb_health_init(struct xlb_health *h, __u64 now_ms)
 	h->last_change_ms = now_ms;
 }
 
+#define RING	(XLB_FLAP_MAX_CHANGES + 1)
+
 /* A health change, remembered for flap damping. */
 static void set_state(struct xlb_health *h, enum xlb_health_state state, __u64 now_ms)
 {
 	h->state = state;
 	h->last_change_ms = now_ms;
+	h->hold_from_ms = now_ms;
 	h->state_changes++;
 	h->change_ms[h->change_pos] = now_ms;
-	h->change_pos = (h->change_pos + 1) % (XLB_FLAP_MAX_CHANGES + 1);
-	if (h->change_nr < XLB_FLAP_MAX_CHANGES + 1)
+	h->change_pos = (h->change_pos + 1) % RING;
+	if (h->change_nr < RING)
 		h->change_nr++;
 }
 
@@ -52,42 +55,50 @@ enum xlb_health_change xlb_health_record(struct xlb_health *h, bool ok, const ch
 	return XLB_HEALTH_SAME;
 }
 
+/* The i-th newest change counted (0: the newest); i < change_nr. */
+static __u64 change_at(const struct xlb_health *h, __u32 i)
+{
+	return h->change_ms[(h->change_pos + RING - 1 - i) % RING];
+}
+
 __u32 xlb_health_flap_count(const struct xlb_health *h, __u32 window_ms, __u64 now_ms)
 {
 	__u32 i, n = 0;
 
+	/* From the newest back: whatever was forgotten is never read. */
 	for (i = 0; i < h->change_nr; i++)
-		n += h->change_ms[i] + window_ms > now_ms;
+		n += change_at(h, i) + window_ms > now_ms;
 	return n;
 }
 
-/* The last health change counted; 0 when none is (a reload forgot them). */
-static __u64 last_change(const struct xlb_health *h)
+void xlb_health_forget_changes(struct xlb_health *h)
 {
-	return h->change_nr ? h->change_ms[(h->change_pos + XLB_FLAP_MAX_CHANGES) %
-					   (XLB_FLAP_MAX_CHANGES + 1)] : 0;
+	h->change_nr = 0;
+	h->change_pos = 0;
 }
 
-/*
- * Nothing counted (new probe settings forgot the changes) or damping off:
- * the probe judges alone, so the hold is over whatever the health.
- */
-static bool judged_afresh(const struct xlb_health *h, const struct xlb_flap_cfg *cfg)
+void xlb_health_new_probe(struct xlb_health *h, __u64 now_ms)
 {
-	return !h->change_nr || !cfg->changes;
+	xlb_health_forget_changes(h);
+	/* Held, it stays held: up, for a full hold from now under the new
+	 * probe; down, for a full hold from when it comes up. */
+	if (h->flapping)
+		h->hold_from_ms = now_ms;
 }
 
 long long xlb_health_hold_left_ms(const struct xlb_health *h, const struct xlb_flap_cfg *cfg,
 				  __u64 now_ms)
 {
-	__u64 end = last_change(h) + cfg->hold_ms;
+	long long left;
 
-	if (!h->flapping || judged_afresh(h, cfg))
+	/* Damping off: the probe judges alone, the hold is over. */
+	if (!h->flapping || !cfg->changes)
 		return 0;
 	/* Down, it cannot be let back: the hold counts from when it comes up. */
 	if (h->state == XLB_HEALTH_DOWN)
 		return -1;
-	return end > now_ms ? (long long)(end - now_ms) : 0;
+	left = h->hold_from_ms + (long long)cfg->hold_ms - (long long)now_ms;
+	return left > 0 ? left : 0;
 }
 
 enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_flap_cfg *cfg,
@@ -100,7 +111,7 @@ enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_fl
 			return XLB_HEALTH_SAME;
 		h->flapping = false;
 		/* Counted afresh: the changes that held it out are paid for. */
-		h->change_nr = 0;
+		xlb_health_forget_changes(h);
 		return XLB_HEALTH_STEADY;
 	}
 	if (!cfg->changes)
@@ -111,6 +122,64 @@ enum xlb_health_change xlb_health_damp(struct xlb_health *h, const struct xlb_fl
 	h->flapping = true;
 	h->flap_since_ms = now_ms;
 	return XLB_HEALTH_FLAPPING;
+}
+
+/* Monotonic (now_ms) to wall clock (now_wall_ms) and back; signed, as
+ * hold_from_ms may be before either's 0. A time ahead of the clock: now. */
+static __s64 to_wall(__s64 t, __u64 now_ms, __u64 now_wall_ms)
+{
+	return t >= (__s64)now_ms ? (__s64)now_wall_ms : (__s64)now_wall_ms - ((__s64)now_ms - t);
+}
+
+static __s64 to_mono_signed(__s64 wall, __u64 now_ms, __u64 now_wall_ms)
+{
+	/* Ahead of the wall clock: it was set back since. */
+	return wall >= (__s64)now_wall_ms ? (__s64)now_ms : (__s64)now_ms - ((__s64)now_wall_ms - wall);
+}
+
+/* Before this clock's 0 (the host has booted since): its 0. */
+static __u64 to_mono(__u64 wall, __u64 now_ms, __u64 now_wall_ms)
+{
+	__s64 t = to_mono_signed(wall, now_ms, now_wall_ms);
+
+	return t > 0 ? (__u64)t : 0;
+}
+
+void xlb_health_save(const struct xlb_health *h, __u64 now_ms, __u64 now_wall_ms,
+		     struct xlb_flap_saved *out)
+{
+	__u32 i;
+
+	out->down = h->state == XLB_HEALTH_DOWN;
+	out->since_ms = to_wall(h->flap_since_ms, now_ms, now_wall_ms);
+	out->hold_from_ms = to_wall(h->hold_from_ms, now_ms, now_wall_ms);
+	out->last_change_ms = to_wall(h->last_change_ms, now_ms, now_wall_ms);
+	out->flap_count = h->flap_count;
+	out->nr_changes = h->change_nr;
+	for (i = 0; i < h->change_nr; i++)
+		out->change_ms[h->change_nr - 1 - i] = to_wall(change_at(h, i), now_ms, now_wall_ms);
+}
+
+void xlb_health_restore(struct xlb_health *h, const struct xlb_flap_saved *s, bool same_probe,
+			__u64 now_ms, __u64 now_wall_ms)
+{
+	__u32 i, nr = s->nr_changes < RING ? s->nr_changes : RING;
+
+	h->state = s->down ? XLB_HEALTH_DOWN : XLB_HEALTH_UP;
+	h->last_ok = !s->down;
+	h->ok_run = h->fail_run = 0;
+	h->last_change_ms = to_mono(s->last_change_ms, now_ms, now_wall_ms);
+	h->flapping = true;
+	h->flap_since_ms = to_mono(s->since_ms, now_ms, now_wall_ms);
+	h->flap_count = s->flap_count;
+	xlb_health_forget_changes(h);
+	for (i = 0; i < nr; i++)
+		h->change_ms[i] = to_mono(s->change_ms[i], now_ms, now_wall_ms);
+	h->change_nr = nr;
+	h->change_pos = nr % RING;
+	h->hold_from_ms = to_mono_signed(s->hold_from_ms, now_ms, now_wall_ms);
+	if (!same_probe)
+		xlb_health_new_probe(h, now_ms);
 }
 
 void xlb_health_flap_words(const struct xlb_health *h, const struct xlb_flap_cfg *cfg,

@@ -16,92 +16,10 @@
 #include "log.h"
 #include "probe.h"
 
-/* Waits vary over this share of the interval, centred on it. */
-#define JITTER_PERCENT	10
 /* curl ends an HTTP probe at its timeout; ours only catches a stuck one. */
 #define CURL_GRACE_MS	500
 /* "xlbd couldn't run a probe" is logged at most this often. */
 #define UNKNOWN_LOG_MS	10000
-
-const char *probe_type_name(enum xlb_probe_type t)
-{
-	static const char *const names[] = {
-		[XLB_PROBE_UNSET] = "default", [XLB_PROBE_NONE] = "none",
-		[XLB_PROBE_TCP] = "tcp", [XLB_PROBE_HTTP] = "http",
-		[XLB_PROBE_HTTPS] = "https", [XLB_PROBE_UDP] = "udp",
-		[XLB_PROBE_EXEC] = "exec",
-	};
-
-	return t <= XLB_PROBE_EXEC ? names[t] : "?";
-}
-
-/* Fields given at a level override the ones below it. */
-static void merge(struct xlb_cfg_probe *to, const struct xlb_cfg_probe *from)
-{
-	if (from->type)
-		to->type = from->type;
-	if (from->interval_ms)
-		to->interval_ms = from->interval_ms;
-	if (from->timeout_ms)
-		to->timeout_ms = from->timeout_ms;
-	if (from->latency_interval_ms)
-		to->latency_interval_ms = from->latency_interval_ms;
-	if (from->flap_changes_set) {
-		to->flap_changes = from->flap_changes;
-		to->flap_changes_set = true;
-	}
-	if (from->flap_window_ms)
-		to->flap_window_ms = from->flap_window_ms;
-	if (from->flap_hold_ms)
-		to->flap_hold_ms = from->flap_hold_ms;
-	if (from->rise)
-		to->rise = from->rise;
-	if (from->fall)
-		to->fall = from->fall;
-	if (from->port)
-		to->port = from->port;
-	if (from->has_address) {
-		to->address = from->address;
-		to->has_address = true;
-	}
-	if (from->expect_status)
-		to->expect_status = from->expect_status;
-	if (from->path[0])
-		memcpy(to->path, from->path, sizeof(to->path));
-	if (from->host[0])
-		memcpy(to->host, from->host, sizeof(to->host));
-	if (from->command[0])
-		memcpy(to->command, from->command, sizeof(to->command));
-	if (from->send[0])
-		memcpy(to->send, from->send, sizeof(to->send));
-	if (from->expect[0])
-		memcpy(to->expect, from->expect, sizeof(to->expect));
-}
-
-void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *be,
-		   struct xlb_cfg_probe *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->interval_ms = XLB_PROBE_DEFAULT_INTERVAL_MS;
-	out->timeout_ms = XLB_PROBE_DEFAULT_TIMEOUT_MS;
-	out->rise = XLB_PROBE_DEFAULT_RISE;
-	out->fall = XLB_PROBE_DEFAULT_FALL;
-	out->flap_changes = XLB_FLAP_DEFAULT_CHANGES;
-	out->flap_window_ms = XLB_FLAP_DEFAULT_WINDOW_MS;
-	out->flap_hold_ms = XLB_FLAP_DEFAULT_HOLD_MS;
-	merge(out, &vip->probe);
-	merge(out, &be->probe);
-	if (!out->port)
-		out->port = ntohs(vip->key.port);
-	/* Unless told otherwise, a TCP service is probed with a TCP connect. */
-	if (out->type == XLB_PROBE_UNSET)
-		out->type = vip->key.proto == IPPROTO_TCP ? XLB_PROBE_TCP : XLB_PROBE_NONE;
-	/* A port-0 VIP has no port to probe unless one is given. */
-	if (!out->port && out->type != XLB_PROBE_EXEC)
-		out->type = XLB_PROBE_NONE;
-	if (!out->path[0])
-		strcpy(out->path, "/");
-}
 
 /* ---- timer ------------------------------------------------------------- */
 
@@ -569,10 +487,10 @@ static void start_http(struct probe_target *t)
 
 /* ---- scheduling ---------------------------------------------------------- */
 
-/* The wait until the next probe: the interval, give or take JITTER_PERCENT / 2. */
+/* The wait until the next probe: the interval, give or take XLB_PROBE_JITTER_PERCENT / 2. */
 static __u64 next_wait(__u32 interval_ms)
 {
-	__u32 width = interval_ms * JITTER_PERCENT / 100;
+	__u32 width = interval_ms * XLB_PROBE_JITTER_PERCENT / 100;
 
 	return interval_ms - width / 2 + (width ? random() % width : 0);
 }
@@ -774,15 +692,18 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 			old = find_index(pr, vip->name, &be->addr);
 			t = old < 0 ? NULL : pr->targets[old];
 			if (t) {
+				bool same = xlb_probe_judges_same(&t->p, &p);
+
 				kept[old] = true;
-				if (t->in_flight && memcmp(&t->p, &p, sizeof(p)))
+				if (t->in_flight && (!same ||
+				    t->p.latency_interval_ms != p.latency_interval_ms))
 					release(t);
-				/* New probe settings judge afresh: the old health changes
-				 * do not count towards flapping (a held backend is let
-				 * go at its next result, up or down as the new probe
-				 * finds it). */
-				if (memcmp(&t->p, &p, sizeof(p)))
-					t->health.change_nr = 0;
+				/* A new probe: the changes the old one counted are
+				 * forgotten, and a held backend stays held for a full
+				 * hold under the new one. New damping settings alone
+				 * apply to the count and hold as they stand. */
+				if (!same)
+					xlb_health_new_probe(&t->health, now);
 			} else {
 				/* Spread the first probes over one interval. */
 				t = new_target(pr, vip->name, &be->addr, now + random() % p.interval_ms);

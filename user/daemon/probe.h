@@ -21,6 +21,7 @@
 #include "config.h"
 #include "health.h"
 #include "latency.h"
+#include "probe_cfg.h"
 #include "child.h"
 #include "stall.h"
 
@@ -88,8 +89,9 @@ int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
 		probe_change_fn fn, void *ctx);
 void prober_fini(struct prober *pr);
 /*
- * Makes the targets match cfg: a backend whose probe is unchanged keeps its
- * health, new ones start up, gone ones are dropped (their probes ended).
+ * Makes the targets match cfg: a backend keeps its health, new ones start
+ * up, gone ones are dropped (their probes ended). A backend whose probe
+ * changed is judged by the new one from now (xlb_health_new_probe).
  */
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg);
 struct probe_target *prober_find(const struct prober *pr, const char *vip,
@@ -103,10 +105,6 @@ struct prober_summary {
 	__u64 unknown, not_judged;	/* could not run; ran but judged nothing */
 };
 void prober_summary(const struct prober *pr, struct prober_summary *out);
-/* The probe settings a backend of a VIP gets (type NONE: not probed). */
-void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *be,
-		   struct xlb_cfg_probe *out);
-const char *probe_type_name(enum xlb_probe_type t);
 /* The flap damping a target's probe settings ask for. */
 struct xlb_flap_cfg probe_flap_cfg(const struct probe_target *t);
 
