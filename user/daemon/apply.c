@@ -135,6 +135,18 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 		xlb_cfg_free(eff);
 		return err;
 	}
+	/* At start the probe targets come first, with the holds of backends
+	 * held out as flapping when xlbd stopped: none enters the first plan. */
+	if (!x->effective) {
+		err = prober_sync(&x->pr, eff);
+		if (err) {
+			xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
+				     "couldn't set up the probes: %s", strerror(-err));
+			xlb_cfg_free(eff);
+			return err;
+		}
+		damping_restore(x);
+	}
 	plans = plan_all(x, eff);
 	ids = xlb_ids_new(eff);
 	err = plans && ids ? write_data_path(x, eff, plans, ids) : -ENOMEM;
@@ -173,7 +185,9 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	monitor_sync(x);
 	announce_sync(x);
 	/* Probes follow the config in force: new backends start up, gone ones stop. */
-	return prober_sync(&x->pr, eff);
+	err = prober_sync(&x->pr, eff);
+	damping_save(x);
+	return err;
 }
 
 /* What the config asks of this host: each interface exists, and its MTU fits. */

@@ -52,6 +52,21 @@ static struct xlb_cfg_backend *find(struct xlb_cfg_backend **s, size_t n,
 	return hit ? *hit : NULL;
 }
 
+/* A probe's settings as written (the VIP's, or a backend's own). */
+static void probe_changes(json_t *list, const char *vip, const char *backend,
+			  const struct xlb_cfg_probe *o, const struct xlb_cfg_probe *n)
+{
+	char words[256];
+
+	xlb_probe_changes_words(o, n, words, sizeof(words));
+	if (!words[0])
+		return;
+	if (backend)
+		add(list, "%s: backend %s probe %s", vip, backend, words);
+	else
+		add(list, "%s: probe %s", vip, words);
+}
+
 static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_vip *n)
 {
 	struct xlb_cfg_backend **os = sorted(o), **ns = sorted(n);
@@ -71,6 +86,7 @@ static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_
 		if (ob->admin != nb->admin)
 			add(list, "%s: backend %s state %s -> %s", n->name, a,
 			    xlb_admin_state_name(ob->admin), xlb_admin_state_name(nb->admin));
+		probe_changes(list, n->name, a, &ob->probe, &nb->probe);
 	}
 	for (i = 0; i < o->nr_backends; i++)
 		if (!find(ns, n->nr_backends, &o->backends[i]))
@@ -98,6 +114,7 @@ json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new)
 		if (o->encap != n->encap)
 			add(list, "%s: mode %s -> %s", n->name, o->encap ? "encap" : "dsr",
 			    n->encap ? "encap" : "dsr");
+		probe_changes(list, n->name, NULL, &o->probe, &n->probe);
 		backend_changes(list, o, n);
 	}
 	for (i = 0; old && i < old->nr_vips; i++)

@@ -179,16 +179,17 @@ void slow_start_tick(struct xlbd *x)
 	}
 }
 
-/* Let back (or judged afresh by new probe settings): how it stands now. */
+/* Let back: how it stands now. */
 static void steady_words(const struct probe_target *t, __u64 now, char *buf, size_t len)
 {
 	unsigned long long same = (now - t->health.last_change_ms) / 1000;
 
-	if (t->health.state == XLB_HEALTH_UP)
+	if (!t->p.flap_changes)
+		snprintf(buf, len, "flap damping is off (flap_changes 0): no longer held out; %s by its probes",
+			 xlb_health_state_name(t->health.state));
+	else
 		snprintf(buf, len, "up, health unchanged for %llu s (flap_hold %u s): let back", same,
 			 t->p.flap_hold_ms / 1000);
-	else
-		snprintf(buf, len, "no longer held out as flapping (new probe settings judge it afresh); down by its probes");
 }
 
 void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change)
@@ -199,6 +200,7 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 	char addr[XLB_ADDR_STRLEN], why[256] = "";
 	__u64 now = monotonic_ms();
 	const char *state;
+	json_t *ev;
 
 	xlb_addr_str(&t->backend, addr, sizeof(addr));
 	switch (change) {
@@ -226,11 +228,18 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 		pr_info("backend %s of VIP '%s' is steady again: %s\n", addr, t->vip, why);
 		state = "steady";
 	}
-	journal_event(x, "health", json_pack("{s:s, s:s, s:s, s:s, s:s}", "vip", t->vip,
-		      "backend", addr, "state", state,
-		      "reason", why[0] ? why : t->health.last_reason, "probe", probe_type_name(t->p.type)));
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s}", "vip", t->vip, "backend", addr, "state", state,
+		       "reason", why[0] ? why : t->health.last_reason,
+		       "probe", probe_type_name(t->p.type));
+	/* Up (or down) while held out: no recovery, and no new hold either. */
+	if (ev && t->health.flapping && change != XLB_HEALTH_FLAPPING)
+		json_object_set_new(ev, "held_out", json_true());
+	journal_event(x, "health", ev);
 	if (vip && health_apply_vip(x, vip))
 		x->health_retry = true;
+	/* Held out, let back, or its hold moved: the damping file follows. */
+	if (t->health.flapping || change == XLB_HEALTH_STEADY)
+		damping_save(x);
 }
 
 int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)

@@ -274,6 +274,7 @@ static int unload_data_path(const char *dir)
 static int discard_runtime_changes(const char *state)
 {
 	char history[XLB_PATH_MAX + 16];
+	int err;
 
 	if (unlink(state) && errno != ENOENT) {
 		pr_err("Couldn't remove state file '%s': %s\n", state, strerror(errno));
@@ -283,6 +284,10 @@ static int discard_runtime_changes(const char *state)
 	snprintf(history, sizeof(history), "%s.history", state);
 	if (unlink(history) && errno != ENOENT)
 		pr_warn("Couldn't remove history file '%s': %s\n", history, strerror(errno));
+	/* Runtime state too: backends held out as flapping are judged afresh. */
+	err = damping_discard(state);
+	if (err)
+		pr_warn("Couldn't remove damping file '%s.damping': %s\n", state, strerror(-err));
 	pr_info("Dropped the runtime changes in '%s': the next start applies the config alone\n",
 		state);
 	return 0;
@@ -364,6 +369,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	x.started = time(NULL);
+	/* Backends held out as flapping when xlbd stopped: held again from the first plan. */
+	damping_load(&x);
 
 	/*
 	 * Everything that can fail is opened and checked before the first write
@@ -475,6 +482,7 @@ int main(int argc, char **argv)
 	if (x.base != x.effective)
 		xlb_cfg_free(x.base);
 	xlb_overrides_free(&x.ov);
+	free(x.damp_saved);
 	free(x.base_text);
 	return err ? 1 : 0;
 }

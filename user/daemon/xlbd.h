@@ -65,6 +65,11 @@ struct xlbd {
 	size_t nr_watched;		/* watches started: 0 until xlbd runs */
 	struct announcer *ann;		/* VIP routes for BIRD; NULL: not announcing */
 	struct history hist;		/* the last changes, to undo; guarded ones watched */
+	/* damping.c: backends held out as flapping, across a restart */
+	struct xlb_flap_saved *damp_saved;	/* read at start, until restored */
+	size_t damp_nr;
+	bool damp_file;			/* <state>.damping is there, as damp_sig says */
+	__u64 damp_sig;
 };
 
 /*
@@ -104,6 +109,17 @@ void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct
 void slow_start_tick(struct xlbd *x);
 /* After a failed write: every VIP planned and written again. */
 void health_retry(struct xlbd *x);
+
+/*
+ * Flap damping across a restart (damping.c): <state>.damping read at start
+ * (a damaged one kept as .bad: no holds), its holds put back on the probe
+ * targets before the first plan, and written (or removed) when they change.
+ */
+void damping_load(struct xlbd *x);
+void damping_restore(struct xlbd *x);
+void damping_save(struct xlbd *x);
+/* xlbd --discard-runtime-changes: the file goes too. 0 or -errno. */
+int damping_discard(const char *state);
 
 /* The changes between two configs, as sentences (JSON array). */
 json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
