@@ -116,12 +116,20 @@ static bool is_problem(const char *type, json_t *ev)
 					     !strcmp(S(ev, "state"), "flapping")));
 }
 
+/* Up by its probes but still held out as flapping: out of the table yet
+ * (xlbd says so with held_out; older journals only in the reason). */
+static bool still_held_out(json_t *ev)
+{
+	return json_is_true(json_object_get(ev, "held_out")) ||
+	       !strncmp(S(ev, "reason"), "still held out as flapping", 26);
+}
+
 static bool is_recovery(const char *type, json_t *ev)
 {
 	return !strcmp(type, "skew_cleared") || !strcmp(type, "diagnosis_cleared") ||
 	       !strcmp(type, "rolled_back") ||
 	       (!strcmp(type, "interface") && !strcmp(S(ev, "state"), "attached")) ||
-	       (!strcmp(type, "health") && (!strcmp(S(ev, "state"), "up") ||
+	       (!strcmp(type, "health") && ((!strcmp(S(ev, "state"), "up") && !still_held_out(ev)) ||
 					     !strcmp(S(ev, "state"), "steady")));
 }
 

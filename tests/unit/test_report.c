@@ -158,6 +158,42 @@ static void test_report_ongoing(void **state)
 	json_decref(evs);
 }
 
+/* Flapping: up by its probes while still held out is no recovery; let
+ * back ("steady") is. */
+static void test_report_held_out_not_over(void **state)
+{
+	json_t *evs = json_array();
+	char *r;
+	size_t len;
+
+	(void)state;
+	json_array_append_new(evs, event(T0 + 10, "{\"type\": \"health\", \"vip\": \"web\","
+		" \"backend\": \"198.18.1.12\", \"state\": \"down\", \"reason\": \"refused\","
+		" \"probe\": \"http\"}"));
+	json_array_append_new(evs, event(T0 + 12, "{\"type\": \"health\", \"vip\": \"web\","
+		" \"backend\": \"198.18.1.12\", \"state\": \"flapping\", \"reason\": \"5 health"
+		" changes in 30 s (more than 4); down now: let back once up for 8 s with no health change\","
+		" \"probe\": \"http\"}"));
+	json_array_append_new(evs, event(T0 + 20, "{\"type\": \"health\", \"vip\": \"web\","
+		" \"backend\": \"198.18.1.12\", \"state\": \"up\", \"reason\": \"still held out"
+		" as flapping: let back in 8 s if it stays up\", \"probe\": \"http\", \"held_out\": true}"));
+	r = xlb_incident_report(evs, T0, T0 + 25, 60000, &len);
+	assert_non_null(strstr(r, "(15 s), not over: no recovery recorded since."));
+	free(r);
+	/* An older journal: the reason alone says it. */
+	json_object_del(json_array_get(evs, 2), "held_out");
+	r = xlb_incident_report(evs, T0, T0 + 25, 60000, &len);
+	assert_non_null(strstr(r, "(15 s), not over: no recovery recorded since."));
+	free(r);
+	json_array_append_new(evs, event(T0 + 28, "{\"type\": \"health\", \"vip\": \"web\","
+		" \"backend\": \"198.18.1.12\", \"state\": \"steady\", \"reason\": \"up, health"
+		" unchanged for 8 s (flap_hold 8 s): let back\", \"probe\": \"http\"}"));
+	r = xlb_incident_report(evs, T0, T0 + 30, 60000, &len);
+	assert_non_null(strstr(r, "to 2025-12-02T02:00:28Z (18 s)."));
+	free(r);
+	json_decref(evs);
+}
+
 static void test_report_quiet_period(void **state)
 {
 	json_t *evs = json_array();
@@ -180,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_event_line_cut_to_buffer),
 		cmocka_unit_test(test_report_on_a_weight_typo),
 		cmocka_unit_test(test_report_ongoing),
+		cmocka_unit_test(test_report_held_out_not_over),
 		cmocka_unit_test(test_report_quiet_period),
 	};
 
