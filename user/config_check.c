@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "maglev.h"
 #include "health.h"
+#include "probe_cfg.h"
 #include "stats.h"
 
 /* ---- semantic checks -------------------------------------------------- */
@@ -215,6 +216,47 @@ out:
 	free(reported);
 }
 
+/*
+ * Flap damping that can never hold a backend out: its window is no longer
+ * than the least time in which its probe lets flap_changes + 1 health
+ * changes happen (probe_cfg.h). Valid, but the damping is not there.
+ */
+static void check_flap_window(struct xlb_diags *d, const struct xlb_cfg_vip *vip,
+			      const char *label)
+{
+	char who[XLB_ADDR_STRLEN + 112], said[XLB_ADDR_STRLEN + 112] = "";
+	struct xlb_cfg_probe p;
+	size_t i;
+
+	for (i = 0; i < vip->nr_backends; i++) {
+		const struct xlb_cfg_backend *be = &vip->backends[i];
+		char a[XLB_ADDR_STRLEN];
+
+		if (be->invalid)
+			continue;
+		probe_resolve(vip, be, &p);
+		if (p.type == XLB_PROBE_NONE || !p.flap_changes ||
+		    p.flap_window_ms > xlb_flap_fastest_ms(&p))
+			continue;
+		/* Once for the VIP's own probe; once for each backend's own. */
+		if (be->probe.set)
+			snprintf(who, sizeof(who), "backend %s of VIP '%s'",
+				 xlb_addr_str(&be->addr, a, sizeof(a)), label);
+		else
+			snprintf(who, sizeof(who), "a backend of VIP '%s'", label);
+		if (!strcmp(who, said))
+			continue;
+		snprintf(said, sizeof(said), "%s", who);
+		xlb_diag_add(d, XLB_SEV_WARNING, be->probe.set ? be->pos : vip->pos,
+			     "flap damping can never hold %s out: %u health changes (more than flap_changes %u) take at least %gs with interval %gs, rise %u, fall %u and timeout %gs, and flap_window is %gs; make flap_window longer than %gs (%u probe intervals)",
+			     who, p.flap_changes + 1, p.flap_changes, xlb_flap_fastest_ms(&p) / 1000.0,
+			     p.interval_ms / 1000.0, p.rise, p.fall, p.timeout_ms / 1000.0,
+			     p.flap_window_ms / 1000.0,
+			     (double)xlb_flap_fastest_probes(&p) * p.interval_ms / 1000.0,
+			     xlb_flap_fastest_probes(&p));
+	}
+}
+
 static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx)
 {
 	const struct xlb_cfg_vip *vip = &cfg->vips[idx];
@@ -253,6 +295,7 @@ static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx
 			     vip->nr_backends == 1 ? "" : "s");
 	if (vip->nr_backends)
 		check_weights(d, vip, label);
+	check_flap_window(d, vip, label);
 }
 
 struct mode_item {
