@@ -197,8 +197,9 @@ static int tidy_one(const struct xlb_flow *f, const struct xlb_conn *c, void *ar
 	v = vip_of(td, f);
 	if (!v)
 		return push_forget(td, f);	/* its VIP is gone */
+	/* A record touched since the walk began has a time after td->now: busy, not idle. */
 	if (id >= xlb_dp_max_backends(td->dp) || !v->ours[id] ||
-	    (c->atime_ns && td->now - c->atime_ns > td->idle_ns))
+	    (c->atime_ns && c->atime_ns < td->now && td->now - c->atime_ns > td->idle_ns))
 		return push_forget(td, f);
 	slot = xlb_flow_hash(f, v->spec->flags & XLB_VIP_F_HASH_NO_SPORT, td->seed) % v->ts.m;
 	/* With no O, a record of T's own choice says what the slot says: not needed. */
@@ -223,7 +224,8 @@ static int let_old_go(struct tidy *td, struct tidy_vip *v)
 	__u64 since = xlb_dp_old_since(td->dp, v->spec->id);
 	int err;
 
-	if (!v->ts.m_o || td->now - since < td->idle_ns || !unchanged(td, v))
+	/* since may follow td->now: a new process starts the VIP's idle time when first asked. */
+	if (!v->ts.m_o || since >= td->now || td->now - since < td->idle_ns || !unchanged(td, v))
 		return 0;
 	free(v->ts.o);
 	v->ts.o = NULL;

@@ -48,6 +48,7 @@ static struct topic topics[] = {
 	TOPIC(test_change_moving_many_flows_holds_all),
 	TOPIC(test_hash_change_keeps_flows),
 	TOPIC(test_old_table_goes_after_idle_time),
+	TOPIC(test_old_table_kept_across_restart),
 	TOPIC(test_older_build_table_adopted),
 	TOPIC(test_every_churn_state_then_drain),
 	TOPIC(test_table_read_back_is_live),

@@ -358,6 +358,31 @@ void test_hash_change_keeps_flows(struct fixture *f)
 }
 
 /*
+ * A new xlbd (a restart) knows nothing of when the last change was: the
+ * old table's idle time starts at its first tidy, never before. It once
+ * started after the tidy's own clock reading, and the difference, below
+ * zero, let the old table go at the first tidy after every restart.
+ */
+void test_old_table_kept_across_restart(struct fixture *f)
+{
+	const int vip = V4_TCP_ENCAP;
+	struct xlb_tidy_result res;
+	struct pkt_spec s = to_vip(vip, 1, 41000);
+	struct run r;
+	__u32 first;
+
+	s.tcp_flags = TCP_SYN;
+	first = backend_id_for(f, vip, &s, &r);
+	set_state(f, vip, 0, XLB_BE_UP, 0);
+	/* As a fresh process finds it: no time known for the VIP. */
+	xlb_dp_set_old_since(f->dp, f->vips[vip].id, 0);
+	ASSERT_EQ(xlb_table_tidy(f->dp, f->vips, NR_VIPS, &res), 0, "tidied after the restart");
+	ASSERT_EQ(res.old_dropped, 0, "the old table kept: its idle time starts now");
+	s.tcp_flags = TCP_ACK;
+	ASSERT_EQ(backend_id_for(f, vip, &s, &r), first, "an established flow keeps its backend");
+}
+
+/*
  * The old table goes the TCP idle time after the last change that moved
  * a slot: a flow that sent a packet meanwhile was recorded and stays; one
  * idle all that time follows the table. Records idle that long go too,

@@ -205,6 +205,7 @@ void test_busy_minute_then_weight_change(struct fixture *f);
 void test_change_moving_many_flows_holds_all(struct fixture *f);
 void test_hash_change_keeps_flows(struct fixture *f);
 void test_old_table_goes_after_idle_time(struct fixture *f);
+void test_old_table_kept_across_restart(struct fixture *f);
 void test_older_build_table_adopted(struct fixture *f);
 void test_every_churn_state_then_drain(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
