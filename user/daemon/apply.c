@@ -55,7 +55,7 @@ int load_config(struct xlbd *x)
  * The config with the runtime changes over it must be valid too; what its
  * check finds that the file's check already said is not said twice.
  */
-static int check_effective(struct xlb_cfg *eff, struct xlb_diags *d)
+int check_effective(struct xlb_cfg *eff, struct xlb_diags *d)
 {
 	struct xlb_diags more;
 	size_t i, j;
@@ -152,7 +152,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	err = plans && ids ? write_data_path(x, eff, plans, ids) : -ENOMEM;
 	if (err) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
-			     "couldn't write the data path's maps: %s", strerror(-err));
+			     "couldn't write the data path's maps: %s%s", strerror(-err),
+			     err == -ENOSPC ? " (a map is full: the log names it; while a change is written, old and new backends both hold slots: raise its size under maps: and restart with --reset, or change fewer backends at once)" : "");
 		plans_free(plans, eff->nr_vips);
 		xlb_ids_free(ids);
 		xlb_cfg_free(eff);
@@ -327,7 +328,11 @@ int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, si
 	struct xlb_overrides prev = x->ov;
 	int err;
 
-	if (xlb_overrides_save(x->state_path, next)) {
+	/* Undoing a reload leaves the runtime changes as they are: no write to fail. */
+	bool same = next->nr == prev.nr &&
+		    !memcmp(next->items, prev.items, prev.nr * sizeof(*prev.items));
+
+	if (!same && xlb_overrides_save(x->state_path, next)) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},
 			     "couldn't write state file '%s'; nothing changed", x->state_path);
 		xlb_overrides_free(next);
@@ -338,7 +343,8 @@ int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, si
 	err = text ? apply_text(x, text, len, d) : xlbd_apply(x, x->base, d);
 	if (err) {
 		x->ov = prev;
-		xlb_overrides_save(x->state_path, &prev);
+		if (!same)
+			xlb_overrides_save(x->state_path, &prev);
 		xlb_overrides_free(next);
 		return err;
 	}

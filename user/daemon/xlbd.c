@@ -238,6 +238,30 @@ static int lock_pin_dir(struct xlbd *x)
 	return 0;
 }
 
+/*
+ * Before anything is touched: the runtime changes must fit the config, or
+ * the start is refused with the data path as it was. The hint is one that
+ * works with xlbd stopped.
+ */
+static int check_runtime_changes(struct xlbd *x)
+{
+	struct xlb_cfg *eff;
+	struct xlb_diags d;
+	int err;
+
+	xlb_diags_init(&d, x->config_path);
+	eff = xlb_overrides_apply(x->base, &x->ov, &d);
+	err = eff ? check_effective(eff, &d) : -ENOMEM;
+	if (err) {
+		xlb_diags_print(&d, stderr);
+		pr_err("xlbd not started: the runtime changes in '%s' do not fit the config; fix the config, or drop them with 'xlbd --discard-runtime-changes --state %s'\n",
+		       x->state_path, x->state_path);
+	}
+	xlb_cfg_free(eff);
+	xlb_diags_free(&d);
+	return err;
+}
+
 static int unload_data_path(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
@@ -368,6 +392,12 @@ int main(int argc, char **argv)
 		xlb_cfg_free(x.base);
 		return 1;
 	}
+	if (check_runtime_changes(&x)) {
+		xlb_cfg_free(x.base);
+		xlb_overrides_free(&x.ov);
+		free(x.base_text);
+		return 1;
+	}
 	x.started = time(NULL);
 	/* Backends held out as flapping when xlbd stopped: held again from the first plan. */
 	damping_load(&x);
@@ -416,14 +446,13 @@ int main(int argc, char **argv)
 	}
 	/* After the first apply: a start on an edited file is judged against what is in force. */
 	if (!err) {
-		char *prev;
-		size_t len;
+		struct history_prev prev;
 
-		err = history_load(&x, &prev, &len);
-		if (prev) {
-			history_record_start(&x, prev, len);
-			history_save(&x);
-		}
+		err = history_load(&x, &prev);
+		if (prev.text_differs || prev.ov_differs)
+			history_record_start(&x, &prev);
+		history_resume(&x);
+		history_save(&x);
 	}
 	for (size_t s = 0; !err && s < x.base->nr_ifaces; s++) {
 		x.ifaces[s] = (struct xlbd_iface){ .x = &x, .slot = s };
