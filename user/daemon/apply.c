@@ -330,7 +330,7 @@ int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, si
 
 	/* Undoing a reload leaves the runtime changes as they are: no write to fail. */
 	bool same = next->nr == prev.nr &&
-		    !memcmp(next->items, prev.items, prev.nr * sizeof(*prev.items));
+		    (!prev.nr || !memcmp(next->items, prev.items, prev.nr * sizeof(*prev.items)));
 
 	if (!same && xlb_overrides_save(x->state_path, next)) {
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){},

@@ -390,6 +390,7 @@ int main(int argc, char **argv)
 		pr_err("xlbd not started: fix or move the state file, or drop its runtime changes with 'xlbd --discard-runtime-changes --state %s'\n",
 		       x.state_path);
 		xlb_cfg_free(x.base);
+		free(x.base_text);
 		return 1;
 	}
 	if (check_runtime_changes(&x)) {
