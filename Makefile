@@ -178,14 +178,14 @@ $(FUZZ_BUILD)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS) $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -Iuser/daemon -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz_history: tests/fuzz/fuzz_history.c \
+$(FUZZ_BUILD)/fuzz_history: tests/fuzz/fuzz_history.c tests/fuzz/fuzz_base.h \
 		$(FUZZ_BUILD)/daemon/history.o $(FUZZ_BUILD)/daemon/history_file.o $(FUZZ_BUILD)/libxlb.a
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iuser/daemon -o $@ $^ $(LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iuser/daemon -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libxlb.a
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libxlb.a $(wildcard tests/fuzz/*.h)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 # Long fuzzing: 10 million mutated packets through the data path (seed
 # FUZZ_SEED), and each parser for FUZZ_SECONDS (default 300).

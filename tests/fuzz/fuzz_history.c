@@ -18,16 +18,8 @@
 #include "log.h"
 #include "xlbd.h"
 
-static const char base_yaml[] =
-	"interface: { name: eth0 }\n"
-	"vips:\n"
-	"  - name: web\n"
-	"    address: 198.18.100.10\n"
-	"    port: 80\n"
-	"    protocol: tcp\n"
-	"    mode: dsr\n"
-	"    backends:\n"
-	"      - { address: 198.18.1.11, weight: 1, mac: \"02:00:c6:12:01:0b\" }\n";
+#include "fuzz_base.h"
+
 
 /* xlbd's, stubbed: the journal, the clock, applying a change. */
 void journal_event(struct xlbd *x, const char *type, json_t *fields)

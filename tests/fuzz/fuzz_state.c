@@ -15,18 +15,7 @@
 #include "log.h"
 #include "overrides.h"
 
-/* A VIP for the changes to land on, and one they miss (kept, named in notes). */
-static const char base_yaml[] =
-	"interface: { name: eth0 }\n"
-	"vips:\n"
-	"  - name: web\n"
-	"    address: 198.18.100.10\n"
-	"    port: 80\n"
-	"    protocol: tcp\n"
-	"    mode: dsr\n"
-	"    backends:\n"
-	"      - { address: 198.18.1.11, weight: 1, mac: \"02:00:c6:12:01:0b\" }\n"
-	"      - { address: 198.18.1.12, weight: 2, mac: \"02:00:c6:12:01:0c\" }\n";
+#include "fuzz_base.h"
 
 static struct xlb_cfg *base(void)
 {
