@@ -234,6 +234,8 @@ test_restart_during_guard() {
 	local out rc
 	guarded_then_stopped 3 2 12s TERM 1 || return 1
 	[[ $(guard_of "$ID") == watching ]] || fail "after the restart the guard is $(guard_of "$ID")" || return 1
+	tb_xlbctl status | has "^guard: change #$ID (web4 .*) watched, [0-9]* s left" ||
+		fail "status does not show the watched change" || return 1
 	wait "$PID"; rc=$?
 	sed 's/^/  /' "$TB_STATE/wait.out" | cut -c1-200
 	[[ $rc -eq 0 ]] && grep -q "held" "$TB_STATE/wait.out" || fail "--wait exited $rc" || return 1

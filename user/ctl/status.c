@@ -55,6 +55,11 @@ int status_main(int argc, char **argv)
 		printf("config %s, %lld runtime change%s%s\n",
 		       json_string_value(json_object_get(r, "config")), (long long)ov,
 		       ov == 1 ? "" : "s", ov ? " ('xlbctl diff' shows them)" : "");
+		json_array_foreach(json_object_get(r, "guards"), n, i)
+			printf("guard: change #%lld (%s) watched, %lld s left; 'xlbctl history' has it\n",
+			       (long long)json_integer_value(json_object_get(i, "id")),
+			       json_string_value(json_object_get(i, "what")),
+			       (long long)json_integer_value(json_object_get(i, "left_s")));
 		print_time("started", json_integer_value(json_object_get(r, "started")));
 		print_time("applied", json_integer_value(json_object_get(r, "applied")));
 		json_t *p = json_object_get(r, "probes");

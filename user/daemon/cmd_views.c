@@ -81,6 +81,18 @@ static json_t *ifaces_json(const struct xlbd *x)
 	return list;
 }
 
+/* The changes a guard watches now (at most one: a newer change supersedes). */
+static json_t *watched_json(struct xlbd *x)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < x->hist.nr; i++)
+		if (x->hist.c[i]->state == GUARD_WATCHING)
+			json_array_append_new(list, change_json(x->hist.c[i]));
+	return list;
+}
+
 json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
@@ -111,6 +123,7 @@ json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 		json_object_set_new(r, "fingerprint", json_string(monitor_node_fingerprint(x, node)));
 		json_object_set_new(r, "announce", announce_json(x));
 		json_object_set_new(r, "interfaces", ifaces_json(x));
+		json_object_set_new(r, "guards", watched_json(x));
 	}
 	return r;
 }
