@@ -24,7 +24,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_flapping_before_damping test_flapping_held_out test_hold_survives_reload_and_restart
-	   test_steady_let_back
+	   test_steady_let_back test_hold_kept_out_of_config
 	   test_one_in_four_failing_never_held_out test_one_in_fifty_failing_never_held_out
 	   test_slow_start_ramps_up"
 
@@ -201,6 +201,49 @@ test_steady_let_back() {
 	[[ $line =~ health\ unchanged\ for\ ([0-9]+)\ s ]] && ((BASH_REMATCH[1] >= 8)) ||
 		fail "let back early: $line" || return 1
 	tb_xlbctl events | has "is steady" || fail "not journaled"
+}
+
+# Held out, then gone from the config and back: held again, with the hold
+# it had (it came back at once, at full share, as a new backend). Removed
+# at runtime and rolled back; the VIP renamed (web4 -> web4x, the same
+# address and backends) by a reload. The hold is matched by the backend's
+# address and its probe, not the VIP's name.
+test_hold_kept_out_of_config() {
+	local t h line j
+	CONFIG=$TB_STATE/xlb.yaml
+	TB_PROBE="{ $FLAP_PROBE, flap_changes: 2, flap_window: 30s, flap_hold: 12s }" \
+		tb_write_config encap "$CONFIG" 1 1 1
+	if [[ -n $TB_XLBD_PID ]]; then
+		tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
+	else
+		tb_start_xlbd "$CONFIG" || return 1
+	fi
+	tb_flap_http 3 2 2 120
+	t=$(wait_health 3 flapping 20) || fail "be3 not held out as flapping: $(health_of 3)" || return 1
+	steady_http 3 || return 1
+	# (a) removed, and the removal rolled back.
+	tb_xlbctl remove web4 "$(tb_be_addr4 3)" >/dev/null || fail "remove refused" || return 1
+	tb_xlbctl rollback >/dev/null || fail "rollback refused" || return 1
+	h=$(health_of 3)
+	j=$(tb_xlbctl -j show web4 | jq -c --arg a "$(tb_be_addr4 3)" \
+		'.[0].backends[] | select(.address == $a) | {health, dp_state, table_share}')
+	echo "  held after ${t}s; removed and rolled back: $j"
+	[[ $h == flapping ]] || fail "remove + rollback let be3 back: $j" || return 1
+	line=$(grep "$(tb_be_addr4 3) of VIP 'web4' is flapping: held out as flapping (kept while it was out of the config" \
+		"$TB_STATE/xlbd.log" | tail -1)
+	echo "  ${line#*> }"
+	[[ -n $line ]] || fail "not logged" || return 1
+	tb_xlbctl events | has "kept while it was out of the config" || fail "not journaled" || return 1
+	# (e) the VIP renamed by a reload.
+	sed -i 's/name: web4$/name: web4x/' "$CONFIG"
+	tb_xlbctl reload >/dev/null || fail "reload refused" || return 1
+	j=$(tb_xlbctl -j show web4x | jq -c --arg a "$(tb_be_addr4 3)" \
+		'.[0].backends[] | select(.address == $a) | {health, dp_state, table_share}')
+	echo "  VIP renamed web4 -> web4x: $j"
+	jq -e '.health == "flapping" and .dp_state == "down" and .table_share == 0' <<<"$j" >/dev/null ||
+		fail "the rename let be3 back: $j" || return 1
+	sed -i 's/name: web4x$/name: web4/' "$CONFIG"
+	tb_xlbctl reload >/dev/null || fail "reload refused"
 }
 
 # The issue's settings: fall 3 at 500 ms, damping at its defaults but a

@@ -187,6 +187,7 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	announce_sync(x);
 	/* Probes follow the config in force: new backends start up, gone ones stop. */
 	err = prober_sync(&x->pr, eff);
+	damping_kept_note(x);
 	damping_save(x);
 	return err;
 }

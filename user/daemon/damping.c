@@ -126,11 +126,61 @@ static void restored_words(const struct probe_target *t, bool same_probe, __u64 
 		snprintf(buf + n, len - n, ": %s", why);
 }
 
+/* The longest flap_hold in force (the default if none): how long a hold
+ * read back for a backend out of the config is kept at least. */
+static __u32 longest_hold(const struct xlbd *x)
+{
+	__u32 hold = XLB_FLAP_DEFAULT_HOLD_MS;
+	size_t i;
+
+	for (i = 0; i < x->pr.nr; i++)
+		if (x->pr.targets[i]->p.flap_hold_ms > hold)
+			hold = x->pr.targets[i]->p.flap_hold_ms;
+	return hold;
+}
+
+void damping_kept_note(struct xlbd *x)
+{
+	__u64 now = monotonic_ms();
+	char addr[XLB_ADDR_STRLEN], why[512], words[256];
+	size_t i, v;
+
+	for (i = 0; i < x->pr.nr; i++) {
+		struct probe_target *t = x->pr.targets[i];
+		struct xlb_flap_cfg flap;
+		long long left;
+
+		if (!t->kept_restored)
+			continue;
+		t->kept_restored = false;
+		flap = probe_flap_cfg(t);
+		left = xlb_health_hold_left_ms(&t->health, &flap, now);
+		xlb_health_flap_words(&t->health, &flap, now, words, sizeof(words));
+		if (left < 0)
+			snprintf(why, sizeof(why), "held out as flapping (kept while it was out of the config; down when it left, %u s of hold once up): %s",
+				 flap.hold_ms / 1000, words);
+		else
+			snprintf(why, sizeof(why), "held out as flapping (kept while it was out of the config, %lld s left): %s",
+				 (left + 999) / 1000, words);
+		xlb_addr_str(&t->backend, addr, sizeof(addr));
+		pr_warn("backend %s of VIP '%s' is flapping: %s\n", addr, t->vip, why);
+		journal_event(x, "health", json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "vip", t->vip,
+			      "backend", addr, "state", "flapping", "reason", why,
+			      "probe", probe_type_name(t->p.type), "kept", 1));
+		/* Planned before its target was made (a VIP renamed: the old
+		 * one's target went in the same sync): planned again, held. */
+		for (v = 0; x->effective && v < x->effective->nr_vips; v++)
+			if (!strcmp(x->effective->vips[v].name, t->vip) &&
+			    health_apply_vip(x, &x->effective->vips[v]))
+				x->health_retry = true;
+	}
+}
+
 void damping_restore(struct xlbd *x)
 {
 	__u64 now = monotonic_ms(), wall = wall_ms();
 	char addr[XLB_ADDR_STRLEN], why[512];
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < x->damp_nr; i++) {
 		const struct xlb_flap_saved *s = &x->damp_saved[i];
@@ -138,7 +188,21 @@ void damping_restore(struct xlbd *x)
 		bool same;
 
 		xlb_addr_str(&s->backend, addr, sizeof(addr));
-		if (!t || !t->p.flap_changes) {
+		/* Its VIP renamed while xlbd was stopped: the same backend,
+		 * probed the same way, under another name. */
+		for (j = 0; !t && j < x->pr.nr; j++)
+			if (!xlb_addr_cmp(&x->pr.targets[j]->backend, &s->backend) &&
+			    !x->pr.targets[j]->health.flapping &&
+			    xlb_probe_key(&x->pr.targets[j]->p) == s->probe_key)
+				t = x->pr.targets[j];
+		if (!t) {
+			/* Out of the config now: kept, for when it comes back. */
+			prober_keep_saved(&x->pr, s, longest_hold(x), now, wall);
+			pr_info("backend %s of VIP '%s' was held out as flapping when xlbd stopped; it is no longer probed (gone from the config, or its probe is off): its hold is kept for when it comes back\n",
+				addr, s->vip);
+			continue;
+		}
+		if (!t->p.flap_changes) {
 			pr_info("backend %s of VIP '%s' was held out as flapping when xlbd stopped; %s: it is not held\n",
 				addr, s->vip, !t ? "it is no longer probed (gone from the config, or its probe is off)" :
 				"flap damping is off for it now (flap_changes 0)");
@@ -175,6 +239,16 @@ static __u64 signature(const struct probe_target *t, __u64 h)
 	return h;
 }
 
+static __u64 kept_signature(const struct probe_kept *k, __u64 h)
+{
+	const unsigned char *b = (const unsigned char *)&k->s;
+	size_t i;
+
+	for (i = 0; i < sizeof(k->s); i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 void damping_save(struct xlbd *x)
 {
 	char path[XLB_PATH_MAX + 16];
@@ -184,9 +258,16 @@ void damping_save(struct xlbd *x)
 	char *text;
 	int err;
 
+	prober_kept_prune(&x->pr, monotonic_ms());
 	for (i = 0; i < x->pr.nr; i++)
 		if (x->pr.targets[i]->health.flapping) {
 			sig = signature(x->pr.targets[i], sig);
+			n++;
+		}
+	/* Held backends out of the config for now: kept across a restart too. */
+	for (i = 0; i < x->pr.kept_nr; i++)
+		if (x->pr.kept[i].held) {
+			sig = kept_signature(&x->pr.kept[i], sig);
 			n++;
 		}
 	damping_path(x->state_path, path, sizeof(path));
@@ -215,6 +296,18 @@ void damping_save(struct xlbd *x)
 		s[n].backend = t->backend;
 		s[n].probe_key = xlb_probe_key(&t->p);
 		xlb_health_save(&t->health, now, wall, &s[n++]);
+	}
+	for (i = 0; i < x->pr.kept_nr; i++) {
+		const struct probe_kept *k = &x->pr.kept[i];
+		struct xlb_health h;
+
+		if (!k->held)
+			continue;
+		/* Its times from the monotonic clock to the wall clock. */
+		xlb_health_init(&h, now);
+		xlb_health_restore(&h, &k->s, true, now, now);
+		s[n] = k->s;
+		xlb_health_save(&h, now, wall, &s[n++]);
 	}
 	text = xlb_flap_file_format(s, n);
 	err = text ? xlb_write_file_atomic(path, text, 0640) : -ENOMEM;

@@ -104,8 +104,11 @@ int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_pl
 	for (i = 0; i < vip->nr_backends; i++) {
 		struct probe_target *t = prober_find(&x->pr, vip->name, &vip->backends[i].addr);
 
-		/* Not probed (yet): up, and so in the last healthy set. */
-		h[i].down = t && xlb_health_is_down(&t->health);
+		/* Not probed (yet): up, and so in the last healthy set; unless
+		 * held out as flapping when it left the config (prober_sync
+		 * holds it again once its target is made). */
+		h[i].down = t ? xlb_health_is_down(&t->health) :
+			    prober_kept_holds(&x->pr, vip, &vip->backends[i]);
 		h[i].last_healthy = !t || t->in_last_healthy;
 	}
 	err = xlb_plan_vip(vip, h, plan);

@@ -637,6 +637,162 @@ static void target_free(struct probe_target *t)
 	free(t);
 }
 
+/* Where and how a backend is probed: the kept damping's key with its address. */
+static __u64 kept_sig(const struct xlb_cfg_probe *p, const union xlb_addr *addr, __u16 port)
+{
+	const unsigned char *b = (const unsigned char *)addr;
+	__u64 h = 0xcbf29ce484222325ull;
+	__u32 v[] = { p->type, port };
+	size_t i;
+
+	for (i = 0; i < sizeof(*addr); i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	for (b = (const unsigned char *)v, i = 0; i < sizeof(v); i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h | 1;			/* never 0: unknown */
+}
+
+static long kept_find(const struct prober *pr, const union xlb_addr *backend,
+		      const struct xlb_cfg_probe *p, __u64 sig)
+{
+	size_t i;
+
+	for (i = 0; i < pr->kept_nr; i++) {
+		const struct probe_kept *k = &pr->kept[i];
+
+		if (!xlb_addr_cmp(&k->s.backend, backend) &&
+		    (k->sig ? k->sig == sig : k->s.probe_key == xlb_probe_key(p)))
+			return i;
+	}
+	return -1;
+}
+
+static void kept_drop(struct prober *pr, size_t i)
+{
+	pr->kept[i] = pr->kept[--pr->kept_nr];
+}
+
+void prober_kept_prune(struct prober *pr, __u64 now_ms)
+{
+	size_t i = 0;
+
+	while (i < pr->kept_nr)
+		if (pr->kept[i].until_ms <= now_ms)
+			kept_drop(pr, i);
+		else
+			i++;
+}
+
+/* k in the list: replacing one for the same backend and probe, else the
+ * one kept for the shortest time when full (the list is bounded). */
+static void kept_add(struct prober *pr, const struct probe_kept *k)
+{
+	long i = -1;
+	size_t j;
+
+	for (j = 0; j < pr->kept_nr && i < 0; j++)
+		if (!xlb_addr_cmp(&pr->kept[j].s.backend, &k->s.backend) &&
+		    pr->kept[j].sig == k->sig && (k->sig || pr->kept[j].s.probe_key == k->s.probe_key))
+			i = j;
+	if (i < 0 && pr->kept_nr < PROBER_KEPT_MAX) {
+		if (!pr->kept) {
+			pr->kept = calloc(PROBER_KEPT_MAX, sizeof(*pr->kept));
+			if (!pr->kept)
+				return;
+		}
+		i = pr->kept_nr++;
+	}
+	for (j = 0; i < 0 && j < pr->kept_nr; j++)
+		if (pr->kept[j].until_ms < k->until_ms &&
+		    (i < 0 || pr->kept[j].until_ms < pr->kept[i].until_ms))
+			i = j;
+	if (i >= 0)
+		pr->kept[i] = *k;
+}
+
+/* A target leaving the config: its damping kept, if it has any. */
+static void keep(struct prober *pr, const struct probe_target *t, __u64 now)
+{
+	struct xlb_flap_cfg flap = probe_flap_cfg(t);
+	struct probe_kept k = { .held = t->health.flapping };
+	__u64 span = flap.hold_ms > flap.window_ms ? flap.hold_ms : flap.window_ms;
+
+	if (!flap.changes || (!t->health.flapping && !t->health.change_nr))
+		return;
+	snprintf(k.s.vip, sizeof(k.s.vip), "%s", t->vip);
+	k.s.backend = t->backend;
+	k.s.probe_key = xlb_probe_key(&t->p);
+	xlb_health_save(&t->health, now, now, &k.s);
+	k.sig = kept_sig(&t->p, &t->addr, t->port);
+	/* At least a hold (and the window its changes count in) from now;
+	 * held and up, until its hold would be over in any case. */
+	k.until_ms = now + span;
+	if (k.held && !k.s.down && k.s.hold_from_ms + (__s64)flap.hold_ms > (__s64)k.until_ms)
+		k.until_ms = k.s.hold_from_ms + flap.hold_ms;
+	kept_add(pr, &k);
+}
+
+void prober_keep_saved(struct prober *pr, const struct xlb_flap_saved *s, __u32 hold_ms,
+		       __u64 now_ms, __u64 now_wall_ms)
+{
+	struct probe_kept k = { .held = true };
+	struct xlb_health h;
+
+	/* Its times from the wall clock to the monotonic one. */
+	xlb_health_init(&h, now_ms);
+	xlb_health_restore(&h, s, true, now_ms, now_wall_ms);
+	k.s = *s;
+	xlb_health_save(&h, now_ms, now_ms, &k.s);
+	k.until_ms = now_ms + hold_ms;
+	if (!k.s.down && k.s.hold_from_ms + (__s64)hold_ms < (__s64)now_ms)
+		return;			/* its hold is over */
+	kept_add(pr, &k);
+}
+
+bool prober_kept_holds(const struct prober *pr, const struct xlb_cfg_vip *vip,
+		       const struct xlb_cfg_backend *be)
+{
+	struct xlb_cfg_probe p;
+	long i;
+
+	if (!pr->kept_nr)
+		return false;
+	probe_resolve(vip, be, &p);
+	if (p.type == XLB_PROBE_NONE || !p.flap_changes)
+		return false;
+	i = kept_find(pr, &be->addr, &p,
+		      kept_sig(&p, p.has_address ? &p.address : &be->addr, p.port));
+	return i >= 0 && pr->kept[i].held;
+}
+
+/* A new target for a backend whose damping was kept: held again as it was
+ * (with the hold left; down, it must come up first), or its changes counted. */
+static void unkeep(struct prober *pr, struct probe_target *t, __u64 now)
+{
+	long i = kept_find(pr, &t->backend, &t->p, kept_sig(&t->p, &t->addr, t->port));
+	struct probe_kept *k;
+
+	if (i < 0)
+		return;
+	k = &pr->kept[i];
+	if (t->p.flap_changes) {
+		if (k->held) {
+			xlb_health_restore(&t->health, &k->s, k->s.probe_key == xlb_probe_key(&t->p),
+					   now, now);
+			t->kept_restored = true;
+		} else {
+			struct xlb_health h;
+
+			xlb_health_init(&h, now);
+			xlb_health_restore(&h, &k->s, true, now, now);
+			memcpy(t->health.change_ms, h.change_ms, sizeof(h.change_ms));
+			t->health.change_nr = h.change_nr;
+			t->health.change_pos = h.change_pos;
+		}
+	}
+	kept_drop(pr, i);
+}
+
 static struct probe_target *new_target(struct prober *pr, const char *vip,
 				       const union xlb_addr *backend, __u64 due)
 {
@@ -677,6 +833,24 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 		free(kept);
 		return -ENOMEM;
 	}
+	/* The targets that go keep their damping first: one coming back in
+	 * this same sync (its VIP renamed) finds it. */
+	for (v = 0; v < cfg->nr_vips; v++)
+		for (b = 0; b < cfg->vips[v].nr_backends; b++) {
+			struct xlb_cfg_probe p;
+			long old;
+
+			probe_resolve(&cfg->vips[v], &cfg->vips[v].backends[b], &p);
+			old = p.type == XLB_PROBE_NONE ? -1 :
+			      find_index(pr, cfg->vips[v].name, &cfg->vips[v].backends[b].addr);
+			if (old >= 0)
+				kept[old] = true;
+		}
+	prober_kept_prune(pr, now);
+	for (i = 0; i < pr->nr; i++)
+		if (!kept[i])
+			keep(pr, pr->targets[i], now);
+	memset(kept, 0, pr->nr * sizeof(*kept));
 	for (v = 0; v < cfg->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &cfg->vips[v];
 
@@ -715,6 +889,8 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 			t->p = p;
 			t->addr = p.has_address ? p.address : be->addr;
 			t->port = p.port;
+			if (old < 0)
+				unkeep(pr, t, now);
 			next[n++] = t;
 		}
 	}
@@ -728,10 +904,21 @@ int prober_sync(struct prober *pr, const struct xlb_cfg *cfg)
 	pr->nr = n;
 	return 0;
 fail:
-	/* New targets not yet in pr->targets go; the old set stays. */
+	/* New targets not yet in pr->targets go (what was kept for them kept
+	 * again); the old set stays, none of it kept. */
 	for (i = 0; i < n; i++)
-		if (!prober_find(pr, next[i]->vip, &next[i]->backend))
+		if (!prober_find(pr, next[i]->vip, &next[i]->backend)) {
+			keep(pr, next[i], now);
 			target_free(next[i]);
+		}
+	for (i = 0; i < pr->nr; i++) {
+		long k = kept_find(pr, &pr->targets[i]->backend, &pr->targets[i]->p,
+				   kept_sig(&pr->targets[i]->p, &pr->targets[i]->addr,
+					    pr->targets[i]->port));
+
+		if (k >= 0)
+			kept_drop(pr, k);
+	}
 	free(next);
 	free(kept);
 	return -ENOMEM;
@@ -773,6 +960,7 @@ void prober_fini(struct prober *pr)
 	for (i = 0; i < pr->nr; i++)
 		target_free(pr->targets[i]);
 	free(pr->targets);
+	free(pr->kept);
 	if (pr->multi)
 		curl_multi_cleanup(pr->multi);
 	sd_event_source_disable_unref(pr->curl_timer);

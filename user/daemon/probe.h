@@ -61,8 +61,29 @@ struct probe_target {
 	void *curl;			/* CURL * while an HTTP(S) probe runs */
 	void *curl_resolve;		/* its CURLOPT_RESOLVE list, kept as long */
 	char unknown_reason[96];	/* the last probe xlbd could not run */
+	bool kept_restored;		/* held again from prober->kept: not told yet */
 	struct prober *pr;
 };
+
+/*
+ * The damping of a target gone from the config (held out as flapping, or
+ * with health changes counted), kept for when a target for the same backend
+ * comes back: a removal rolled back, a reload without it then with it, a
+ * VIP renamed. Matched by the backend's address and where and how it is
+ * probed (type, probe address, port), not the VIP's name: a renamed VIP
+ * (same address, same backends) must find it, and the same backend probed
+ * the same way is judged the same whichever VIP names it. Times on the
+ * monotonic clock (s as xlb_health_save gives them with both clocks the
+ * same); until_ms: dropped then (its hold and window are over).
+ */
+struct probe_kept {
+	struct xlb_flap_saved s;
+	bool held;
+	__u64 sig;			/* type, probe address, port; 0: unknown (from
+					 * the damping file): s.probe_key must match */
+	__u64 until_ms;
+};
+#define PROBER_KEPT_MAX	256
 
 typedef void (*probe_change_fn)(void *ctx, struct probe_target *t,
 				enum xlb_health_change change);
@@ -83,6 +104,8 @@ struct prober {
 	__u64 late_window_start, late_max_now, late_max_prev;
 	__u64 unknown, not_judged;
 	__u64 last_unknown_log_ms;
+	struct probe_kept *kept;	/* gone from the config, for a while */
+	size_t kept_nr;
 };
 
 int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
@@ -96,6 +119,14 @@ void prober_fini(struct prober *pr);
 int prober_sync(struct prober *pr, const struct xlb_cfg *cfg);
 struct probe_target *prober_find(const struct prober *pr, const char *vip,
 				 const union xlb_addr *backend);
+/* Kept entries whose time is over are dropped. */
+void prober_kept_prune(struct prober *pr, __u64 now_ms);
+/* A held-out entry from the damping file with no target now: kept. */
+void prober_keep_saved(struct prober *pr, const struct xlb_flap_saved *s, __u32 hold_ms,
+		       __u64 now_ms, __u64 now_wall_ms);
+/* A backend of vip not probed yet that prober_sync will hold out again. */
+bool prober_kept_holds(const struct prober *pr, const struct xlb_cfg_vip *vip,
+		       const struct xlb_cfg_backend *be);
 /* What the prober has done, for status and /metrics. */
 struct prober_summary {
 	size_t targets, down, in_flight;

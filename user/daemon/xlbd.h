@@ -118,6 +118,9 @@ void health_retry(struct xlbd *x);
 void damping_load(struct xlbd *x);
 void damping_restore(struct xlbd *x);
 void damping_save(struct xlbd *x);
+/* Targets held again by prober_sync from what was kept while they were out
+ * of the config: logged and journaled. */
+void damping_kept_note(struct xlbd *x);
 /* xlbd --discard-runtime-changes: the file goes too. 0 or -errno. */
 int damping_discard(const char *state);
 
