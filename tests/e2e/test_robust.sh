@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 ALL_TESTS="test_probe_children_crash test_exec_probe_cleanup test_drip_control_socket
 	   test_slow_metrics_clients test_sigstop_no_false_transitions
 	   test_parallel_mutations test_descriptor_exhaustion test_large_journal_read
-	   test_plan_agreement test_huge_vip"
+	   test_plan_agreement test_huge_vip test_endless_answer_bounded"
 
 CONFIG=
 PORT=50000
@@ -414,6 +414,21 @@ PY
 	tb_enter lb curl -s -m 10 http://127.0.0.1:9742/metrics | grep -c '^xlb_backend_table_share{vip="huge"' |
 		grep -qx "$HUGE" || fail "/metrics lacks the huge VIP's backends" || return 1
 	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
+}
+
+# A socket that answers without end (not xlbd, or a hostile one): xlbctl
+# stops at its bound and says so, as it does over HTTP.
+test_endless_answer_bounded() {
+	local out rc rss pid
+	/usr/bin/python3 tests/e2e/helpers/fake_node.py "$TB_STATE/endless.sock" endless - - 20 &
+	pid=$!
+	sleep 0.5
+	out=$( { XLB_SOCKET=$TB_STATE/endless.sock /usr/bin/time -f 'rss_kb %M' "$TB_XLBCTL" --timeout 15 status; } 2>&1); rc=$?
+	kill "$pid" 2>/dev/null; wait "$pid"
+	rss=$(sed -n 's/^rss_kb //p' <<<"$out")
+	echo "  rc $rc, xlbctl's RSS ${rss:-?} KB: $(grep -m1 Couldn <<<"$out")"
+	[[ $rc -eq 1 ]] && grep -q "larger than 256 MiB; stopped reading" <<<"$out" ||
+		fail "not bounded: $out" || return 1
 }
 
 e2e_main 5

@@ -54,6 +54,11 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo
 	bash tools/bench/control.sh
 
+	section "xlbctl compare at scale"
+	echo "Command: \`tools/bench/compare_scale.sh\`."
+	echo
+	bash tools/bench/compare_scale.sh
+
 	section "Health probes at scale"
 	echo "Command: \`tools/bench/probe_scale.sh 1000 20\`."
 	echo

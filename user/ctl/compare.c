@@ -18,7 +18,7 @@
 #include "ipc.h"
 #include "xlb_protocol.h"
 
-#define MAX_ANSWER	(64u << 20)	/* a node's fingerprints: some MiB at most */
+#define MAX_ANSWER	CTL_MAX_ANSWER	/* the same bound as over the socket */
 
 #define S(obj, key)	(json_string_value(json_object_get(obj, key)) ?: "")
 #define I(obj, key)	((long long)json_integer_value(json_object_get(obj, key)))
@@ -70,7 +70,7 @@ static json_t *fetch_url(const char *url)
 	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (res != CURLE_OK)
 		fprintf(stderr, "Couldn't get '%s': %s\n%s", url,
-			b.too_big ? "the answer is larger than 64 MiB" : cu->easy_strerror(res),
+			b.too_big ? "the answer is larger than the most xlbctl reads" : cu->easy_strerror(res),
 			"hint: give xlbd's metrics address and port, e.g. http://198.18.0.2:9742/fingerprints\n");
 	else if (code != 200)
 		fprintf(stderr, "Couldn't get '%s': HTTP status %ld\n"
@@ -96,15 +96,18 @@ static json_t *fetch(const char *where)
 	return ctl_call_at(where, XLB_CMD(FINGERPRINTS), NULL, &rc);
 }
 
-static json_t *find(json_t *list, const char *key, const char *name)
+/*
+ * The entries of list by their key, in a hash table: a lookup is O(1), so
+ * comparing nodes of 40,000 VIPs is linear, not quadratic.
+ */
+static json_t *index_by(json_t *list, const char *key)
 {
-	json_t *e;
+	json_t *idx = json_object(), *e;
 	size_t i;
 
 	json_array_foreach(list, i, e)
-		if (!strcmp(S(e, key), name))
-			return e;
-	return NULL;
+		json_object_set(idx, S(e, key), e);
+	return idx;
 }
 
 static void differ(json_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -140,8 +143,11 @@ static void compare_vip(json_t *a, json_t *b, int nb, json_t *out)
 		differ(out, "hash: source port %s on node 1, %s on node %d",
 		       json_is_true(json_object_get(a, "hash_source_port")) ? "hashed" : "not hashed",
 		       json_is_true(json_object_get(b, "hash_source_port")) ? "hashed" : "not hashed", nb);
+	json_t *ia = index_by(json_object_get(a, "backends"), "address");
+	json_t *ib = index_by(json_object_get(b, "backends"), "address");
+
 	json_array_foreach(json_object_get(a, "backends"), i, be) {
-		json_t *other = find(json_object_get(b, "backends"), "address", S(be, "address"));
+		json_t *other = json_object_get(ib, S(be, "address"));
 
 		if (!other)
 			differ(out, "backend %s: on node 1 only (weight %lld), not on node %d",
@@ -151,9 +157,11 @@ static void compare_vip(json_t *a, json_t *b, int nb, json_t *out)
 			       S(be, "address"), I(be, "weight"), I(other, "weight"), nb);
 	}
 	json_array_foreach(json_object_get(b, "backends"), i, be)
-		if (!find(json_object_get(a, "backends"), "address", S(be, "address")))
+		if (!json_object_get(ia, S(be, "address")))
 			differ(out, "backend %s: on node %d only (weight %lld)", S(be, "address"), nb,
 			       I(be, "weight"));
+	json_decref(ia);
+	json_decref(ib);
 	if (json_array_size(out))
 		return;
 	if (!json_is_object(fa) || !json_is_object(fb)) {
@@ -171,7 +179,7 @@ static void compare_vip(json_t *a, json_t *b, int nb, json_t *out)
 
 int compare_main(int argc, char **argv)
 {
-	json_t **nodes, *report = json_array(), *vip;
+	json_t **nodes, **idx, *report = json_array(), *seen = json_object(), *vip;
 	const char *usage = "compare SOCKET|URL SOCKET|URL...";
 	int rc, n, k, differs = 0, failed = 0;
 	size_t i;
@@ -180,29 +188,37 @@ int compare_main(int argc, char **argv)
 		return rc;
 	n = argc - 1;
 	nodes = calloc(n, sizeof(*nodes));
-	if (!nodes || !report)
+	idx = calloc(n, sizeof(*idx));
+	if (!nodes || !idx || !report || !seen) {
+		free(nodes);
+		free(idx);
+		json_decref(report);
+		json_decref(seen);
 		return CTL_ERROR;
+	}
 	for (k = 0; k < n; k++) {
 		nodes[k] = fetch(argv[k + 1]);
 		failed += !nodes[k];
 	}
 	if (failed)
 		goto out;
+	for (k = 0; k < n; k++)
+		idx[k] = index_by(json_object_get(nodes[k], "vips"), "name");
 	/* Every VIP of any node, compared with node 1's. */
 	for (k = 0; k < n; k++) {
 		json_array_foreach(json_object_get(nodes[k], "vips"), i, vip) {
 			const char *name = S(vip, "name");
-			json_t *ref = find(json_object_get(nodes[0], "vips"), "name", name);
+			json_t *ref = json_object_get(idx[0], name);
 			json_t *out, *row;
 			int j;
 
 			if (k && ref)
 				continue;	/* compared from node 1 */
-			if (find(report, "name", name))
+			if (json_object_get(seen, name))
 				continue;
 			out = json_array();
 			for (j = 0; j < n; j++) {
-				json_t *other = find(json_object_get(nodes[j], "vips"), "name", name);
+				json_t *other = json_object_get(idx[j], name);
 
 				if (!other)
 					differ(out, "VIP '%s' is not on node %d", name, j + 1);
@@ -212,6 +228,7 @@ int compare_main(int argc, char **argv)
 			row = json_pack("{s:s, s:b, s:o}", "name", name, "same", !json_array_size(out),
 					"differences", out);
 			json_object_set(row, "fingerprint", json_object_get(vip, "fingerprint"));
+			json_object_set(seen, name, row);
 			json_array_append_new(report, row);
 			differs += !json_is_true(json_object_get(row, "same"));
 		}
@@ -249,10 +266,14 @@ int compare_main(int argc, char **argv)
 			       differs, differs == 1 ? "" : "s");
 	}
 out:
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		json_decref(nodes[k]);
+		json_decref(idx[k]);
+	}
 	free(nodes);
+	free(idx);
 	json_decref(report);
+	json_decref(seen);
 	curl_dl_done();
 	return failed || differs ? CTL_ERROR : CTL_OK;
 }

@@ -102,6 +102,11 @@ static char *read_answer(int fd, long long deadline, size_t *len)
 			break;
 		}
 		if (*len == cap) {
+			/* Bounded as over HTTP: a stream that never ends is not an answer. */
+			if (cap >= CTL_MAX_ANSWER) {
+				errno = EFBIG;
+				break;
+			}
 			more = realloc(buf, cap * 2);
 			if (!more)
 				break;
@@ -153,7 +158,7 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
 	}
 	answer = read_answer(fd, deadline, &len);
 	/* Reset or closed mid-answer: xlbd went away, as for a failed connect. */
-	if ((!answer && errno != ETIMEDOUT) || (answer && !len))
+	if ((!answer && errno != ETIMEDOUT && errno != EFBIG) || (answer && !len))
 		ctl_unreachable = true;
 	if (ctl_unreachable && ctl_quiet_connect) {
 		free(answer);
@@ -162,6 +167,9 @@ json_t *ctl_call_at(const char *path, const char *cmd, json_t *args, int *rc)
 	if (!answer) {
 		if (errno == ETIMEDOUT)
 			no_answer(path, cmd);
+		else if (errno == EFBIG)
+			fprintf(stderr, "Couldn't read xlbd's answer to '%s': larger than %u MiB; stopped reading\n"
+				"hint: is '%s' xlbd's control socket?\n", cmd, CTL_MAX_ANSWER >> 20, path);
 		else
 			fprintf(stderr, "Couldn't read xlbd's answer to '%s': %s\n", cmd, strerror(errno));
 		goto out;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+/* The most of an answer read, over the socket as over HTTP (a show of 100,000 backends is some 30 MiB). */
+#define CTL_MAX_ANSWER		(256u << 20)
 /* How long a call waits for xlbd's whole answer (--timeout). */
 #define CTL_DEFAULT_TIMEOUT_S	30
 extern unsigned int ctl_timeout_s;
