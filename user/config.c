@@ -205,6 +205,11 @@ int xlb_cfg_load_file(const char *path, struct xlb_cfg **out, struct xlb_diags *
 	return err;
 }
 
+int xlb_weight_parse(const char *s, __u32 *w)
+{
+	return xlb_parse_u32(s, XLB_MAX_WEIGHT, w);
+}
+
 void xlb_cfg_free(struct xlb_cfg *cfg)
 {
 	size_t i;

@@ -178,6 +178,16 @@ struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
  */
 struct xlb_cfg_backend *xlb_cfg_backend_near(struct xlb_cfg_vip *vip, size_t hint,
 					     const union xlb_addr *addr);
+/*
+ * The one rule for a weight (0 to XLB_MAX_WEIGHT), for the config, the
+ * state file, the control socket and xlbctl: a number as JSON gives it, or
+ * a word as typed (0 on success).
+ */
+static inline bool xlb_weight_ok(long long w)
+{
+	return w >= 0 && w <= XLB_MAX_WEIGHT;
+}
+int xlb_weight_parse(const char *s, __u32 *w);
 /* A deep copy, for changes that must not touch the original. */
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg);
 

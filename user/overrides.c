@@ -133,7 +133,7 @@ static int override_from_json(json_t *j, struct xlb_override *o)
 		return -EINVAL;
 	strcpy(o->vip, vip);
 	if (weight >= 0) {
-		if (weight > XLB_MAX_WEIGHT)
+		if (!xlb_weight_ok(weight))
 			return -EINVAL;
 		o->has_weight = true;
 		o->weight = weight;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "config.h"
 #include "ctl.h"
 #include "guard.h"
 #include "ipc.h"
@@ -48,8 +49,8 @@ int weight_main(int argc, char **argv)
 	TAKE_GUARD(argc, argv);
 	if (ctl_usage(argc, argv, 4, 4, "weight VIP BACKEND WEIGHT" CTL_GUARD_USAGE, &rc))
 		return rc;
-	if (xlb_parse_u32(argv[3], 65535, &w)) {
-		fprintf(stderr, "weight: invalid weight '%s': expected 0 to 65535\n", argv[3]);
+	if (xlb_weight_parse(argv[3], &w)) {
+		fprintf(stderr, "weight: invalid weight '%s': expected 0 to %u\n", argv[3], XLB_MAX_WEIGHT);
 		return CTL_USAGE;
 	}
 	return run(XLB_CMD(SET), json_pack("{s:s, s:s, s:i}", "vip", argv[1], "backend", argv[2],
@@ -86,7 +87,7 @@ int add_main(int argc, char **argv)
 	for (i = 3; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			goto usage;
-		if (!strcmp(argv[i], "weight") && !xlb_parse_u32(argv[i + 1], 65535, &w))
+		if (!strcmp(argv[i], "weight") && !xlb_weight_parse(argv[i + 1], &w))
 			json_object_set_new(args, "weight", json_integer(w));
 		else if (!strcmp(argv[i], "mac"))
 			json_object_set_new(args, "mac", json_string(argv[i + 1]));
@@ -96,7 +97,7 @@ int add_main(int argc, char **argv)
 	return run(XLB_CMD(BACKEND_ADD), args);
 usage:
 	json_decref(args);
-	fprintf(stderr, "Usage: %s add VIP BACKEND [weight 0..65535] [mac MAC]\n", prog_name);
+	fprintf(stderr, "Usage: %s add VIP BACKEND [weight 0..%u] [mac MAC]\n", prog_name, XLB_MAX_WEIGHT);
 	return CTL_USAGE;
 }
 

@@ -218,7 +218,7 @@ json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 	if (check_weight_arg(req, err, err_len))
 		return NULL;
 	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "state", &state);
-	if (weight > XLB_MAX_WEIGHT || (weight < 0 && !state)) {
+	if (weight > XLB_MAX_WEIGHT || (!xlb_weight_ok(weight) && !state)) {
 		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
 		return NULL;
 	}
@@ -260,7 +260,7 @@ json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 	if (check_weight_arg(req, err, err_len))
 		return NULL;
 	json_unpack(req->args, "{s?I, s?s}", "weight", &weight, "mac", &mac);
-	if (weight < 0 || weight > XLB_MAX_WEIGHT) {
+	if (!xlb_weight_ok(weight)) {
 		snprintf(err, err_len, "weight must be 0 to %u", XLB_MAX_WEIGHT);
 		return NULL;
 	}
