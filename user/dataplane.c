@@ -16,32 +16,13 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "dataplane_int.h"
 #include "log.h"
 #include "table_cache.h"
 #include "vip_index.h"
 #include "xlb_hash.h"
 #include "xlb.skel.h"
 
-/* Map fds by role; from the skeleton when loaded, from pins when opened. */
-struct xlb_dp {
-	struct xlb *skel;	/* NULL when opened from pins */
-	struct xlb *trace;	/* trace instance, loaded on first use */
-	__u32 udp_idle_ms, tcp_idle_ms;
-	__u64 *old_since;		/* by VIP id: see xlb_dp_old_since; 0 unknown */
-	struct xlb_dp_table_info *info;	/* by VIP id: as last written or read */
-	/* XDP links, one per interface slot; -1 when not attached here. */
-	int link_fd[XLB_MAX_IFACES];
-	char link_if[XLB_MAX_IFACES][IF_NAMESIZE];
-	int vips_fd, backends_fd, conns_fd, tables_fd, config_fd;
-	int reason_stats_fd, vip_stats_fd, backend_stats_fd, moved_fd, vip_filter_fd;
-	int vip_index_fd, memo_fd, memo_epoch_fd;
-	struct xlb_vip_index *vip_index;	/* its mapping; NULL: none */
-	__u32 *memo_epoch;		/* memo_epoch's value, mapped; NULL: none */
-	__u32 max_vips, max_backends, hash_seed, moved_capacity;
-	struct xlb_dp_moved_stats moved;
-	int nr_cpus;
-	struct xlb_table_cache *tables;	/* see table_cache.h; NULL: none kept */
-};
 
 static const char *const map_names[] = {
 	"vips", "backends", "conns", "maglev_tables", "config",
@@ -158,7 +139,7 @@ static void memo_map(struct xlb_dp *dp)
  * (its syscall returned), so a packet that reads the new epoch sees the
  * write.
  */
-static void memo_forget(struct xlb_dp *dp)
+void dp_memo_forget(struct xlb_dp *dp)
 {
 	__u32 zero = 0, e;
 
@@ -180,7 +161,7 @@ static int map_info(int fd, struct bpf_map_info *info)
 	return bpf_obj_get_info_by_fd(fd, info, &len);
 }
 
-static __u32 map_capacity(int fd)
+__u32 dp_map_capacity(int fd)
 {
 	struct bpf_map_info info;
 
@@ -188,7 +169,7 @@ static __u32 map_capacity(int fd)
 }
 
 /* A map's kernel id; 0 (never an id) when it cannot be read. */
-static __u32 map_id(int fd)
+__u32 dp_map_id(int fd)
 {
 	struct bpf_map_info info;
 
@@ -198,9 +179,9 @@ static __u32 map_id(int fd)
 /* Sizes as the maps have them: adopted or pinned maps keep their own. */
 static void read_sizes(struct xlb_dp *dp)
 {
-	dp->max_vips = map_capacity(dp->tables_fd) ?: dp->max_vips;
-	dp->max_backends = map_capacity(dp->backends_fd) ?: dp->max_backends;
-	dp->moved_capacity = map_capacity(dp->moved_fd);
+	dp->max_vips = dp_map_capacity(dp->tables_fd) ?: dp->max_vips;
+	dp->max_backends = dp_map_capacity(dp->backends_fd) ?: dp->max_backends;
+	dp->moved_capacity = dp_map_capacity(dp->moved_fd);
 	xlb_table_cache_free(dp->tables);
 	dp->tables = xlb_table_cache_new(dp->max_vips);
 	free(dp->old_since);
@@ -210,20 +191,22 @@ static void read_sizes(struct xlb_dp *dp)
 }
 
 /* What a table state written or read says, kept for /metrics and status. */
-static void note_info(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
+void dp_info_of(const struct xlb_table_state *ts, struct xlb_dp_table_info *in)
 {
-	struct xlb_dp_table_info *in;
 	__u32 i;
 
-	if (!dp->info || vip_id >= dp->max_vips)
-		return;
-	in = &dp->info[vip_id];
 	in->m = ts->m;
 	in->m_o = ts->o ? ts->m_o : 0;
 	in->look = 0;
 	for (i = 0; i < ts->m && !ts->legacy; i++)
 		in->look += !!(ts->t[i] & XLB_SLOT_LOOK);
 	in->known = true;
+}
+
+void dp_note_info(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
+{
+	if (dp->info && vip_id < dp->max_vips)
+		dp_info_of(ts, &dp->info[vip_id]);
 }
 
 /*
@@ -466,7 +449,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	}
 	memo_map(dp);
 	/* A new program trusts no memo of one before it (another seed, say). */
-	memo_forget(dp);
+	dp_memo_forget(dp);
 	if (!err)
 		err = xlb_dp_vip_sync(dp);
 	if (err) {
@@ -524,6 +507,7 @@ void xlb_dp_destroy(struct xlb_dp *dp)
 
 	if (!dp)
 		return;
+	dp_batch_free(dp);
 	for (i = 0; i < XLB_MAX_IFACES; i++)
 		if (dp->link_fd[i] >= 0)
 			close(dp->link_fd[i]);
@@ -807,7 +791,7 @@ __u32 xlb_dp_hash_seed(const struct xlb_dp *dp)
 	return dp->hash_seed;
 }
 
-static int map_update(int fd, const char *map, const void *key, const void *val)
+int dp_map_update(int fd, const char *map, const void *key, const void *val)
 {
 	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
 		int err = -errno;
@@ -824,7 +808,7 @@ int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg)
 {
 	__u32 zero = 0;
 
-	return map_update(dp->config_fd, "config", &zero, cfg);
+	return dp_map_update(dp->config_fd, "config", &zero, cfg);
 }
 
 /* The address's bit cleared, before it goes into the VIP map (xlb_shared.h). */
@@ -841,7 +825,7 @@ static int vip_filter_admit(struct xlb_dp *dp, const union xlb_addr *addr)
 	if (!(f.none[bit / 64] & mask))
 		return 0;
 	f.none[bit / 64] &= ~mask;
-	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
+	return dp_map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
 }
 
 static int vip_filter_sync(struct xlb_dp *dp)
@@ -861,7 +845,7 @@ static int vip_filter_sync(struct xlb_dp *dp)
 	}
 	if (err != -ENOENT)
 		return err;
-	return map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
+	return dp_map_update(dp->vip_filter_fd, "vip_filter", &zero, &f);
 }
 
 int xlb_dp_vip_sync(struct xlb_dp *dp)
@@ -883,11 +867,13 @@ int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 		pr_err("hint: change VIPs through xlbd, which maps the index its data path reads\n");
 		return -EPERM;
 	}
+	if (dp->batch)
+		return dp_batch_queue_vip(dp, key, vip);
 	err = vip_filter_admit(dp, &key->addr);
-	err = err ?: map_update(dp->vips_fd, "vips", key, vip);
+	err = err ?: dp_map_update(dp->vips_fd, "vips", key, vip);
 	if (!err)
 		xlb_vip_index_put(dp->vip_index, key, vip);
-	memo_forget(dp);
+	dp_memo_forget(dp);
 	return err;
 }
 
@@ -905,8 +891,8 @@ int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be
 		       dp->max_backends);
 		return -ENOSPC;
 	}
-	err = map_update(dp->backends_fd, "backends", &id, be);
-	memo_forget(dp);
+	err = dp_map_update(dp->backends_fd, "backends", &id, be);
+	dp_memo_forget(dp);
 	return err;
 }
 
@@ -921,7 +907,7 @@ int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key)
 	}
 	xlb_vip_index_del(dp->vip_index, key);
 	err = bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
-	memo_forget(dp);
+	dp_memo_forget(dp);
 	return err;
 }
 
@@ -933,283 +919,9 @@ int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
 	return bpf_map_lookup_elem(dp->vips_fd, key, vip) ? -errno : 0;
 }
 
-int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
-{
-	int err;
-
-	xlb_table_cache_drop(dp->tables, vip_id);
-	if (dp->info && vip_id < dp->max_vips)
-		memset(&dp->info[vip_id], 0, sizeof(dp->info[vip_id]));
-	err = bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
-	memo_forget(dp);
-	return err;
-}
-
 int xlb_dp_get_backend(struct xlb_dp *dp, __u32 id, struct xlb_backend *be)
 {
 	return bpf_map_lookup_elem(dp->backends_fd, &id, be) ? -errno : 0;
-}
-
-/* A slot as userspace sees it: a backend id, or XLB_NO_BACKEND (the data path's "none" too). */
-static __u32 slot_backend(__u32 raw)
-{
-	__u32 id = raw & XLB_SLOT_BACKEND;
-
-	return id == XLB_SLOT_BACKEND ? XLB_NO_BACKEND : id;
-}
-
-int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state *ts)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	__u32 m = ts->m, m_o = ts->o ? ts->m_o : 0, count = m + 2 + m_o, i;
-	__u32 *values, *keys;
-	int fd, err = 0;
-
-	if (!m || m > XLB_MAX_TABLE_SIZE || m_o > XLB_MAX_TABLE_SIZE)
-		return -EINVAL;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_maglev", sizeof(__u32),
-			    sizeof(__u32), count, &opts);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("Couldn't create Maglev table of %u slots: %s\n", m, strerror(errno));
-		return err;
-	}
-	keys = malloc(count * sizeof(*keys));
-	values = malloc(count * sizeof(*values));
-	if (!keys || !values) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Slot 0 is the size, so size, contents and old table change together. */
-	for (i = 0; i < count; i++)
-		keys[i] = i;
-	values[0] = m;
-	for (i = 0; i < m; i++)
-		values[1 + i] = ts->t[i] == XLB_NO_BACKEND ? XLB_SLOT_BACKEND : ts->t[i];
-	values[m + 1] = m_o ? m_o | (ts->o_flags & XLB_OLD_NO_SPORT) : 0;
-	for (i = 0; i < m_o; i++)
-		values[m + 2 + i] = ts->o[i];
-	if (bpf_map_update_batch(fd, keys, values, &count, NULL)) {
-		err = -errno;
-		pr_err("Couldn't fill Maglev table: %s\n", strerror(errno));
-		goto out;
-	}
-	/* The swap: packets see the old table or the new one, never a mix. */
-	err = map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
-	memo_forget(dp);
-	if (!err) {
-		xlb_table_cache_put(dp->tables, vip_id, map_id(fd), values, count);
-		note_info(dp, vip_id, ts);
-	} else {
-		xlb_table_cache_drop(dp->tables, vip_id);
-	}
-out:
-	free(keys);
-	free(values);
-	close(fd);
-	return err;
-}
-
-int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m)
-{
-	struct xlb_table_state ts = { .t = (__u32 *)table, .m = m };
-
-	return xlb_dp_set_table_state(dp, vip_id, &ts);
-}
-
-void xlb_table_state_free(struct xlb_table_state *ts)
-{
-	free(ts->t);
-	free(ts->o);
-	memset(ts, 0, sizeof(*ts));
-}
-
-__u32 *xlb_dp_slot_counts(struct xlb_dp *dp, __u32 vip_id, __u32 *m)
-{
-	__u32 *counts = calloc(dp->max_backends ? dp->max_backends : 1, sizeof(*counts));
-	__u32 *table = NULL, i;
-
-	if (xlb_dp_get_table(dp, vip_id, &table, m))
-		*m = 0;
-	for (i = 0; counts && i < *m; i++)
-		if (table[i] < dp->max_backends)
-			counts[table[i]]++;
-	free(table);
-	return counts;
-}
-
-/* VIP vip_id's live table: an fd (close it), its map id and its size; -errno. */
-static int open_table(struct xlb_dp *dp, __u32 vip_id, __u32 *inner_id, __u32 *size)
-{
-	__u32 zero = 0;
-	int fd, err;
-
-	if (bpf_map_lookup_elem(dp->tables_fd, &vip_id, inner_id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(*inner_id);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(fd, &zero, size)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-int xlb_dp_count_slots(struct xlb_dp *dp, __u32 vip_id, __u32 *from, __u32 max,
-		       __u32 *counts, __u32 *m, __u32 *table_id, const __u64 *owner,
-		       struct xlb_fp_table *fp)
-{
-	__u32 zero = 0, size, count, i, *keys = NULL, *vals = NULL, start;
-	int fd, err = 0;
-
-	*m = 0;
-	fd = open_table(dp, vip_id, table_id, &size);
-	if (fd < 0)
-		return fd;
-	*m = size;
-	if (*from >= size) {
-		err = 1;
-		goto out;
-	}
-	count = size - *from < max ? size - *from : max;
-	keys = malloc(count * sizeof(*keys));
-	vals = malloc(count * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Slot s is key s + 1 (key 0 holds the size); the batch starts after key *from. */
-	start = *from;
-	if (bpf_map_lookup_batch(fd, &start, &zero, keys, vals, &count, NULL) && errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	if (!count) {
-		err = -EIO;	/* short of its size: never loop on it */
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		__u32 id = slot_backend(vals[i]);
-		bool ours = id < dp->max_backends;
-
-		if (ours)
-			counts[id]++;
-		if (fp)
-			xlb_fp_table_add(fp, ours ? owner[id] : XLB_FP_EMPTY);
-	}
-	*from += count;
-	err = *from >= size;
-out:
-	free(keys);
-	free(vals);
-	close(fd);
-	return err;
-}
-
-/*
- * The VIP's live table map, every value as stored (*n of them; slot 0 the
- * size): from the cache while the live map is the one cached, else read
- * in one batch and cached.
- */
-static int read_table_map(struct xlb_dp *dp, __u32 vip_id, __u32 **vals, __u32 *n)
-{
-	__u32 inner_id, zero = 0, size, count, *keys = NULL;
-	int fd, err = 0;
-
-	*vals = NULL;
-	if (!bpf_map_lookup_elem(dp->tables_fd, &vip_id, &inner_id) &&
-	    !xlb_table_cache_get(dp->tables, vip_id, inner_id, vals, n))
-		return 0;
-	fd = open_table(dp, vip_id, &inner_id, &size);
-	if (fd < 0)
-		return fd;
-	count = map_capacity(fd);
-	if (!size || count < size + 1) {
-		err = -EIO;
-		goto out;
-	}
-	keys = malloc(count * sizeof(*keys));
-	*vals = malloc(count * sizeof(**vals));
-	if (!keys || !*vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	*n = count;
-	if (bpf_map_lookup_batch(fd, NULL, &zero, keys, *vals, &count, NULL) && errno != ENOENT) {
-		err = -errno;
-		goto out;
-	}
-	if (count != *n) {
-		err = -EIO;
-		goto out;
-	}
-	xlb_table_cache_put(dp->tables, vip_id, inner_id, *vals, *n);
-out:
-	if (err) {
-		free(*vals);
-		*vals = NULL;
-	}
-	free(keys);
-	close(fd);
-	return err;
-}
-
-int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m)
-{
-	__u32 *vals, n, i;
-	int err = read_table_map(dp, vip_id, &vals, &n);
-
-	*table = NULL;
-	*m = 0;
-	if (err)
-		return err;
-	*m = vals[0];
-	memmove(vals, vals + 1, *m * sizeof(*vals));
-	for (i = 0; i < *m; i++)
-		vals[i] = slot_backend(vals[i]);
-	*table = vals;
-	return 0;
-}
-
-int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_state *ts)
-{
-	__u32 *vals, n, size, m_o = 0, i;
-	int err = read_table_map(dp, vip_id, &vals, &n);
-
-	memset(ts, 0, sizeof(*ts));
-	if (err)
-		return err;
-	size = vals[0];
-	/* An older build's table ends at T: no header, and no LOOK it knew of. */
-	ts->legacy = n == size + 1;
-	if (!ts->legacy)
-		m_o = vals[size + 1] & XLB_OLD_SIZE_MASK;
-	if (m_o && n < size + 2 + m_o) {
-		err = -EIO;
-		goto out;
-	}
-	ts->m = size;
-	ts->t = malloc(size * sizeof(*ts->t));
-	ts->o = m_o ? malloc(m_o * sizeof(*ts->o)) : NULL;
-	if (!ts->t || (m_o && !ts->o)) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* As stored: none is XLB_SLOT_BACKEND, apart from LOOK (an older build's had no LOOK). */
-	for (i = 0; i < size; i++)
-		ts->t[i] = ts->legacy ? vals[1 + i] & XLB_SLOT_BACKEND : vals[1 + i];
-	ts->m_o = m_o;
-	ts->o_flags = m_o ? vals[size + 1] & XLB_OLD_NO_SPORT : 0;
-	if (m_o)
-		memcpy(ts->o, vals + size + 2, m_o * sizeof(*ts->o));
-	note_info(dp, vip_id, ts);
-out:
-	if (err)
-		xlb_table_state_free(ts);
-	free(vals);
-	return err;
 }
 
 /* Another instance of the program runs on this data path's maps. */
@@ -1235,7 +947,7 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 static __u32 index_mask(struct xlb_dp *dp)
 {
 	return dp->vip_index && XLB_ORDERED_LOADS ?
-	       xlb_vip_index_mask(map_capacity(dp->vip_index_fd)) : 0;
+	       xlb_vip_index_mask(dp_map_capacity(dp->vip_index_fd)) : 0;
 }
 
 /*
@@ -1368,7 +1080,7 @@ int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f)
 {
 	int err = bpf_map_delete_elem(dp->moved_fd, f) ? -errno : 0;
 
-	memo_forget(dp);
+	dp_memo_forget(dp);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	if (dp->moved.held)
@@ -1409,40 +1121,7 @@ __u64 xlb_dp_tcp_idle_ns(const struct xlb_dp *dp)
 
 __u32 xlb_dp_flow_capacity(const struct xlb_dp *dp)
 {
-	return map_capacity(dp->conns_fd);
-}
-
-__u64 xlb_dp_old_since(struct xlb_dp *dp, __u32 vip_id)
-{
-	struct timespec ts;
-
-	if (!dp->old_since || vip_id >= dp->max_vips)
-		return 0;
-	/* Not seen since this process started: its hour starts now, never sooner. */
-	if (!dp->old_since[vip_id]) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		dp->old_since[vip_id] = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	}
-	return dp->old_since[vip_id];
-}
-
-void xlb_dp_set_old_since(struct xlb_dp *dp, __u32 vip_id, __u64 ns)
-{
-	if (dp->old_since && vip_id < dp->max_vips)
-		dp->old_since[vip_id] = ns;
-}
-
-bool xlb_dp_table_info(const struct xlb_dp *dp, __u32 vip_id, struct xlb_dp_table_info *out)
-{
-	if (!dp->info || vip_id >= dp->max_vips || !dp->info[vip_id].known)
-		return false;
-	*out = dp->info[vip_id];
-	return true;
-}
-
-int xlb_dp_table_id(struct xlb_dp *dp, __u32 vip_id, __u32 *id)
-{
-	return bpf_map_lookup_elem(dp->tables_fd, &vip_id, id) ? -errno : 0;
+	return dp_map_capacity(dp->conns_fd);
 }
 
 int xlb_dp_held_flow(struct xlb_dp *dp, const struct xlb_flow *f, struct xlb_conn *c)
@@ -1512,7 +1191,7 @@ int xlb_dp_flush_flows(struct xlb_dp *dp)
 {
 	int err = xlb_flush_flow_map(dp->conns_fd);
 
-	memo_forget(dp);
+	dp_memo_forget(dp);
 	return err;
 }
 
@@ -1579,6 +1258,57 @@ int xlb_dp_vip_stats(struct xlb_dp *dp, __u32 vip_id, struct xlb_vip_stats *out)
 int xlb_dp_backend_stats(struct xlb_dp *dp, __u32 id, struct xlb_backend_stats *out)
 {
 	return sum_percpu(dp, dp->backend_stats_fd, id, out, sizeof(*out));
+}
+
+int xlb_dp_backend_stats_all(struct xlb_dp *dp, struct xlb_backend_stats **out, __u32 *n)
+{
+	enum { CHUNK = 4096 };
+	size_t per = sizeof(struct xlb_backend_stats) / sizeof(__u64), cpus = dp->nr_cpus;
+	__u32 max = dp->max_backends, *keys, in = 0, next = 0, count, i;
+	bool first = true;
+	__u64 *vals;
+	int err = 0;
+
+	*out = calloc(max ? max : 1, sizeof(**out));
+	*n = max;
+	keys = malloc(CHUNK * sizeof(*keys));
+	vals = malloc(CHUNK * cpus * sizeof(struct xlb_backend_stats));
+	if (!*out || !keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = CHUNK;
+		err = bpf_map_lookup_batch(dp->backend_stats_fd, first ? NULL : &in, &next, keys,
+					   vals, &count, NULL) ? -errno : 0;
+		if (err && err != -ENOENT)
+			break;
+		for (i = 0; i < count; i++) {
+			__u64 *sum = (__u64 *)&(*out)[keys[i]];
+			size_t cpu, f;
+
+			if (keys[i] >= max)
+				continue;
+			for (cpu = 0; cpu < cpus; cpu++)
+				for (f = 0; f < per; f++)
+					sum[f] += vals[(i * cpus + cpu) * per + f];
+		}
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		in = next;
+		first = false;
+	}
+out:
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	free(keys);
+	free(vals);
+	return err;
 }
 
 const char *xlb_reason_name(__u32 reason)

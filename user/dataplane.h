@@ -135,6 +135,18 @@ int xlb_dp_get_table_state(struct xlb_dp *dp, __u32 vip_id, struct xlb_table_sta
 void xlb_table_state_free(struct xlb_table_state *ts);
 /* The same with T alone: m backend ids, no LOOK, no O. */
 int xlb_dp_set_table(struct xlb_dp *dp, __u32 vip_id, const __u32 *table, __u32 m);
+/*
+ * Table swaps between begin and end are queued, and so are the VIP entries
+ * written after them; end swaps them all in one update (one RCU grace
+ * period instead of one per VIP: 17 ms each here), then writes the VIP
+ * entries in the order they came. Every XLB_DP_BATCH_MAX swaps are sent
+ * on the way, so that no VIP waits long between its backends' write and
+ * its table's. Reads of a queued VIP's table see the live one until end.
+ * end returns the first error of any swap or write; 0 without a batch.
+ */
+#define XLB_DP_BATCH_MAX	256
+void xlb_dp_batch_begin(struct xlb_dp *dp);
+int xlb_dp_batch_end(struct xlb_dp *dp);
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id);
 /* Reads the live table's T into a new array of *m backend ids (free() it), LOOK dropped. */
 int xlb_dp_get_table(struct xlb_dp *dp, __u32 vip_id, __u32 **table, __u32 *m);
@@ -209,6 +221,12 @@ int xlb_flush_flow_map(int fd);
 int xlb_dp_reason_stats(struct xlb_dp *dp, __u32 reason, struct xlb_counter *out);
 int xlb_dp_vip_stats(struct xlb_dp *dp, __u32 vip_id, struct xlb_vip_stats *out);
 int xlb_dp_backend_stats(struct xlb_dp *dp, __u32 id, struct xlb_backend_stats *out);
+/*
+ * Every backend id's counters at once (*n of them, *out the caller's to
+ * free): a batch read per 4,096 ids, where one syscall per backend made a
+ * pass over 50,000 backends take 100 ms of the loop. 0 or -errno.
+ */
+int xlb_dp_backend_stats_all(struct xlb_dp *dp, struct xlb_backend_stats **out, __u32 *n);
 const char *xlb_reason_name(__u32 reason);
 
 #endif /* XLB_DATAPLANE_H */

@@ -259,8 +259,10 @@ int xlb_reconcile(struct xlb_dp *dp, const struct xlb_cfg *cfg,
 			}
 		}
 	}
+	xlb_dp_batch_begin(dp);
 	for (v = 0; v < cfg->nr_vips && !err; v++)
 		err = xlb_apply_vip(dp, &cfg->vips[v], &ids->vips[v], &plans[v]);
+	err = xlb_dp_batch_end(dp) ?: err;
 	if (!err)
 		err = remove_stale(dp, &ls, cfg);
 	if (!err)
@@ -311,6 +313,7 @@ int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
 		for (b = 0; b < cfg->vips[v].nr_backends; b++)
 			ids->vips[v].backends[b] = old_ids->vips[v].backends[b];
 	}
+	xlb_dp_batch_begin(dp);
 	for (v = 0; v < cfg->nr_vips && !err; v++) {
 		struct xlb_vip_spec was, now;
 
@@ -325,6 +328,7 @@ int xlb_reconcile_changed(struct xlb_dp *dp, const struct xlb_cfg *old,
 		free(was.backends);
 		free(now.backends);
 	}
+	err = xlb_dp_batch_end(dp) ?: err;
 	if (!err && memcmp(&old->dp, &cfg->dp, sizeof(cfg->dp)))
 		err = xlb_dp_set_settings(dp, &cfg->dp);
 	return err;
