@@ -48,7 +48,7 @@ XLBD_SRCS	:= $(wildcard user/daemon/*.c)
 USER_HDRS	:= $(wildcard user/*.h user/*/*.h include/*.h)
 
 TOOLS		:= xlb-load xlbctl xlbd
-UNIT_TESTS	:= test_maglev test_addr test_health test_skew test_plan test_diff test_report test_journal \
+UNIT_TESTS	:= test_config_find test_maglev test_addr test_health test_skew test_plan test_diff test_report test_journal \
 		   test_diagnosis test_fingerprint test_stall
 BPF_TESTS	:= test_xdp
 
@@ -172,14 +172,15 @@ $(FUZZ_BUILD)/libxlb.a: $(patsubst user/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-# The history file's parser is xlbd's own: its two files, built alike.
+# The history file's parser is xlbd's own: its files, built alike.
 $(FUZZ_BUILD)/daemon/%.o: user/daemon/%.c $(USER_HDRS) $(SKELS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -Iuser/daemon -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_history: tests/fuzz/fuzz_history.c tests/fuzz/fuzz_base.h \
-		$(FUZZ_BUILD)/daemon/history.o $(FUZZ_BUILD)/daemon/history_file.o $(FUZZ_BUILD)/libxlb.a
+		$(FUZZ_BUILD)/daemon/history.o $(FUZZ_BUILD)/daemon/history_file.o \
+		$(FUZZ_BUILD)/daemon/history_texts.o $(FUZZ_BUILD)/libxlb.a
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iuser/daemon -o $@ $(filter-out %.h,$^) $(LDLIBS)
 

@@ -4,6 +4,7 @@
  * side is config_yaml.c, the checks config_check.c, the messages diags.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "addr.h"
 #include "config_int.h"
+#include "names.h"
 
 const char *xlb_admin_state_name(enum xlb_admin_state s)
 {
@@ -43,7 +45,16 @@ int xlb_admin_state_parse(const char *s, enum xlb_admin_state *out)
 	return -EINVAL;
 }
 
-struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name)
+/*
+ * Every part of xlbd finds a VIP by name, once per VIP in a pass over all
+ * of them: a scan made that quadratic (5,000 VIPs: most of a weight
+ * change's 0.5 s). The index is built on first use, for this struct alone
+ * (names_owner: a copy by value neither uses nor frees it), and built
+ * again if the VIP array or count changed since.
+ */
+#define NAMES_MIN_VIPS	16		/* below it a scan is as fast */
+
+static struct xlb_cfg_vip *find_vip_scan(struct xlb_cfg *cfg, const char *name)
 {
 	size_t i;
 
@@ -51,6 +62,56 @@ struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name)
 		if (!strcmp(cfg->vips[i].name, name))
 			return &cfg->vips[i];
 	return NULL;
+}
+
+struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name)
+{
+	long i;
+
+	if (cfg->nr_vips < NAMES_MIN_VIPS || (cfg->names && cfg->names_owner != cfg))
+		return find_vip_scan(cfg, name);
+	if (!xlb_names_over(cfg->names, cfg->vips, cfg->nr_vips)) {
+		xlb_names_free(cfg->names);
+		cfg->names = xlb_names_new(cfg->vips, cfg->nr_vips, sizeof(*cfg->vips),
+					   offsetof(struct xlb_cfg_vip, name));
+		cfg->names_owner = cfg;
+		if (!cfg->names)
+			return find_vip_scan(cfg, name);
+	}
+	i = xlb_names_find(cfg->names, name);
+	return i < 0 ? NULL : &cfg->vips[i];
+}
+
+bool xlb_cfg_probe_same(const struct xlb_cfg_probe *a, const struct xlb_cfg_probe *b)
+{
+	return a == b || (a && b && !memcmp(a, b, sizeof(*a)));
+}
+
+static bool backends_differ(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
+{
+	size_t i;
+
+	if (a->nr_backends != b->nr_backends)
+		return true;
+	for (i = 0; i < a->nr_backends; i++) {
+		const struct xlb_cfg_backend *x = &a->backends[i], *y = &b->backends[i];
+
+		if (xlb_addr_cmp(&x->addr, &y->addr) || x->weight != y->weight ||
+		    x->admin != y->admin || x->has_mac != y->has_mac ||
+		    memcmp(x->mac, y->mac, sizeof(x->mac)) ||
+		    !xlb_cfg_probe_same(x->probe, y->probe))
+			return true;
+	}
+	return false;
+}
+
+bool xlb_cfg_vip_differs(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
+{
+	return !a || !b || memcmp(&a->key, &b->key, sizeof(a->key)) ||
+	       a->all_down != b->all_down || a->encap != b->encap ||
+	       a->hash_source_port != b->hash_source_port || a->echo_reply != b->echo_reply ||
+	       a->table_size != b->table_size || a->slow_start_ms != b->slow_start_ms ||
+	       memcmp(&a->probe, &b->probe, sizeof(a->probe)) || backends_differ(a, b);
 }
 
 struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
@@ -72,6 +133,25 @@ struct xlb_cfg_backend *xlb_cfg_backend_near(struct xlb_cfg_vip *vip, size_t hin
 	return xlb_cfg_find_backend(vip, addr);
 }
 
+/* A copied VIP's backends get probes of their own; on failure none is shared. */
+static int dup_probes(struct xlb_cfg_vip *vip)
+{
+	size_t b, fail = vip->nr_backends;
+
+	for (b = 0; b < vip->nr_backends; b++) {
+		const struct xlb_cfg_probe *p = vip->backends[b].probe;
+
+		if (!p)
+			continue;
+		vip->backends[b].probe = fail == vip->nr_backends ? malloc(sizeof(*p)) : NULL;
+		if (vip->backends[b].probe)
+			*vip->backends[b].probe = *p;
+		else if (fail == vip->nr_backends)
+			fail = b;
+	}
+	return fail == vip->nr_backends ? 0 : -ENOMEM;
+}
+
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg)
 {
 	struct xlb_cfg *c = malloc(sizeof(*c));
@@ -80,6 +160,8 @@ struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg)
 	if (!c)
 		return NULL;
 	*c = *cfg;
+	c->names = NULL;
+	c->names_owner = NULL;
 	c->vips = calloc(cfg->nr_vips ? cfg->nr_vips : 1, sizeof(*c->vips));
 	if (!c->vips) {
 		free(c);
@@ -95,8 +177,14 @@ struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *cfg)
 			xlb_cfg_free(c);
 			return NULL;
 		}
-		memcpy(c->vips[i].backends, cfg->vips[i].backends,
-		       n * sizeof(*c->vips[i].backends));
+		if (n)
+			memcpy(c->vips[i].backends, cfg->vips[i].backends,
+			       n * sizeof(*c->vips[i].backends));
+		if (dup_probes(&c->vips[i])) {
+			c->nr_vips = i + 1;
+			xlb_cfg_free(c);
+			return NULL;
+		}
 	}
 	return c;
 }
@@ -216,8 +304,13 @@ void xlb_cfg_free(struct xlb_cfg *cfg)
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->nr_vips; i++)
+	for (i = 0; i < cfg->nr_vips; i++) {
+		for (size_t b = 0; b < cfg->vips[i].nr_backends; b++)
+			free(cfg->vips[i].backends[b].probe);
 		free(cfg->vips[i].backends);
+	}
 	free(cfg->vips);
+	if (cfg->names_owner == cfg)
+		xlb_names_free(cfg->names);
 	free(cfg);
 }

@@ -225,7 +225,8 @@ static void check_flap_window(struct xlb_diags *d, const struct xlb_cfg_vip *vip
 			      const char *label)
 {
 	char who[XLB_ADDR_STRLEN + 112], said[XLB_ADDR_STRLEN + 112] = "";
-	struct xlb_cfg_probe p;
+	struct xlb_cfg_probe p, shared;
+	bool have_shared = false;
 	size_t i;
 
 	for (i = 0; i < vip->nr_backends; i++) {
@@ -234,12 +235,20 @@ static void check_flap_window(struct xlb_diags *d, const struct xlb_cfg_vip *vip
 
 		if (be->invalid)
 			continue;
-		probe_resolve(vip, be, &p);
+		/* A backend without a probe of its own has the VIP's: resolved once. */
+		if (be->probe) {
+			probe_resolve(vip, be, &p);
+		} else {
+			if (!have_shared)
+				probe_resolve(vip, be, &shared);
+			have_shared = true;
+			p = shared;
+		}
 		if (p.type == XLB_PROBE_NONE || !p.flap_changes ||
 		    p.flap_window_ms > xlb_flap_fastest_ms(&p))
 			continue;
 		/* Once for the VIP's own probe; once for each backend's own. */
-		if (be->probe.set)
+		if (be->probe)
 			snprintf(who, sizeof(who), "backend %s of VIP '%s'",
 				 xlb_addr_str(&be->addr, a, sizeof(a)), label);
 		else
@@ -247,7 +256,7 @@ static void check_flap_window(struct xlb_diags *d, const struct xlb_cfg_vip *vip
 		if (!strcmp(who, said))
 			continue;
 		snprintf(said, sizeof(said), "%s", who);
-		xlb_diag_add(d, XLB_SEV_WARNING, be->probe.set ? be->pos : vip->pos,
+		xlb_diag_add(d, XLB_SEV_WARNING, be->probe ? be->pos : vip->pos,
 			     "flap damping can never hold %s out: %u health changes (more than flap_changes %u) take at least %gs with interval %gs, rise %u, fall %u and timeout %gs, and flap_window is %gs; make flap_window longer than %gs (%u probe intervals)",
 			     who, p.flap_changes + 1, p.flap_changes, xlb_flap_fastest_ms(&p) / 1000.0,
 			     p.interval_ms / 1000.0, p.rise, p.fall, p.timeout_ms / 1000.0,
@@ -273,7 +282,10 @@ static void check_vip(struct xlb_diags *d, const struct xlb_cfg *cfg, size_t idx
 
 		if (be->invalid)
 			continue;
-		xlb_addr_str(&be->addr, a, sizeof(a));
+		/* Formatted only for a message: 100,000 of them cost a change 10 ms. */
+		if ((!vip->encap && !be->has_mac) ||
+		    (vip->encap && !(xlb_addr_is_v4(&be->addr) ? cfg->has_src4 : cfg->has_src6)))
+			xlb_addr_str(&be->addr, a, sizeof(a));
 		if (!vip->encap && !be->has_mac)
 			xlb_diag_add(d, XLB_SEV_ERROR, be->pos,
 				     "backend %s of L2 DSR VIP '%s' has no mac: DSR sends to the backend's MAC",

@@ -404,7 +404,15 @@ static void be_state(struct walker *w, yaml_node_t *v, void *obj)
 
 static void be_probe(struct walker *w, yaml_node_t *v, void *obj)
 {
-	parse_probe(w, v, &((struct xlb_cfg_backend *)obj)->probe);
+	struct xlb_cfg_backend *be = obj;
+
+	if (!be->probe)
+		be->probe = calloc(1, sizeof(*be->probe));
+	if (!be->probe) {
+		err(w, v, "out of memory for the backend's probe");
+		return;
+	}
+	parse_probe(w, v, be->probe);
 }
 
 static const char *const backend_required[] = { "address" };

@@ -279,6 +279,7 @@ static void remove_backend(struct xlb_cfg_vip *vip, struct xlb_cfg_backend *be)
 {
 	size_t i = be - vip->backends;
 
+	free(be->probe);
 	memmove(be, be + 1, (vip->nr_backends - i - 1) * sizeof(*be));
 	vip->nr_backends--;
 }

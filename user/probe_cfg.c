@@ -75,7 +75,8 @@ void probe_resolve(const struct xlb_cfg_vip *vip, const struct xlb_cfg_backend *
 	out->flap_window_ms = XLB_FLAP_DEFAULT_WINDOW_MS;
 	out->flap_hold_ms = XLB_FLAP_DEFAULT_HOLD_MS;
 	merge(out, &vip->probe);
-	merge(out, &be->probe);
+	if (be->probe)
+		merge(out, be->probe);
 	if (!out->port)
 		out->port = ntohs(vip->key.port);
 	/* Unless told otherwise, a TCP service is probed with a TCP connect. */

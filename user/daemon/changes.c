@@ -12,6 +12,9 @@
 /* Changes listed one by one in the journal and the log; the rest are counted. */
 #define MAX_CHANGES	50
 
+/* A backend without a probe of its own: every field unset. */
+static const struct xlb_cfg_probe no_probe;
+
 static void add(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add(json_t *list, const char *fmt, ...)
@@ -86,7 +89,7 @@ static void backend_changes(json_t *list, struct xlb_cfg_vip *o, struct xlb_cfg_
 		if (ob->admin != nb->admin)
 			add(list, "%s: backend %s state %s -> %s", n->name, a,
 			    xlb_admin_state_name(ob->admin), xlb_admin_state_name(nb->admin));
-		probe_changes(list, n->name, a, &ob->probe, &nb->probe);
+		probe_changes(list, n->name, a, ob->probe ?: &no_probe, nb->probe ?: &no_probe);
 	}
 	for (i = 0; i < o->nr_backends; i++)
 		if (!find(ns, n->nr_backends, &o->backends[i]))
@@ -109,6 +112,9 @@ json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new)
 			    n->name, n->nr_backends, n->encap ? "encap" : "dsr");
 			continue;
 		}
+		/* Most VIPs of a change are as they were: nothing to say, nothing to sort. */
+		if (!xlb_cfg_vip_differs(o, n))
+			continue;
 		if (o->table_size != n->table_size)
 			add(list, "%s: table_size %u -> %u", n->name, o->table_size, n->table_size);
 		if (o->encap != n->encap)

@@ -210,34 +210,6 @@ static int override_delta(const struct xlb_overrides *before, struct xlb_overrid
 	return 0;
 }
 
-static bool backends_differ(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
-{
-	size_t i;
-
-	if (a->nr_backends != b->nr_backends)
-		return true;
-	for (i = 0; i < a->nr_backends; i++) {
-		const struct xlb_cfg_backend *x = &a->backends[i], *y = &b->backends[i];
-
-		if (xlb_addr_cmp(&x->addr, &y->addr) || x->weight != y->weight ||
-		    x->admin != y->admin || x->has_mac != y->has_mac ||
-		    memcmp(x->mac, y->mac, sizeof(x->mac)) ||
-		    memcmp(&x->probe, &y->probe, sizeof(x->probe)))
-			return true;
-	}
-	return false;
-}
-
-/* Does a VIP differ between two configs? A false "yes" only widens a reload's scope. */
-static bool vip_differs(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b)
-{
-	return !a || !b || memcmp(&a->key, &b->key, sizeof(a->key)) ||
-	       a->all_down != b->all_down || a->encap != b->encap ||
-	       a->hash_source_port != b->hash_source_port || a->echo_reply != b->echo_reply ||
-	       a->table_size != b->table_size || a->slow_start_ms != b->slow_start_ms ||
-	       memcmp(&a->probe, &b->probe, sizeof(a->probe)) || backends_differ(a, b);
-}
-
 /* A reload's scope: the names of the VIPs that differ between the two configs. */
 static json_t *vips_changed(struct xlb_cfg *old, struct xlb_cfg *new)
 {
@@ -245,7 +217,7 @@ static json_t *vips_changed(struct xlb_cfg *old, struct xlb_cfg *new)
 	size_t i;
 
 	for (i = 0; i < new->nr_vips; i++)
-		if (vip_differs(xlb_cfg_find_vip(old, new->vips[i].name), &new->vips[i]))
+		if (xlb_cfg_vip_differs(xlb_cfg_find_vip(old, new->vips[i].name), &new->vips[i]))
 			json_array_append_new(names, json_string(new->vips[i].name));
 	for (i = 0; i < old->nr_vips; i++)
 		if (!xlb_cfg_find_vip(new, old->vips[i].name))

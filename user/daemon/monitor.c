@@ -10,6 +10,7 @@
 #include "log.h"
 #include "events.h"
 #include "monitor.h"
+#include "names.h"
 #include "moved.h"
 #include "plan.h"
 #include "stats.h"
@@ -177,24 +178,30 @@ void monitor_sync(struct xlbd *x)
 	struct monitor *mon = &x->mon;
 	struct vip_monitor *next;
 	const struct xlb_cfg *cfg = x->base;
-	size_t v, b, o;
+	struct xlb_names *was;
+	size_t v, b;
+	long o;
 
 	mon->cfg = cfg->skew;
 
 	next = calloc(x->effective->nr_vips ? x->effective->nr_vips : 1, sizeof(*next));
-	if (!next)
+	was = xlb_names_new(mon->vips, mon->nr, sizeof(*mon->vips),
+			    offsetof(struct vip_monitor, name));
+	if (!next || !was) {
+		free(next);
+		xlb_names_free(was);
 		return;
+	}
 	for (v = 0; v < x->effective->nr_vips; v++) {
 		const struct xlb_cfg_vip *vip = &x->effective->vips[v];
-		struct vip_monitor *vm = &next[v];
+		struct vip_monitor *vm = &next[v], *old;
 		bool same = false;
 
 		/* A VIP with the same backends keeps its windows and alerts. */
-		for (o = 0; o < mon->nr; o++) {
-			struct vip_monitor *old = &mon->vips[o];
-
-			if (strcmp(old->name, vip->name) || old->nr != vip->nr_backends)
-				continue;
+		o = v < mon->nr && !strcmp(mon->vips[v].name, vip->name) ? (long)v :
+		    xlb_names_find(was, vip->name);
+		old = o >= 0 ? &mon->vips[o] : NULL;
+		if (old && old->nr == vip->nr_backends) {
 			same = true;
 			for (b = 0; b < old->nr && same; b++)
 				same = !xlb_addr_cmp(&old->addrs[b], &vip->backends[b].addr);
@@ -202,7 +209,6 @@ void monitor_sync(struct xlbd *x)
 				*vm = *old;
 				memset(old, 0, sizeof(*old));
 			}
-			break;
 		}
 		if (!same) {
 			snprintf(vm->name, sizeof(vm->name), "%s", vip->name);
@@ -217,8 +223,9 @@ void monitor_sync(struct xlbd *x)
 		}
 		vm->skew.hash_source_port = vip->hash_source_port;
 	}
-	for (o = 0; o < mon->nr; o++)
-		vip_monitor_free(&mon->vips[o]);
+	xlb_names_free(was);
+	for (v = 0; v < mon->nr; v++)
+		vip_monitor_free(&mon->vips[v]);
 	free(mon->vips);
 	mon->vips = next;
 	mon->nr = x->effective->nr_vips;
@@ -487,9 +494,10 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 	for (b = 0; b < vm->nr; b++) {
 		struct xlb_cfg_backend *be = xlb_cfg_backend_near(vip, b, &vm->addrs[b]);
 		struct xlb_backend_stats st = {};
+		__u32 id = be ? xlbd_backend_id(x, vip, be) : XLB_NO_BACKEND;
 
-		if (be)
-			xlb_dp_backend_stats(x->dp, xlbd_backend_id(x, vip, be), &st);
+		if (id < x->mon.nr_stats)
+			st = x->mon.stats[id];
 		in[b] = (struct xlb_skew_input){
 			.new_flows = st.new_flows,
 			.packets = st.packets,
@@ -581,6 +589,10 @@ void monitor_tick(struct xlbd *x, __u64 now)
 		mon->last_sample_ms = now;
 		sample = json_array();
 	}
+	/* One read of every backend's counters for the whole pass; none: all 0. */
+	free(mon->stats);
+	if (xlb_dp_backend_stats_all(x->dp, &mon->stats, &mon->nr_stats))
+		pr_warn("Couldn't read the backends' counters: skew and diagnosis see no traffic this second\n");
 	for (v = 0; v < mon->nr; v++)
 		evaluate_vip(x, &mon->vips[v], sample);
 	if (sample)
@@ -604,6 +616,7 @@ void monitor_fini(struct xlbd *x)
 	free(mon->vips);
 	free(mon->rd.counts);
 	free(mon->rd.owner);
+	free(mon->stats);
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
 		xlb_child_kill(mon->hooks[i]);
 	memset(mon, 0, sizeof(*mon));
