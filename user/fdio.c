@@ -33,6 +33,11 @@ int xlb_write_all(int fd, const void *buf, size_t len)
 
 int xlb_write_file_atomic(const char *path, const char *text, unsigned int mode)
 {
+	return xlb_write_file_atomic_len(path, text, strlen(text), mode);
+}
+
+int xlb_write_file_atomic_len(const char *path, const void *buf, size_t len, unsigned int mode)
+{
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int fd, err = 0;
 
@@ -42,7 +47,7 @@ int xlb_write_file_atomic(const char *path, const char *text, unsigned int mode)
 	mkdir(dirname(dir), 0755);
 	errno = 0;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0 || xlb_write_all(fd, text, strlen(text)) || fsync(fd))
+	if (fd < 0 || xlb_write_all(fd, buf, len) || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (fd >= 0)
 		close(fd);

@@ -13,5 +13,7 @@ int xlb_write_all(int fd, const void *buf, size_t len);
  * renamed over (its directory made if missing). 0 or -errno.
  */
 int xlb_write_file_atomic(const char *path, const char *text, unsigned int mode);
+/* The same for len bytes of buf. */
+int xlb_write_file_atomic_len(const char *path, const void *buf, size_t len, unsigned int mode);
 
 #endif /* XLB_FDIO_H */

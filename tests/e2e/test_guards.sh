@@ -22,6 +22,11 @@
 #                                                   still undoes the change
 #   config edited while xlbd was stopped           -> a change of its own,
 #                                                   undone by rollback
+#   config texts kept beside the history, by hash  -> the history stays small;
+#                                                   a reload is undone after a
+#                                                   restart; a text changed on
+#                                                   disk is a damaged history;
+#                                                   a version 1 file still reads
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -30,7 +35,7 @@ ALL_TESTS="test_sighup_then_rollback test_reload_supersedes_guard test_guard_rol
 	   test_restart_during_guard test_guard_ended_by_restart test_start_on_edited_config
 	   test_damaged_history_file test_undo_pairs_and_conflicts test_rollback_fails_exit_4
 	   test_hand_undo_during_wait test_drain_then_maintenance_held test_state_edited_while_stopped
-	   test_runtime_changes_unfit_refused"
+	   test_runtime_changes_unfit_refused test_history_texts_beside"
 
 export TB_PROBE="{ type: http, interval: 500ms, timeout: 400ms, rise: 2, fall: 2 }"
 CONFIG=
@@ -391,6 +396,43 @@ test_runtime_changes_unfit_refused() {
 	[[ $before == "$after" ]] || fail "the pins changed" || return 1
 	tb_start_xlbd "$CONFIG" || return 1
 	tb_xlbctl reset >/dev/null
+}
+
+
+# The config texts the history needs are kept beside it, each once, by
+# hash: the history stays a few kB whatever the config's size (issue 27).
+test_history_texts_beside() {
+	local h=$TB_STATE/state.json.history texts out
+	with_long
+	tb_xlbctl reload >/dev/null || return 1
+	texts=$(find "$TB_STATE" -maxdepth 1 -name 'state.json.history.????????????????' | wc -l)
+	((texts == 2)) || fail "$texts texts beside the history, not 2 (in force, before the reload)" || return 1
+	grep -q config_text "$h" && fail "the history holds a config text" && return 1
+	(($(stat -c %s "$h") < 8192)) || fail "history of $(stat -c %s "$h") bytes" || return 1
+	tb_stop_xlbd TERM || return 1
+	tb_start_xlbd "$CONFIG" || return 1
+	[[ -f $h.bad ]] && fail "history with its texts beside read as damaged" && return 1
+	out=$(tb_xlbctl rollback 2>&1) || fail "rollback after restart: $out" || return 1
+	has_vip long && fail "the reload is not undone after a restart" && return 1
+	# Undone: the text of the config with 'long' is no longer needed.
+	texts=$(find "$TB_STATE" -maxdepth 1 -name 'state.json.history.????????????????' | wc -l)
+	echo "  after undo: $texts text(s) beside the history"
+	# A text whose bytes are not its name's: the history is not whole.
+	tb_stop_xlbd TERM || return 1
+	for f in "$h".????????????????; do echo "# changed" >>"$f"; done
+	tb_start_xlbd "$CONFIG" || fail "xlbd did not start on a changed text" || return 1
+	[[ -f $h.bad ]] || fail "a history whose text changed on disk was trusted" || return 1
+	rm -f "$h.bad"
+	# Version 1 (texts inside) is still read.
+	tb_stop_xlbd TERM || return 1
+	jq -n --rawfile t "$CONFIG" '{version: 1, next_id: 7, config_text: $t, changes: []}' >"$h"
+	rm -f "$h".????????????????
+	tb_start_xlbd "$CONFIG" || return 1
+	[[ -f $h.bad ]] && fail "a version 1 history read as damaged" && return 1
+	tb_xlbctl weight web4 "$(tb_be_addr4 2)" 3 >/dev/null || return 1
+	tb_xlbctl -j history | jq -e '.changes[0].id == 8' >/dev/null ||
+		fail "ids did not go on from the version 1 file" || return 1
+	echo "  history $(stat -c %s "$h") bytes, texts beside it; version 1 read"
 }
 
 e2e_main 4

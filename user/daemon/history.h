@@ -150,6 +150,15 @@ bool change_touches_vip(const struct change *c, const char *vip);
 /* Does any change of the history touch vip? */
 bool history_touches(struct xlbd *x, const char *vip);
 void history_save(struct xlbd *x);
+/*
+ * history_texts.c: the config texts the history needs, one file each
+ * beside it (hist: its path), named by text_hash. keep writes one unless
+ * it is there; read gives it back (NUL-terminated) only if its bytes have
+ * that hash; prune removes those not in keep[].
+ */
+int history_text_keep(const char *hist, __u64 hash, const char *text, size_t len);
+char *history_text_read(const char *hist, __u64 hash, size_t *len);
+void history_texts_prune(const char *hist, const __u64 *keep, size_t nr);
 json_t *history_json(struct xlbd *x);
 json_t *change_json(const struct change *c);
 const char *change_source_name(enum change_source s);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The history as JSON: for xlbctl history, and in <state>.history so that
- * rollback and guards outlive a restart. The file also keeps the config
+ * rollback and guards outlive a restart. The file also names the config
  * text in force, so that a start on a file edited while xlbd was stopped
- * is a change of its own, that can be undone like a reload.
+ * is a change of its own, that can be undone like a reload. Texts are kept
+ * beside it by hash (history_texts.c; version 2); version 1 had them in it,
+ * and is still read.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,7 +85,8 @@ static json_t *change_to_json(const struct change *c, bool full)
 	json_object_set_new(j, "before", xlb_overrides_to_json(&c->before));
 	json_object_set_new(j, "after", xlb_overrides_to_json(&c->after));
 	if (c->before_text) {
-		json_object_set_new(j, "before_text", json_stringn(c->before_text, c->before_len));
+		/* The text itself is kept beside the file, by this hash. */
+		json_object_set_new(j, "before_kept", json_true());
 		json_object_set_new(j, "before_hash", hash_json(c->before_hash));
 		json_object_set_new(j, "after_hash", hash_json(c->after_hash));
 	}
@@ -109,25 +112,46 @@ json_t *history_json(struct xlbd *x)
 
 void history_save(struct xlbd *x)
 {
-	json_t *root, *list = json_array();
+	__u64 keep[HISTORY_MAX + 1];
+	json_t *root, *list;
+	size_t i, nr = 0;
 	char *text;
-	size_t i;
 	int err;
 
 	if (!x->hist.path)
 		return;
+	/* The texts first: the file never names one that is not there. */
+	keep[nr++] = x->base_hash;
+	err = history_text_keep(x->hist.path, x->base_hash, x->base_text ? x->base_text : "",
+				x->base_text ? x->base_len : 0);
+	for (i = 0; !err && i < x->hist.nr; i++) {
+		const struct change *c = x->hist.c[i];
+
+		if (!c->before_text)
+			continue;
+		keep[nr++] = c->before_hash;
+		err = history_text_keep(x->hist.path, c->before_hash, c->before_text,
+					c->before_len);
+	}
+	if (err) {
+		pr_warn("Couldn't write the config texts beside history file '%s': %s; the changes are in force, but a restart forgets how to undo them\n",
+			x->hist.path, strerror(-err));
+		return;
+	}
+	list = json_array();
 	for (i = 0; i < x->hist.nr; i++)
 		json_array_append_new(list, change_to_json(x->hist.c[i], true));
 	/* What is in force as this history knows it: a start finds what changed since. */
-	root = json_pack("{s:i, s:I, s:o, s:s%, s:o, s:o}", "version", 1, "next_id",
+	root = json_pack("{s:i, s:I, s:o, s:o, s:o}", "version", 2, "next_id",
 			 (json_int_t)x->hist.next_id, "config_hash", hash_json(x->base_hash),
-			 "config_text", x->base_text ? x->base_text : "", x->base_len,
 			 "overrides", xlb_overrides_to_json(&x->ov), "changes", list);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	err = text ? xlb_write_file_atomic(x->hist.path, text, 0640) : -ENOMEM;
 	if (err)
 		pr_warn("Couldn't write history file '%s': %s; the changes are in force, but a restart forgets how to undo them\n",
 			x->hist.path, strerror(-err));
+	else
+		history_texts_prune(x->hist.path, keep, nr);
 	free(text);
 	json_decref(root);
 }
@@ -200,23 +224,25 @@ void history_resume(struct xlbd *x)
 			guard_resume(x, x->hist.c[i], now);
 }
 
-/* One entry of the file. */
-static int change_from(json_t *j, struct change **out)
+/* One entry of the file (hist: its path, for the texts kept beside it). */
+static int change_from(const char *hist, json_t *j, struct change **out)
 {
 	struct change *c = calloc(1, sizeof(*c));
 	const char *source, *what, *vip, *guard, *outcome, *text = NULL;
 	json_int_t id, uid, when, until = 0, undone_by = 0, undoes = 0, guard_ms = 0;
 	json_t *before = NULL, *after = NULL, *vips = NULL, *marks = NULL, *bh = NULL, *ah = NULL;
 	size_t bad, text_len = 0;
+	int kept = 0;
 
 	*out = c;
 	if (!c)
 		return -ENOMEM;
-	if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s?I, s?I, s?o, s?I, s?o, s?o, s?s%, s?o, s?o, s?o, s?I}",
+	if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s?I, s?I, s?o, s?I, s?o, s?o, s?s%, s?b, s?o, s?o, s?o, s?I}",
 			"id", &id, "source", &source, "uid", &uid, "when_ms", &when, "what", &what,
 			"vip", &vip, "guard", &guard, "outcome", &outcome, "undone_by", &undone_by,
 			"undoes", &undoes, "vips", &vips, "until_wall_ms", &until, "before", &before,
-			"after", &after, "before_text", &text, &text_len, "before_hash", &bh,
+			"after", &after, "before_text", &text, &text_len, "before_kept", &kept,
+			"before_hash", &bh,
 			"after_hash", &ah, "marks", &marks, "guard_ms", &guard_ms) ||
 	    strlen(vip) >= XLB_NAME_MAX || id <= 0 || undone_by < 0 || undoes < 0 || until < 0 ||
 	    guard_ms < 0 || guard_ms > GUARD_MAX_MS)
@@ -238,9 +264,18 @@ static int change_from(json_t *j, struct change **out)
 	    (after && xlb_overrides_from_json(after, &c->after, &bad)) ||
 	    (marks && marks_from(marks, c)))
 		return -EINVAL;
+	if (text && kept)
+		return -EINVAL;
 	if (text) {
 		c->before_text = strndup(text, text_len);
 		c->before_len = text_len;
+	} else if (kept) {
+		/* Missing, or not the text of that hash: the history is not whole. */
+		c->before_text = history_text_read(hist, hash_from(bh), &c->before_len);
+		if (!c->before_text)
+			return -EINVAL;
+	}
+	if (text || kept) {
 		c->before_hash = hash_from(bh);
 		c->after_hash = hash_from(ah);
 		if (!c->before_text)
@@ -259,7 +294,7 @@ static bool read_changes(struct xlbd *x, json_t *changes, json_int_t next_id)
 	json_array_foreach(changes, i, j) {
 		struct change *c;
 
-		if (change_from(j, &c) || c->id <= last) {
+		if (change_from(x->hist.path, j, &c) || c->id <= last) {
 			change_free(c);
 			return false;
 		}
@@ -282,6 +317,8 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 	json_error_t jerr = { .text = "not a regular file" };
 	json_int_t next_id = 0;
 	const char *text = NULL;
+	char *kept_text = NULL;
+	json_t *config_hash = NULL;
 	size_t i, text_len = 0, bad_at;
 	struct stat st;
 	bool ok = false;
@@ -296,10 +333,16 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 	/* Only a regular file is opened: a FIFO there would block the start. */
 	if (!stat(x->hist.path, &st) && S_ISREG(st.st_mode))
 		root = json_load_file(x->hist.path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root && !json_unpack(root, "{s:I, s:s%, s:o, s?o}", "next_id", &next_id, "config_text",
-				 &text, &text_len, "changes", &changes, "overrides", &ov) &&
-	    next_id >= 0 && json_is_array(changes))
-		ok = read_changes(x, changes, next_id);
+	if (root && !json_unpack(root, "{s:I, s?s%, s?o, s:o, s?o}", "next_id", &next_id,
+				 "config_text", &text, &text_len, "config_hash", &config_hash,
+				 "changes", &changes, "overrides", &ov) &&
+	    next_id >= 0 && json_is_array(changes)) {
+		/* Version 1 had the text in it; version 2 names it by hash. */
+		if (!text && json_is_string(config_hash))
+			text = kept_text = history_text_read(x->hist.path, hash_from(config_hash),
+							     &text_len);
+		ok = text && read_changes(x, changes, next_id);
+	}
 	ov = root ? json_object_get(root, "overrides") : NULL;
 	if (ok && ov && xlb_overrides_from_json(ov, &prev->ov, &bad_at))
 		ok = false;
@@ -315,6 +358,7 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 		x->hist.nr = 0;
 		xlb_overrides_free(&prev->ov);
 		json_decref(root);
+		free(kept_text);
 		return 0;
 	}
 	/* What changed while xlbd was stopped (or between its two writes): a change of its own. */
@@ -327,5 +371,6 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 	if (!prev->ov_differs)
 		xlb_overrides_free(&prev->ov);
 	json_decref(root);
+	free(kept_text);
 	return 0;
 }
