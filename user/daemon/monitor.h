@@ -61,6 +61,8 @@ struct monitor {
 	bool refresh_pending;		/* a config was applied: read the tables */
 	struct table_read rd;
 	struct xlb_child *hooks[MONITOR_MAX_HOOKS];	/* running hook commands */
+	struct xlb_backend_stats *stats;	/* every backend's, read once a tick */
+	__u32 nr_stats;
 	__u64 hook_started_ms[MONITOR_MAX_HOOKS];
 };
 
