@@ -27,9 +27,14 @@
  * What a config may cost to read. Past each, the file is refused with an
  * error naming the limit: no check is slower than n log n in what is left.
  */
-#define XLB_CFG_MAX_BYTES	(16u << 20)	/* the file, read whole or refused */
+/*
+ * The largest config the maps allow must fit: 1,048,576 backends written
+ * '{ address: 2001:db8::1:2, weight: 10, mac: 02:00:00:00:00:01 }' are 7
+ * nodes (the mapping, three keys, three values) and 60 bytes each.
+ */
+#define XLB_CFG_MAX_BYTES	(64u << 20)	/* the file, read whole or refused */
 #define XLB_CFG_MAX_DEPTH	32		/* nested lists and mappings */
-#define XLB_CFG_MAX_NODES	500000		/* values, lists and mappings, aliases expanded */
+#define XLB_CFG_MAX_NODES	8000000		/* values, lists and mappings, aliases expanded */
 #define XLB_CFG_MAX_ANCHORS	1000		/* &anchors in one file */
 
 enum xlb_admin_state {

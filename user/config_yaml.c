@@ -1124,7 +1124,7 @@ static int one_event(struct limits *l, yaml_event_t *ev, struct xlb_diags *d)
 	}
 	if (l->nodes > XLB_CFG_MAX_NODES) {
 		xlb_diag_add(d, XLB_SEV_ERROR, pos,
-			     "more than %d values, lists and mappings once aliases (*name) are expanded: the limit",
+			     "more than %d values, lists and mappings once aliases (*name) are expanded: the limit (a backend '{ address: A, weight: W }' counts 5: the mapping, two keys, two values; an alias counts all it stands for)",
 			     XLB_CFG_MAX_NODES);
 		return -E2BIG;
 	}
