@@ -15,8 +15,11 @@
 #include "addr.h"
 #include "announce.h"
 #include "apply.h"
+#include "changes.h"
 #include "control.h"
+#include "damping.h"
 #include "events.h"
+#include "health_apply.h"
 #include "history.h"	/* text_hash */
 #include "log.h"
 #include "reconcile.h"
@@ -180,6 +183,8 @@ int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d)
 	x->plans = plans;
 	xlb_ids_free(x->ids);
 	x->ids = ids;
+	/* Every VIP was just planned and written: nothing waits. */
+	dirty_reset(x);
 	x->applied = time(NULL);
 	if (x->ctl)
 		control_set_groups(x->ctl, base->admin_group, base->read_group);

@@ -19,4 +19,24 @@ int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d);
 /* "eth0 (native), eth1 (generic)", for messages. */
 void ifaces_str(const struct xlb_cfg *cfg, char *buf, size_t len);
 
+struct xlb_overrides;
+
+/*
+ * Applies base + overrides. On any error nothing changes and the reasons
+ * are in d: a bad config never reaches the data path.
+ */
+int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
+/*
+ * Re-reads the config file and applies it (SIGHUP, xlbctl reload) for
+ * uid; the caller records it in the history (xlbd_reload_change).
+ */
+int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d);
+/*
+ * Puts next (consumed) in force as the runtime changes, and the config
+ * text (consumed; NULL: the base stays), persisted first; on any failure
+ * nothing changed, in memory or on disk.
+ */
+int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, size_t len,
+		      struct xlb_diags *d);
+
 #endif /* XLBD_APPLY_H */

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "changes.h"
 #include "xlbd.h"
 
 /* Changes listed one by one in the journal and the log; the rest are counted. */

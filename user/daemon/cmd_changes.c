@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "announce.h"
+#include "apply.h"
 #include "diags_json.h"
 #include "events.h"
 #include "guard.h"

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "health_apply.h"
 #include "packet.h"
 #include "xlbd.h"
 #include "commands.h"

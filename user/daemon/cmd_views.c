@@ -11,6 +11,7 @@
 #include "control.h"
 #include "diff.h"
 #include "fingerprints.h"
+#include "health_apply.h"
 #include "metrics.h"
 #include "stats.h"
 #include "xlbd.h"

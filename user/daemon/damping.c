@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "damping.h"
 #include "events.h"
 #include "fdio.h"
 #include "log.h"
@@ -170,9 +171,8 @@ void damping_kept_note(struct xlbd *x)
 		/* Planned before its target was made (a VIP renamed: the old
 		 * one's target went in the same sync): planned again, held. */
 		for (v = 0; x->effective && v < x->effective->nr_vips; v++)
-			if (!strcmp(x->effective->vips[v].name, t->vip) &&
-			    health_apply_vip(x, &x->effective->vips[v]))
-				x->health_retry = true;
+			if (!strcmp(x->effective->vips[v].name, t->vip))
+				dirty_mark(x, &x->effective->vips[v]);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "fingerprint.h"
 #include "fingerprints.h"
+#include "health_apply.h"
 #include "monitor.h"
 #include "xlbd.h"
 

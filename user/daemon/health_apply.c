@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "addr.h"
+#include "damping.h"
 #include "events.h"
+#include "health_apply.h"
 #include "log.h"
 #include "reconcile.h"
 #include "announce.h"
@@ -177,8 +179,8 @@ void slow_start_tick(struct xlbd *x)
 
 		for (i = 0; i < p->nr && !p->be[i].ramp_start_ms; i++)
 			;
-		if (i < p->nr && health_apply_vip(x, &x->effective->vips[v]))
-			x->health_retry = true;
+		if (i < p->nr)
+			dirty_mark(x, &x->effective->vips[v]);
 	}
 }
 
@@ -238,14 +240,14 @@ void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change ch
 	if (ev && t->health.flapping && change != XLB_HEALTH_FLAPPING)
 		json_object_set_new(ev, "held_out", json_true());
 	journal_event(x, "health", ev);
-	if (vip && health_apply_vip(x, vip))
-		x->health_retry = true;
+	if (vip)
+		dirty_mark(x, vip);
 	/* Held out, let back, or its hold moved: the damping file follows. */
 	if (t->health.flapping || change == XLB_HEALTH_STEADY)
 		damping_save(x);
 }
 
-int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
+int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip, bool force)
 {
 	struct xlb_vip_plan *plan = &x->plans[vip - x->effective->vips], next;
 	int err;
@@ -261,9 +263,10 @@ int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
 			"its traffic is dropped and counted (all_down: drop)" :
 			"keeping the last healthy set in the table (all_down: keep)");
 	/* The VIP's new table in one step; ids are those already applied. */
-	err = xlb_plan_same(plan, &next) ? 0 : xlb_apply_vip(x->dp, vip, xlbd_ids(x, vip), &next);
+	err = xlb_plan_same(plan, &next) && !force ? 0 :
+	      xlb_apply_vip(x->dp, vip, xlbd_ids(x, vip), &next);
 	if (err) {
-		pr_err("Couldn't apply the health of VIP '%s' to the data path: %s; the data path keeps its last table, xlbd tries again every second\n",
+		pr_err("Couldn't apply the health of VIP '%s' to the data path: %s; the data path keeps its last table, xlbd tries again\n",
 		       vip->name, strerror(-err));
 		xlb_vip_plan_free(&next);
 		return err;
@@ -271,18 +274,5 @@ int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	slow_start_note(x, vip, &next);
 	xlb_vip_plan_free(plan);
 	*plan = next;
-	announce_sync(x);
 	return 0;
-}
-
-void health_retry(struct xlbd *x)
-{
-	size_t v;
-
-	x->health_retry = false;
-	for (v = 0; x->effective && v < x->effective->nr_vips; v++)
-		if (health_apply_vip(x, &x->effective->vips[v]))
-			x->health_retry = true;
-	if (!x->health_retry)
-		pr_info("The data path follows health again\n");
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Once a second, in this order: commands that outlived their time are
- * swept, each interface is looked at again, health that did not reach the
- * data path is written again, slow starts take a step, routes are brought
+ * swept, each interface is looked at again, slow starts take a step (their
+ * VIPs marked dirty: dirty.c writes them), routes are brought
  * in line, the monitor judges the second, and guarded changes are judged on
  * its verdicts. Each part owns its state; only this file knows the order.
  */
@@ -12,6 +12,7 @@
 #include "announce.h"
 #include "child.h"
 #include "guard.h"
+#include "health_apply.h"
 #include "heartbeat.h"
 #include "xlbd.h"
 
@@ -31,8 +32,6 @@ static int beat(sd_event_source *s, uint64_t usec, void *userdata)
 	/* Nothing else to do before the first config is applied. */
 	if (!x->effective)
 		return 0;
-	if (x->health_retry)
-		health_retry(x);
 	slow_start_tick(x);
 	/* Catches what no event reported: a failed route write, a device deleted by hand. */
 	announce_sync(x);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "apply.h"
 #include "events.h"
 #include "log.h"
 #include "history.h"

@@ -24,6 +24,7 @@
 #include "announce.h"
 #include "fingerprints.h"
 #include "health.h"
+#include "health_apply.h"
 #include "log.h"
 #include "metrics.h"
 #include "monitor.h"

@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "health.h"
+#include "health_apply.h"
 #include "log.h"
 #include "events.h"
 #include "monitor.h"

@@ -23,7 +23,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "addr.h"
+#include "changes.h"
+#include "damping.h"
 #include "events.h"
+#include "health_apply.h"
 #include "log.h"
 #include "child.h"
 #include "announce.h"
@@ -422,6 +425,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = prober_init(&x.pr, x.event, &x.stall, health_changed, &x);
 	if (!err)
+		err = dirty_init(&x, health_apply_vip);
+	if (!err)
 		err = events_open(&x);
 	if (!err)
 		err = metrics_start(&x.metrics, &x);
@@ -491,6 +496,7 @@ int main(int argc, char **argv)
 	for (size_t s = 0; s < x.nr_watched; s++)
 		link_watch_stop(x.ifaces[s].watch);
 	heartbeat_stop(&x);
+	dirty_fini(&x);
 	monitor_fini(&x);
 	events_close(&x);
 	history_fini(&x.hist);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* xlbd: the control daemon. Its state, and the pieces its files share. */
+/*
+ * xlbd: the control daemon's state, what is global to it (systemd-networkd's
+ * Manager). Each part declares its own functions in its own header.
+ */
 #ifndef XLBD_H
 #define XLBD_H
 
@@ -10,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "dirty.h"
 #include "dataplane.h"
 #include "history.h"
 #include "ids.h"
@@ -50,7 +54,7 @@ struct xlbd {
 	bool adopted;			/* took over pinned state at start */
 	int pin_lock;			/* the pin directory, flock'ed: one owner */
 	bool pin_made;			/* this start made the pin directory */
-	bool health_retry;		/* a health change did not reach the maps yet */
+	struct dirty dirty;		/* dirty.c: VIPs to plan and write again */
 	time_t started, applied;
 	sd_event *event;
 	struct stall_watch stall;
@@ -71,61 +75,6 @@ struct xlbd {
 	bool damp_file;			/* <state>.damping is there, as damp_sig says */
 	__u64 damp_sig;
 };
-
-/*
- * Applies base + overrides. On any error nothing changes and the reasons
- * are in d: a bad config never reaches the data path.
- */
-int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
-/*
- * Re-reads the config file and applies it (SIGHUP, xlbctl reload) for
- * uid; the caller records it in the history (xlbd_reload_change).
- */
-int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d);
-/*
- * Puts next (consumed) in force as the runtime changes, and the config
- * text (consumed; NULL: the base stays), persisted first; on any failure
- * nothing changed, in memory or on disk.
- */
-int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, size_t len,
-		      struct xlb_diags *d);
-
-/* The plan in force for a VIP of x->effective. */
-const struct xlb_vip_plan *xlbd_plan(const struct xlbd *x, const struct xlb_cfg_vip *vip);
-/* Its data-path ids, and one backend's (be one of vip's); XLB_NO_BACKEND: none yet. */
-const struct xlb_vip_ids *xlbd_ids(const struct xlbd *x, const struct xlb_cfg_vip *vip);
-__u32 xlbd_vip_id(const struct xlbd *x, const struct xlb_cfg_vip *vip);
-__u32 xlbd_backend_id(const struct xlbd *x, const struct xlb_cfg_vip *vip,
-		      const struct xlb_cfg_backend *be);
-/* A VIP's plan from its config and what the prober knows of its backends. */
-int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_plan *plan);
-/* A probe result changed a backend's health: log it, rebuild its VIP. */
-void health_changed(void *ctx, struct probe_target *t, enum xlb_health_change change);
-/* A VIP's plan from health, to the data path when it succeeds. */
-int health_apply_vip(struct xlbd *x, const struct xlb_cfg_vip *vip);
-/* Slow start: log and journal ramps that begin or end under next. */
-void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *next);
-/* Every second: ramping backends take their next step. */
-void slow_start_tick(struct xlbd *x);
-/* After a failed write: every VIP planned and written again. */
-void health_retry(struct xlbd *x);
-
-/*
- * Flap damping across a restart (damping.c): <state>.damping read at start
- * (a damaged one kept as .bad: no holds), its holds put back on the probe
- * targets before the first plan, and written (or removed) when they change.
- */
-void damping_load(struct xlbd *x);
-void damping_restore(struct xlbd *x);
-void damping_save(struct xlbd *x);
-/* Targets held again by prober_sync from what was kept while they were out
- * of the config: logged and journaled. */
-void damping_kept_note(struct xlbd *x);
-/* xlbd --discard-runtime-changes: the file goes too. 0 or -errno. */
-int damping_discard(const char *state);
-
-/* The changes between two configs, as sentences (JSON array). */
-json_t *config_changes(struct xlb_cfg *old, struct xlb_cfg *new);
 
 /* Is xlb attached to at least one interface (all: every one)? */
 static inline bool xlbd_attached_any(const struct xlbd *x)
