@@ -61,6 +61,7 @@ for t in ${UNIT_TESTS:-test_maglev test_addr test_health test_skew test_plan tes
 	run_suite "unit/$t" cmocka_suite "$SAN_BUILD/$t"
 done
 
+run_suite "layout/calls" python3 tests/layout/test_calls.py "$BUILD"
 run_suite "config/corpus" bash tests/config/test_config.sh
 run_suite "config/limits" bash tests/config/test_limits.sh
 run_suite "config/fuzz" bash tests/fuzz/run_fuzzers.sh
