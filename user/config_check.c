@@ -73,7 +73,8 @@ static void check_weights(struct xlb_diags *d, const struct xlb_cfg_vip *vip, co
 	for (i = 0; i < vip->nr_backends && n >= 3; i++) {
 		const struct xlb_cfg_backend *be = &vip->backends[i];
 
-		if (be->admin != XLB_ADMIN_UP || !be->weight)
+		if (be->admin != XLB_ADMIN_UP || !be->weight ||
+		    (be->weight <= 10ull * median && 2ull * be->weight <= total))
 			continue;
 		xlb_addr_str(&be->addr, a, sizeof(a));
 		if (be->weight > 10ull * median)

@@ -118,6 +118,13 @@ json_t *cmd_status(struct xlbd *x, const struct ctl_request *req,
 			 "loop", "stalls", (json_int_t)x->stall.stalls,
 			 "longest_stall_ms", (json_int_t)x->stall.longest_ms,
 			 "stall_bound_ms", (json_int_t)XLB_STALL_MS);
+	if (r) {
+		json_t *loop = json_object_get(r, "loop");
+
+		/* Lately (12.8 s): the longest the loop was busy at once, and VIPs waiting to be written. */
+		json_object_set_new(loop, "late_ms_max", json_integer(stall_late_max(&x->stall)));
+		json_object_set_new(r, "dirty_vips", json_integer(dirty_count(x)));
+	}
 	char node[XLB_FP_STRLEN];
 
 	if (r) {

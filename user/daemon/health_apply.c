@@ -50,12 +50,15 @@ __u32 xlbd_backend_id(const struct xlbd *x, const struct xlb_cfg_vip *vip,
 	return ids && b < ids->nr_backends ? ids->backends[b] : XLB_NO_BACKEND;
 }
 
-/* The plan in force for a backend of a VIP, by name and address; NULL if none. */
+/*
+ * The plan in force for a backend of a VIP, by name and address (looked
+ * for first at index hint, where it is unless backends moved); NULL if none.
+ */
 static const struct xlb_plan_backend *plan_in_force(const struct xlbd *x, const char *vip,
-						    const union xlb_addr *addr)
+						    size_t hint, const union xlb_addr *addr)
 {
 	struct xlb_cfg_vip *v = x->effective ? xlb_cfg_find_vip(x->effective, vip) : NULL;
-	struct xlb_cfg_backend *be = v ? xlb_cfg_find_backend(v, addr) : NULL;
+	struct xlb_cfg_backend *be = v ? xlb_cfg_backend_near(v, hint, addr) : NULL;
 	const struct xlb_vip_plan *p = v ? xlbd_plan(x, v) : NULL;
 
 	return be && p ? &p->be[be - v->backends] : NULL;
@@ -79,7 +82,7 @@ static bool ramps(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_
 	if (!vip->slow_start_ms || !known)
 		return false;
 	for (i = 0; i < vip->nr_backends; i++) {
-		const struct xlb_plan_backend *was = plan_in_force(x, vip->name,
+		const struct xlb_plan_backend *was = plan_in_force(x, vip->name, i,
 								   &vip->backends[i].addr);
 		__u64 start;
 
@@ -146,7 +149,7 @@ void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct
 	size_t i;
 
 	for (i = 0; i < vip->nr_backends; i++) {
-		const struct xlb_plan_backend *was = plan_in_force(x, vip->name,
+		const struct xlb_plan_backend *was = plan_in_force(x, vip->name, i,
 								   &vip->backends[i].addr);
 		const struct xlb_plan_backend *now = &next->be[i];
 		bool began = now->ramp_start_ms && (!was || was->ramp_start_ms != now->ramp_start_ms);

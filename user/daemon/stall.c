@@ -95,3 +95,13 @@ bool stall_spoilt(const struct stall_watch *sw, __u64 from_ms, __u64 to_ms)
 	return stall_overlaps(sw, from_ms, to_ms) ||
 	       2 * stall_lost_ms(sw, from_ms, to_ms) >= (to_ms > from_ms ? to_ms - from_ms : 1);
 }
+
+__u64 stall_late_max(const struct stall_watch *sw)
+{
+	__u64 most = 0;
+
+	for (unsigned int i = 0; i < XLB_STALL_RING; i++)
+		if (sw->ring[i].late_ms > most)
+			most = sw->ring[i].late_ms;
+	return most;
+}

@@ -51,6 +51,8 @@ __u64 stall_lost_ms(const struct stall_watch *sw, __u64 from_ms, __u64 to_ms);
  * during it, or was late to run for half of it or more.
  */
 bool stall_spoilt(const struct stall_watch *sw, __u64 from_ms, __u64 to_ms);
+/* The most any beat of the ring was late: how long the loop was busy at once, lately. */
+__u64 stall_late_max(const struct stall_watch *sw);
 __u64 monotonic_ms(void);
 __u64 monotonic_us(void);
 
