@@ -305,6 +305,25 @@ static int needs_restart(const struct xlb_cfg *run, const struct xlb_cfg *cfg, s
 	return d->errors > errors ? -EINVAL : 0;
 }
 
+int xlbd_apply_parsed(struct xlbd *x, char *text, size_t len, struct xlb_cfg *cfg,
+		      struct xlb_diags *d)
+{
+	int err;
+
+	err = needs_restart(x->base, cfg, d);
+	if (!err)
+		err = check_system(cfg, d);
+	if (!err)
+		err = xlbd_apply(x, cfg, d);
+	if (err) {
+		xlb_cfg_free(cfg);
+		free(text);
+	} else {
+		base_text_set(x, text, len);
+	}
+	return err;
+}
+
 /* A config's text parsed, checked against what runs and the host, then applied. */
 static int apply_text(struct xlbd *x, char *text, size_t len, struct xlb_diags *d)
 {
@@ -312,20 +331,11 @@ static int apply_text(struct xlbd *x, char *text, size_t len, struct xlb_diags *
 	int err;
 
 	err = xlb_cfg_load_buf(x->config_path, text, len, &cfg, d);
-	if (!err) {
-		err = needs_restart(x->base, cfg, d);
-		if (!err)
-			err = check_system(cfg, d);
-		if (!err)
-			err = xlbd_apply(x, cfg, d);
-		if (err)
-			xlb_cfg_free(cfg);
-	}
-	if (err)
+	if (err) {
 		free(text);
-	else
-		base_text_set(x, text, len);
-	return err;
+		return err;
+	}
+	return xlbd_apply_parsed(x, text, len, cfg, d);
 }
 
 int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, size_t len,
@@ -358,17 +368,16 @@ int xlbd_apply_change(struct xlbd *x, struct xlb_overrides *next, char *text, si
 	return 0;
 }
 
-int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d)
+int xlbd_reload_parsed(struct xlbd *x, long uid, int err, char *text, size_t len,
+		       struct xlb_cfg *cfg, struct xlb_diags *d)
 {
-	size_t len;
-	char *text;
-	int err;
-
-	err = xlb_cfg_read_file(x->config_path, &text, &len, d);
 	if (!err) {
 		x->acting_uid = uid;
-		err = apply_text(x, text, len, d);
+		err = xlbd_apply_parsed(x, text, len, cfg, d);
 		x->acting_uid = -1;
+	} else {
+		xlb_cfg_free(cfg);
+		free(text);
 	}
 	if (err) {
 		json_t *errors = json_array();

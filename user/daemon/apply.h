@@ -27,10 +27,16 @@ struct xlb_overrides;
  */
 int xlbd_apply(struct xlbd *x, struct xlb_cfg *base, struct xlb_diags *d);
 /*
- * Re-reads the config file and applies it (SIGHUP, xlbctl reload) for
- * uid; the caller records it in the history (xlbd_reload_change).
+ * A config file's text and its config (both consumed), read and parsed
+ * (err: the parse's; then neither is applied), checked against what runs
+ * and the host, applied for uid; a refusal is logged and journaled. The
+ * caller records it in the history (reload.c).
  */
-int xlbd_reload(struct xlbd *x, long uid, struct xlb_diags *d);
+int xlbd_reload_parsed(struct xlbd *x, long uid, int err, char *text, size_t len,
+		       struct xlb_cfg *cfg, struct xlb_diags *d);
+/* The same for a text already parsed and checked as the file's. */
+int xlbd_apply_parsed(struct xlbd *x, char *text, size_t len, struct xlb_cfg *cfg,
+		      struct xlb_diags *d);
 /*
  * Puts next (consumed) in force as the runtime changes, and the config
  * text (consumed; NULL: the base stays), persisted first; on any failure

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "guard.h"
 #include "log.h"
+#include "reload.h"
 #include "xlbd.h"
 #include "commands.h"
 
@@ -46,8 +47,7 @@ static int guard_arg(const struct ctl_request *req, __u32 *ms, char *err, size_t
 	return 0;
 }
 
-/* The change's id in the reply, and its guard when it has one. */
-static void reply_change(json_t *r, __u64 id, __u32 guard_ms)
+void reply_change(json_t *r, __u64 id, __u32 guard_ms)
 {
 	json_object_set_new(r, "change_id", json_integer(id));
 	if (guard_ms && id)
@@ -56,52 +56,16 @@ static void reply_change(json_t *r, __u64 id, __u32 guard_ms)
 		json_object_set_new(r, "unchanged", json_true());
 }
 
-int reload_change(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
-		  struct xlb_diags *d, __u64 *id)
-{
-	struct change_before before;
-	char what[XLB_PATH_MAX + 16];
-	int err;
-
-	*id = 0;
-	if (change_before_take(x, &before)) {
-		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){}, "out of memory; nothing changed");
-		return -ENOMEM;
-	}
-	err = xlbd_reload(x, uid, d);
-	if (!err) {
-		snprintf(what, sizeof(what), "reload of %s", x->config_path);
-		*id = history_record(x, &before, src, uid, what, NULL);
-		guard_watch(x, *id, &before, guard_ms);
-		history_save(x);
-		if (!*id)
-			pr_info("The reload ('%s') changed nothing in force\n", change_source_name(src));
-	}
-	change_before_free(&before);
-	return err;
-}
-
 json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
-	struct xlb_diags d;
-	json_t *r = NULL;
 	__u32 guard_ms;
-	__u64 id;
 
 	if (guard_arg(req, &guard_ms, err, err_len))
 		return NULL;
-	xlb_diags_init(&d, x->config_path);
-	if (reload_change(x, CHANGE_RELOAD, req->uid, guard_ms, &d, &id)) {
-		diags_text(&d, err, err_len);
-	} else {
-		pr_info("uid %u reloaded '%s'\n", req->uid, x->config_path);
-		r = json_pack("{s:s, s:i, s:o}", "config", x->config_path,
-			      "vips", (int)x->effective->nr_vips, "warnings", xlb_diags_json(&d));
-		reply_change(r, id, guard_ms);
-	}
-	xlb_diags_free(&d);
-	return r;
+	/* Read and parsed off the loop (reload.c); answered when applied. */
+	reload_request(x, CHANGE_RELOAD, req->uid, guard_ms, control_later(req));
+	return NULL;
 }
 
 /* ---- runtime changes -------------------------------------------------- */

@@ -18,13 +18,8 @@ json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t 
 /* Every command of the protocol has a handler; -ENOSYS (logged) when not. */
 int commands_check(void);
 
-/*
- * Reloads the config file as a change from src by uid (xlbctl reload,
- * SIGHUP), recorded in the history and guarded for guard_ms; *id: its
- * number, 0 when nothing in force changed.
- */
-int reload_change(struct xlbd *x, enum change_source src, long uid, __u32 guard_ms,
-		  struct xlb_diags *d, __u64 *id);
+/* A change's id in an answer, and its guard when it has one; "unchanged" when 0. */
+void reply_change(json_t *r, __u64 id, __u32 guard_ms);
 
 typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
 			      char *err, size_t err_len);

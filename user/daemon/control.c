@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE /* struct ucred, accept4 */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -40,6 +41,8 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	bool discard;			/* refused: the request is thrown away */
+	bool later;			/* answered later (control_later) */
+	json_t *msg;			/* the request, kept while it waits */
 	struct conn *next;
 };
 
@@ -107,6 +110,7 @@ static void conn_free(struct conn *k)
 	sd_event_source_disable_unref(k->io);
 	sd_event_source_disable_unref(k->deadline);
 	close(k->fd);
+	json_decref(k->msg);
 	free(k->in);
 	free(k->out);
 	free(k);
@@ -188,8 +192,35 @@ static void conn_request(struct conn *k)
 		return;
 	}
 	result = c->run(c->ctx, &k->req, err, sizeof(err));
+	if (k->later && !result) {
+		/* Its answer comes with control_answer: the request stays until then. */
+		k->msg = msg;
+		sd_event_source_set_enabled(k->io, SD_EVENT_OFF);
+		sd_event_source_set_enabled(k->deadline, SD_EVENT_OFF);
+		return;
+	}
+	k->later = false;
 	conn_reply(k, result, err[0] ? err : "command failed");
 	json_decref(msg);
+}
+
+struct ctl_later *control_later(const struct ctl_request *req)
+{
+	struct conn *k = (struct conn *)((char *)req - offsetof(struct conn, req));
+
+	k->later = true;
+	return (struct ctl_later *)k;
+}
+
+void control_answer(struct ctl_later *l, json_t *result, const char *error)
+{
+	struct conn *k = (struct conn *)l;
+
+	k->later = false;
+	/* Back on: the answer goes out as the client reads it, within its deadline. */
+	sd_event_source_set_enabled(k->io, SD_EVENT_ON);
+	sd_event_source_set_enabled(k->deadline, SD_EVENT_ON);
+	conn_reply(k, result, error ? error : "command failed");
 }
 
 static int conn_event(sd_event_source *s, int fd, uint32_t events, void *userdata)

@@ -39,6 +39,16 @@ typedef json_t *(*ctl_run_fn)(void *ctx, const struct ctl_request *req,
 
 struct control;
 
+/*
+ * A command that answers later: the run function calls control_later(req)
+ * and returns NULL; the connection and req (args too) are kept, with no
+ * deadline, until control_answer sends the answer (once; it takes result).
+ * Whoever takes one must answer it before control_close.
+ */
+struct ctl_later;
+struct ctl_later *control_later(const struct ctl_request *req);
+void control_answer(struct ctl_later *l, json_t *result, const char *error);
+
 int control_open(struct control **out, sd_event *e, const char *path, ctl_run_fn fn,
 		 void *ctx);
 void control_close(struct control *c);

@@ -35,6 +35,7 @@
 #include "control.h"
 #include "heartbeat.h"
 #include "metrics.h"
+#include "reload.h"
 #include "xlbd.h"
 
 static void usage(FILE *f)
@@ -161,16 +162,12 @@ static int start_data_path(struct xlbd *x)
 static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct xlbd *x = userdata;
-	struct xlb_diags d;
-	__u64 id;
 
 	(void)s;
 	sd_notify(0, "RELOADING=1");
-	xlb_diags_init(&d, x->config_path);
-	/* The sender's uid: systemd (0) for 'systemctl reload', or whoever sent it. */
-	reload_change(x, CHANGE_SIGHUP, si->ssi_uid, 0, &d, &id);
-	xlb_diags_free(&d);
-	sd_notify(0, "READY=1");
+	/* The sender's uid: systemd (0) for 'systemctl reload', or whoever sent it.
+	 * READY=1 when the reload is done (reload.c). */
+	reload_request(x, CHANGE_SIGHUP, si->ssi_uid, 0, NULL);
 	return 0;
 }
 
@@ -427,6 +424,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = dirty_init(&x, health_apply_vip);
 	if (!err)
+		err = reload_init(&x);
+	if (!err)
 		err = events_open(&x);
 	if (!err)
 		err = metrics_start(&x.metrics, &x);
@@ -496,6 +495,7 @@ int main(int argc, char **argv)
 	for (size_t s = 0; s < x.nr_watched; s++)
 		link_watch_stop(x.ifaces[s].watch);
 	heartbeat_stop(&x);
+	reload_fini(&x);
 	dirty_fini(&x);
 	monitor_fini(&x);
 	events_close(&x);

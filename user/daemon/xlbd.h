@@ -55,6 +55,7 @@ struct xlbd {
 	int pin_lock;			/* the pin directory, flock'ed: one owner */
 	bool pin_made;			/* this start made the pin directory */
 	struct dirty dirty;		/* dirty.c: VIPs to plan and write again */
+	struct reloader *reload;	/* reload.c: the file read off the loop */
 	time_t started, applied;
 	sd_event *event;
 	struct stall_watch stall;
