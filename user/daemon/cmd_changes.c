@@ -2,7 +2,8 @@
 /*
  * The commands that change things: reload, weights and states, backends
  * added and removed, reset, rollback, drain-node and resume-node. Each
- * goes through one transaction (commit_overrides) and is recorded for
+ * goes through one transaction (change_commit, change_queue.c: runtime
+ * changes that come together are applied together) and is recorded for
  * rollback and its guard.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "addr.h"
 #include "announce.h"
 #include "apply.h"
+#include "change_queue.h"
 #include "diags_json.h"
 #include "events.h"
 #include "guard.h"
@@ -21,47 +23,12 @@
 #include "xlbd.h"
 #include "commands.h"
 
-/* Diagnostics as one message, for an error reply. */
-static void diags_text(const struct xlb_diags *d, char *buf, size_t len)
-{
-	char *text = xlb_diags_text(d);
-
-	snprintf(buf, len, "%s", text ? text : "");
-	free(text);
-}
-
-/* --guard: how long to watch the change, in ms; 0 when not asked. */
-static int guard_arg(const struct ctl_request *req, __u32 *ms, char *err, size_t err_len)
-{
-	json_t *g = json_object_get(req->args, "guard_ms");
-
-	*ms = 0;
-	if (!g)
-		return 0;
-	if (!json_is_integer(g) || json_integer_value(g) < 1000 ||
-	    json_integer_value(g) > GUARD_MAX_MS) {
-		snprintf(err, err_len, "guard must be from 1s to %us", GUARD_MAX_MS / 1000);
-		return -EINVAL;
-	}
-	*ms = json_integer_value(g);
-	return 0;
-}
-
-void reply_change(json_t *r, __u64 id, __u32 guard_ms)
-{
-	json_object_set_new(r, "change_id", json_integer(id));
-	if (guard_ms && id)
-		json_object_set_new(r, "guard_s", json_integer(guard_ms / 1000));
-	if (!id)
-		json_object_set_new(r, "unchanged", json_true());
-}
-
 json_t *cmd_reload(struct xlbd *x, const struct ctl_request *req,
 			  char *err, size_t err_len)
 {
 	__u32 guard_ms;
 
-	if (guard_arg(req, &guard_ms, err, err_len))
+	if (change_guard_arg(req, &guard_ms, err, err_len))
 		return NULL;
 	/* Read and parsed off the loop (reload.c); answered when applied. */
 	reload_request(x, CHANGE_RELOAD, req->uid, guard_ms, control_later(req));
@@ -96,54 +63,7 @@ static int find_target(struct xlbd *x, const struct ctl_request *req, const char
 	return 0;
 }
 
-/*
- * Applies a changed set of overrides: persisted first, then applied; on
- * any failure the old set is put back, in memory and on disk.
- */
-static json_t *commit_overrides(struct xlbd *x, const struct ctl_request *req,
-				struct xlb_overrides *next, const char *what,
-				char *err, size_t err_len)
-{
-	const char *vip = json_string_value(json_object_get(req->args, "vip"));
-	struct change_before before;
-	struct xlb_diags d;
-	json_t *r = NULL;
-	__u32 guard_ms;
-	int err_apply;
-
-	if (guard_arg(req, &guard_ms, err, err_len)) {
-		xlb_overrides_free(next);
-		return NULL;
-	}
-	if (change_before_take(x, &before)) {
-		snprintf(err, err_len, "out of memory; nothing changed");
-		xlb_overrides_free(next);
-		return NULL;
-	}
-	xlb_diags_init(&d, x->config_path);
-	x->acting_uid = req->uid;
-	err_apply = xlbd_apply_change(x, next, NULL, 0, &d);
-	x->acting_uid = -1;
-	if (err_apply) {
-		diags_text(&d, err, err_len);
-		change_before_free(&before);
-	} else {
-		pr_info("uid %u: %s\n", req->uid, what);
-		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
-						  "command", req->cmd, "change", what));
-		__u64 id = history_record(x, &before, CHANGE_XLBCTL, req->uid, what, vip);
-
-		guard_watch(x, id, &before, guard_ms);
-		history_save(x);
-		change_before_free(&before);
-		r = json_pack("{s:s}", "done", what);
-		reply_change(r, id, guard_ms);
-	}
-	xlb_diags_free(&d);
-	return r;
-}
-
-/* Who changed it and when, then as commit_overrides. */
+/* Who changed it and when, then as change_commit. */
 static json_t *commit_change(struct xlbd *x, const struct ctl_request *req,
 			     struct xlb_overrides *next, struct xlb_override *o,
 			     char *err, size_t err_len)
@@ -153,7 +73,7 @@ static json_t *commit_change(struct xlbd *x, const struct ctl_request *req,
 	o->uid = req->uid;
 	o->when = time(NULL);
 	xlb_override_describe(o, x->base, what, sizeof(what));
-	return commit_overrides(x, req, next, what, err, err_len);
+	return change_commit(x, req, next, what, err, err_len);
 }
 
 /* A weight is a whole number: say so, rather than misreport its range. */
@@ -177,6 +97,11 @@ json_t *cmd_set(struct xlbd *x, const struct ctl_request *req,
 	struct xlb_overrides next;
 	struct xlb_override *o;
 	union xlb_addr addr;
+	bool queued;
+	json_t *later = change_queue_take(x, req, cmd_set, &queued);
+
+	if (queued)
+		return later;
 
 	if (find_target(x, req, &vip, &addr, true, err, err_len))
 		return NULL;
@@ -215,6 +140,11 @@ json_t *cmd_backend_add(struct xlbd *x, const struct ctl_request *req,
 	struct xlb_overrides next;
 	struct xlb_override *o;
 	union xlb_addr addr;
+	bool queued;
+	json_t *later = change_queue_take(x, req, cmd_backend_add, &queued);
+
+	if (queued)
+		return later;
 
 	if (find_target(x, req, &vip, &addr, false, err, err_len))
 		return NULL;
@@ -253,6 +183,11 @@ json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
 	union xlb_addr addr;
 	const char *vip;
 	char what[256];
+	bool queued;
+	json_t *later = change_queue_take(x, req, cmd_backend_remove, &queued);
+
+	if (queued)
+		return later;
 
 	if (find_target(x, req, &vip, &addr, true, err, err_len) ||
 	    xlb_overrides_copy(&x->ov, &next))
@@ -271,7 +206,7 @@ json_t *cmd_backend_remove(struct xlbd *x, const struct ctl_request *req,
 	}
 	snprintf(what, sizeof(what), "%s: backend %s removed", vip,
 		 json_string_value(json_object_get(req->args, "backend")));
-	return commit_overrides(x, req, &next, what, err, err_len);
+	return change_commit(x, req, &next, what, err, err_len);
 }
 
 static bool has_overrides(const struct xlb_overrides *ov, const char *vip)
@@ -292,6 +227,11 @@ json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	union xlb_addr addr;
 	char what[256];
 	size_t dropped;
+	bool queued;
+	json_t *later = change_queue_take(x, req, cmd_reset, &queued);
+
+	if (queued)
+		return later;
 
 	json_unpack(req->args, "{s?s, s?s}", "vip", &vip, "backend", &backend);
 	if (backend && (!vip || xlb_addr_parse(backend, &addr))) {
@@ -314,7 +254,7 @@ json_t *cmd_reset(struct xlbd *x, const struct ctl_request *req,
 	}
 	snprintf(what, sizeof(what), "dropped %zu runtime change%s%s%s", dropped,
 		 dropped == 1 ? "" : "s", vip ? " of " : "", vip ? vip : "");
-	return commit_overrides(x, req, &next, what, err, err_len);
+	return change_commit(x, req, &next, what, err, err_len);
 }
 
 /* xlbctl rollback [VIP] [--change ID]: one change undone, the newest unless named. */

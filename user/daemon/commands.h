@@ -18,8 +18,6 @@ json_t *command_run(void *ctx, const struct ctl_request *req, char *err, size_t 
 /* Every command of the protocol has a handler; -ENOSYS (logged) when not. */
 int commands_check(void);
 
-/* A change's id in an answer, and its guard when it has one; "unchanged" when 0. */
-void reply_change(json_t *r, __u64 id, __u32 guard_ms);
 
 typedef json_t *(*command_fn)(struct xlbd *x, const struct ctl_request *req,
 			      char *err, size_t err_len);

@@ -8,7 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
-#include "commands.h"
+#include "change_queue.h"
 #include "control.h"
 #include "diags_json.h"
 #include "guard.h"

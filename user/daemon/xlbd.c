@@ -426,6 +426,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = reload_init(&x);
 	if (!err)
+		err = change_queue_init(&x);
+	if (!err)
 		err = events_open(&x);
 	if (!err)
 		err = metrics_start(&x.metrics, &x);
@@ -496,6 +498,7 @@ int main(int argc, char **argv)
 		link_watch_stop(x.ifaces[s].watch);
 	heartbeat_stop(&x);
 	reload_fini(&x);
+	change_queue_fini(&x);
 	dirty_fini(&x);
 	monitor_fini(&x);
 	events_close(&x);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <systemd/sd-event.h>
 
+#include "change_queue.h"
 #include "config.h"
 #include "dirty.h"
 #include "dataplane.h"
@@ -56,6 +57,7 @@ struct xlbd {
 	bool pin_made;			/* this start made the pin directory */
 	struct dirty dirty;		/* dirty.c: VIPs to plan and write again */
 	struct reloader *reload;	/* reload.c: the file read off the loop */
+	struct change_queue changes;	/* change_queue.c: runtime changes, together */
 	time_t started, applied;
 	sd_event *event;
 	struct stall_watch stall;
