@@ -131,6 +131,21 @@ enum xlb_backend_state {
 	XLB_BE_DOWN,		/* loses its flows, which are picked again */
 };
 
+/*
+ * What a state means, in one place for the data path and xlbd. Which state
+ * a backend is in (weight 0 or drained: DRAINING) is decided by xlbd's plan
+ * alone (user/health.c: xlb_effective_state).
+ */
+static inline int xlb_be_takes_flows(__u8 state)
+{
+	return state == XLB_BE_UP || state == XLB_BE_DRAINING;
+}
+
+static inline int xlb_be_takes_new_flows(__u8 state)
+{
+	return state == XLB_BE_UP;
+}
+
 /* Backend ids index this array. A backend belongs to exactly one VIP. */
 struct xlb_backend {
 	union xlb_addr addr;	/* IPv4-mapped for IPv4 backends */

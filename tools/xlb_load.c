@@ -23,7 +23,9 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "config.h"
 #include "dataplane.h"
+#include "health.h"
 #include "log.h"
 #include "service.h"
 
@@ -134,10 +136,12 @@ static int parse_backend(char **argv, int argc, int *i, struct load_args *a)
 		return bad("--backend", "comes after the --vip it belongs to");
 	if (a->nr_backends == MAX_SPEC_BACKENDS || *i + 1 >= argc)
 		return bad("--backend", *i + 1 < argc ? "too many" : "needs ADDR");
+	enum xlb_admin_state admin = XLB_ADMIN_UP;
+	enum xlb_health_state health = XLB_HEALTH_UP;
+
 	b = &a->backends[a->nr_backends];
 	memset(b, 0, sizeof(*b));
 	b->weight = 1;
-	b->state = XLB_BE_UP;
 	b->id = a->nr_backends;
 	if (xlb_addr_parse(argv[++*i], &b->addr))
 		return bad("backend address", argv[*i]);
@@ -145,21 +149,24 @@ static int parse_backend(char **argv, int argc, int *i, struct load_args *a)
 		const char *opt = argv[++*i];
 
 		if (!strncmp(opt, "weight=", 7)) {
-			if (xlb_parse_u32(opt + 7, 65535, &b->weight))
+			if (xlb_weight_parse(opt + 7, &b->weight))
 				return bad("weight", opt + 7);
 		} else if (!strncmp(opt, "mac=", 4)) {
 			if (xlb_mac_parse(opt + 4, b->mac))
 				return bad("MAC", opt + 4);
 		} else if (!strcmp(opt, "state=up")) {
-			b->state = XLB_BE_UP;
+			admin = XLB_ADMIN_UP;
+			health = XLB_HEALTH_UP;
 		} else if (!strcmp(opt, "state=drain")) {
-			b->state = XLB_BE_DRAINING;
+			admin = XLB_ADMIN_DRAIN;
 		} else if (!strcmp(opt, "state=down")) {
-			b->state = XLB_BE_DOWN;
+			health = XLB_HEALTH_DOWN;
 		} else {
 			return bad("backend option", opt);
 		}
 	}
+	/* The plan's rule (weight 0 drains), as xlbd decides it. */
+	b->state = xlb_effective_state(admin, health, b->weight);
 	a->nr_backends++;
 	a->vips[a->nr_vips - 1].nr_backends++;
 	return 0;

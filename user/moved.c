@@ -19,10 +19,6 @@ static __u64 ktime_now(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static bool takes_flows(__u8 state)
-{
-	return state == XLB_BE_UP || state == XLB_BE_DRAINING;
-}
 
 struct change {
 	struct xlb_dp *dp;
@@ -51,7 +47,7 @@ static int hold_if_moved(const struct xlb_flow *f, const struct xlb_conn *conn, 
 	int err;
 
 	c->res->walked++;
-	if (id >= xlb_dp_max_backends(c->dp) || !takes_flows(c->state[id]))
+	if (id >= xlb_dp_max_backends(c->dp) || !xlb_be_takes_flows(c->state[id]))
 		return 0;
 	if (pick(c, f) == id)
 		return 0;
@@ -92,7 +88,7 @@ static int review_held(const struct xlb_flow *f, const struct xlb_conn *conn, vo
 
 	if (id >= xlb_dp_max_backends(c->dp) || c->state[id] == XLB_BE_UNUSED)
 		return 0;	/* another VIP's */
-	if (takes_flows(c->state[id]) && pick(c, f) != id) {
+	if (xlb_be_takes_flows(c->state[id]) && pick(c, f) != id) {
 		c->res->vip_held++;
 		return 0;
 	}
@@ -121,7 +117,7 @@ static int change_start(struct change *c, struct xlb_dp *dp, const struct xlb_vi
 		return -ENOMEM;
 	for (i = 0; i < vip->nr_backends; i++)
 		if (vip->backends[i].id < xlb_dp_max_backends(dp))
-			c->state[vip->backends[i].id] = xlb_backend_effective_state(&vip->backends[i]);
+			c->state[vip->backends[i].id] = vip->backends[i].state;
 	return 0;
 }
 
@@ -227,7 +223,7 @@ static int sweep_one(const struct xlb_flow *f, const struct xlb_conn *conn, void
 	__u64 idle = s->now - conn->atime_ns;
 	bool gone;
 
-	gone = !be || !takes_flows(be->state);
+	gone = !be || !xlb_be_takes_flows(be->state);
 	if (!gone && f->proto == IPPROTO_UDP)
 		gone = idle > s->udp_idle_ns;
 	if (!gone && f->proto != IPPROTO_UDP && idle > XLB_MOVED_IDLE_SEC * 1000000000ull) {

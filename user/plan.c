@@ -49,7 +49,7 @@ int xlb_plan_vip(const struct xlb_cfg_vip *vip, const struct xlb_backend_health 
 
 		p->dp_state = xlb_effective_state(be->admin, down ? XLB_HEALTH_DOWN : XLB_HEALTH_UP,
 						  be->weight);
-		p->takes_new_flows = p->dp_state == XLB_BE_UP;
+		p->takes_new_flows = xlb_be_takes_new_flows(p->dp_state);
 		p->weight = be->weight;
 		/* Ramping: a part of its weight, never less than 1 (it takes flows). */
 		if (health && health[i].ramp > 0 && health[i].ramp < 1 && p->takes_new_flows) {

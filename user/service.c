@@ -12,13 +12,6 @@
 #include "service.h"
 #include "table_state.h"
 
-__u8 xlb_backend_effective_state(const struct xlb_backend_spec *be)
-{
-	if (be->state == XLB_BE_UP && !be->weight)
-		return XLB_BE_DRAINING;
-	return be->state;
-}
-
 int xlb_service_build_table(const struct xlb_vip_spec *vip, __u32 *table)
 {
 	struct maglev_backend *mb;
@@ -34,7 +27,7 @@ int xlb_service_build_table(const struct xlb_vip_spec *vip, __u32 *table)
 		mb[i].addr = be->addr;
 		mb[i].id = be->id;
 		/* Only backends that take new flows get slots. */
-		mb[i].weight = xlb_backend_effective_state(be) == XLB_BE_UP ? be->weight : 0;
+		mb[i].weight = xlb_be_takes_new_flows(be->state) ? be->weight : 0;
 	}
 	err = maglev_build(mb, vip->nr_backends, vip->table_size, table);
 	free(mb);
@@ -50,7 +43,7 @@ static int apply_backends(struct xlb_dp *dp, const struct xlb_vip_spec *vip)
 		const struct xlb_backend_spec *spec = &vip->backends[i];
 		struct xlb_backend be = {
 			.addr = spec->addr,
-			.state = xlb_backend_effective_state(spec),
+			.state = spec->state,
 			.is_v4 = xlb_addr_is_v4(&spec->addr),
 			.vip_id = vip->id,
 		};

@@ -13,9 +13,9 @@
 
 struct xlb_backend_spec {
 	union xlb_addr addr;
-	__u32 weight;		/* 0: draining */
+	__u32 weight;		/* in the table while its state takes new flows */
 	__u8 mac[6];		/* L2 DSR only */
-	__u8 state;		/* enum xlb_backend_state: UP, DRAINING or DOWN */
+	__u8 state;		/* enum xlb_backend_state: UP, DRAINING or DOWN, as planned */
 	__u32 id;		/* backend id in the data path */
 };
 
@@ -29,8 +29,6 @@ struct xlb_vip_spec {
 	size_t nr_backends;
 };
 
-/* The state the data path sees: weight 0 means draining. */
-__u8 xlb_backend_effective_state(const struct xlb_backend_spec *be);
 /* Builds the table the VIP should have (table_size slots). */
 int xlb_service_build_table(const struct xlb_vip_spec *vip, __u32 *table);
 int xlb_service_apply(struct xlb_dp *dp, const struct xlb_vip_spec *vip);

@@ -307,10 +307,8 @@ static int tidy_prepare(struct tidy *td, const struct xlb_vip_spec *vips, size_t
 			return -ENOMEM;
 		for (b = 0; b < v->spec->nr_backends; b++) {
 			const struct xlb_backend_spec *be = &v->spec->backends[b];
-			__u8 st = xlb_backend_effective_state(be);
-
 			if (be->id < xlb_dp_max_backends(td->dp))
-				v->ours[be->id] = st == XLB_BE_UP || st == XLB_BE_DRAINING;
+				v->ours[be->id] = xlb_be_takes_flows(be->state);
 		}
 		td->res->look_vips += any_look(&v->ts);
 	}

@@ -61,8 +61,7 @@ static void node_fingerprint(struct node *n)
 	for (i = 0; i < NR; i++) {
 		n->addr_of[n->be[i].id] = n->be[i].addr;
 		n->addrs[i] = n->be[i].addr;
-		n->weights[i] = xlb_backend_effective_state(&n->be[i]) == XLB_BE_UP ?
-				n->be[i].weight : 0;
+		n->weights[i] = xlb_be_takes_new_flows(n->be[i].state) ? n->be[i].weight : 0;
 	}
 	xlb_fp_table_init(&t);
 	for (i = 0; i < M; i++)
