@@ -114,6 +114,30 @@ bool xlb_cfg_vip_differs(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *
 	       memcmp(&a->probe, &b->probe, sizeof(a->probe)) || backends_differ(a, b);
 }
 
+bool xlb_cfg_same_shape(const struct xlb_cfg *a, const struct xlb_cfg *b)
+{
+	size_t v, i;
+
+	if (a->nr_vips != b->nr_vips)
+		return false;
+	for (v = 0; v < a->nr_vips; v++) {
+		const struct xlb_cfg_vip *x = &a->vips[v], *y = &b->vips[v];
+
+		if (strcmp(x->name, y->name) || memcmp(&x->key, &y->key, sizeof(x->key)) ||
+		    x->nr_backends != y->nr_backends || memcmp(&x->probe, &y->probe, sizeof(x->probe)))
+			return false;
+		for (i = 0; i < x->nr_backends; i++) {
+			const struct xlb_cfg_backend *p = &x->backends[i], *q = &y->backends[i];
+
+			if (xlb_addr_cmp(&p->addr, &q->addr) || p->has_mac != q->has_mac ||
+			    memcmp(p->mac, q->mac, sizeof(p->mac)) ||
+			    !xlb_cfg_probe_same(p->probe, q->probe))
+				return false;
+		}
+	}
+	return true;
+}
+
 struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,
 					     const union xlb_addr *addr)
 {

@@ -88,6 +88,13 @@ struct xlb_cfg_backend {
 	bool invalid;			/* had parse errors: no semantic checks */
 };
 
+/* /metrics per backend (all), per VIP only with the backends' sums (aggregate), or neither. */
+enum xlb_metrics_backends {
+	XLB_METRICS_BACKENDS_ALL = 0,
+	XLB_METRICS_BACKENDS_AGGREGATE,
+	XLB_METRICS_BACKENDS_NONE,
+};
+
 enum xlb_all_down_policy {
 	XLB_ALL_DOWN_KEEP = 0,		/* keep the last healthy set in the table */
 	XLB_ALL_DOWN_DROP,		/* empty table: drop and count */
@@ -143,6 +150,7 @@ struct xlb_cfg {
 	/* Prometheus /metrics: libmicrohttpd on xlbd's loop; port 0: off. */
 	union xlb_addr metrics_address;
 	__u16 metrics_port;
+	enum xlb_metrics_backends metrics_backends;	/* per-backend series or not */
 	/* The event journal. */
 	char journal_path[XLB_PATH_MAX];
 	__u32 journal_max_mb;
@@ -189,6 +197,17 @@ struct xlb_cfg_vip *xlb_cfg_find_vip(struct xlb_cfg *cfg, const char *name);
  * only widens them.
  */
 bool xlb_cfg_vip_differs(const struct xlb_cfg_vip *a, const struct xlb_cfg_vip *b);
+/*
+ * The same VIPs in the same order, each with the same backends (addresses,
+ * MACs) in the same order and the same probes: they may differ in weights
+ * and states alone, as runtime changes of weights and states make them.
+ */
+bool xlb_cfg_same_shape(const struct xlb_cfg *a, const struct xlb_cfg *b);
+/*
+ * The checks a config can fail that was (valid, xlb_cfg_same_shape) did
+ * not: those of each VIP that differs. -EINVAL on errors.
+ */
+int xlb_cfg_check_changed(struct xlb_cfg *cfg, const struct xlb_cfg *was, struct xlb_diags *d);
 /* Two backends' own probes (NULL: none) say the same. */
 bool xlb_cfg_probe_same(const struct xlb_cfg_probe *a, const struct xlb_cfg_probe *b);
 struct xlb_cfg_backend *xlb_cfg_find_backend(struct xlb_cfg_vip *vip,

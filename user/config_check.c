@@ -394,6 +394,17 @@ static void check_ifaces(struct xlb_diags *d, const struct xlb_cfg *cfg)
 	}
 }
 
+int xlb_cfg_check_changed(struct xlb_cfg *cfg, const struct xlb_cfg *was, struct xlb_diags *d)
+{
+	size_t i, errors = d->errors;
+
+	/* Same shape: what spans VIPs (duplicates, modes, map sizes) is as it was. */
+	for (i = 0; i < cfg->nr_vips; i++)
+		if (xlb_cfg_vip_differs(&was->vips[i], &cfg->vips[i]))
+			check_vip(d, cfg, i);
+	return d->errors > errors ? -EINVAL : 0;
+}
+
 int xlb_cfg_check(struct xlb_cfg *cfg, struct xlb_pos top, struct xlb_diags *d)
 {
 	size_t i, backends = 0, errors = d->errors;

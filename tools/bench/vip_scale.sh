@@ -35,8 +35,8 @@ missing=$(tb_missing)
 tb_setup 1 >/dev/null
 config=$TB_STATE/xlb.yaml
 
-echo "| VIPs x backends | start to first status | status | weight | reload, one weight changed | status during a reload | $PARALLEL weights at once: total, failed | RSS after |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| VIPs x backends | start to first status | status | weight | reload, one weight changed | status during a reload | $PARALLEL weights at once: total, failed | RSS after 1 reload, after 10 more | loop busy at once, most (idle 13 s) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for size in $SIZES; do
 	nv=${size%:*} nb=${size#*:}
 	bash tools/bench/config_gen.sh vips "$nv" "$nb" 1 >"$config"
@@ -77,7 +77,19 @@ for size in $SIZES; do
 	done
 	for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 	par=$(( ($(us_now) - t0) / 1000 ))
-	printf '| %d x %d | %d ms | %s ms | %s ms | %s ms | %s ms | %d ms, %d failed | %s MB |\n' \
+	# Memory over reloads: flat, or it grows with each.
+	bash tools/bench/config_gen.sh vips "$nv" "$nb" 9 >"$config"
+	tb_xlbctl reload >/dev/null 2>&1
+	rss1=$(rss_mb)
+	for ((r = 0; r < 10; r++)); do
+		bash tools/bench/config_gen.sh vips "$nv" "$nb" $((10 + r)) >"$config"
+		tb_xlbctl reload >/dev/null 2>&1
+	done
+	rss10=$(rss_mb)
+	# The loop's longest busy spell while nothing is asked of it (the stall watch's 12.8 s).
+	sleep 13
+	idle=$(tb_xlbctl -j status | jq '.loop.late_ms_max // "-"')
+	printf '| %d x %d | %d ms | %s ms | %s ms | %s ms | %s ms | %d ms, %d failed | %s MB, %s MB | %s ms |\n' \
 		"$nv" "$nb" "$start" "$(median_ms "${st[@]}")" "$(median_ms "${wt[@]}")" \
-		"$(median_ms "${rl[@]}")" "$(median_ms "${sr[@]}")" "$par" "$fails" "$(rss_mb)"
+		"$(median_ms "${rl[@]}")" "$(median_ms "${sr[@]}")" "$par" "$fails" "$rss1" "$rss10" "$idle"
 done

@@ -13,7 +13,7 @@ struct xlbd;
 int load_config(struct xlbd *x);
 void plans_free(struct xlb_vip_plan *plans, size_t nr);
 /* The config with the runtime changes laid over it is valid too (errors in d). */
-int check_effective(struct xlb_cfg *eff, struct xlb_diags *d);
+int check_effective(struct xlb_cfg *eff, const struct xlb_cfg *was, struct xlb_diags *d);
 /* What the config asks of this host: each interface exists, and its MTU fits. */
 int check_system(const struct xlb_cfg *cfg, struct xlb_diags *d);
 /* "eth0 (native), eth1 (generic)", for messages. */

@@ -110,7 +110,8 @@ static json_t *commit_now(struct xlbd *x, const struct ctl_request *req,
 		xlb_overrides_free(next);
 		return NULL;
 	}
-	if (change_before_take(x, &before)) {
+	/* A runtime change leaves the config file's text as it is: no copy of it. */
+	if (change_before_take(x, &before, guard_ms ? CHANGE_BEFORE_SHARES : 0)) {
 		snprintf(err, err_len, "out of memory; nothing changed");
 		xlb_overrides_free(next);
 		return NULL;
@@ -219,7 +220,7 @@ static void commit_batch(struct xlbd *x, struct xlb_overrides *orig)
 
 	x->ov = *orig;
 	memset(orig, 0, sizeof(*orig));
-	if (change_before_take(x, &before)) {
+	if (change_before_take(x, &before, 0)) {
 		xlb_overrides_free(&all);
 		commit_alone(x);
 		return;

@@ -142,12 +142,24 @@ int health_plan(struct xlbd *x, const struct xlb_cfg_vip *vip, struct xlb_vip_pl
 	return 0;
 }
 
+static bool plan_ramps(const struct xlb_vip_plan *p)
+{
+	for (size_t i = 0; p && i < p->nr; i++)
+		if (p->be[i].ramp_start_ms)
+			return true;
+	return false;
+}
+
 /* Says when a slow start begins and ends, from the plans before and after. */
 void slow_start_note(struct xlbd *x, const struct xlb_cfg_vip *vip, const struct xlb_vip_plan *next)
 {
+	struct xlb_cfg_vip *was = x->effective ? xlb_cfg_find_vip(x->effective, vip->name) : NULL;
 	char addr[XLB_ADDR_STRLEN];
 	size_t i;
 
+	/* Nothing ramps before or after: nothing begins or ends (most VIPs, most changes). */
+	if (!plan_ramps(next) && !plan_ramps(was ? xlbd_plan(x, was) : NULL))
+		return;
 	for (i = 0; i < vip->nr_backends; i++) {
 		const struct xlb_plan_backend *was = plan_in_force(x, vip->name, i,
 								   &vip->backends[i].addr);

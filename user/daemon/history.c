@@ -130,28 +130,32 @@ struct change *history_find(struct xlbd *x, __u64 id)
 
 /* ---- before a change ------------------------------------------------- */
 
-int change_before_take(struct xlbd *x, struct change_before *b)
+int change_before_take(struct xlbd *x, struct change_before *b, unsigned int what)
 {
 	const struct xlb_cfg *eff = x->effective;
 	size_t v, i, n = 0;
 
 	memset(b, 0, sizeof(*b));
+	b->hash = x->base_hash;
 	if (xlb_overrides_copy(&x->ov, &b->ov))
 		return -ENOMEM;
-	b->text = malloc(x->base_len + 1);
+	if (what & CHANGE_BEFORE_TEXT) {
+		b->text = malloc(x->base_len + 1);
+		b->base = b->text ? xlb_cfg_dup(x->base) : NULL;
+		if (!b->base) {
+			change_before_free(b);
+			return -ENOMEM;
+		}
+		memcpy(b->text, x->base_text ? x->base_text : "", x->base_len);
+		b->text[x->base_len] = '\0';
+		b->len = x->base_len;
+	}
+	if (!(what & CHANGE_BEFORE_SHARES))
+		return 0;
 	for (v = 0; eff && v < eff->nr_vips; v++)
 		n += eff->vips[v].nr_backends;
 	b->shares = calloc(n ? n : 1, sizeof(*b->shares));
-	if (!b->text || !b->shares) {
-		change_before_free(b);
-		return -ENOMEM;
-	}
-	memcpy(b->text, x->base_text ? x->base_text : "", x->base_len);
-	b->text[x->base_len] = '\0';
-	b->len = x->base_len;
-	b->hash = x->base_hash;
-	b->base = xlb_cfg_dup(x->base);
-	if (!b->base) {
+	if (!b->shares) {
 		change_before_free(b);
 		return -ENOMEM;
 	}
@@ -307,7 +311,8 @@ __u64 history_record(struct xlbd *x, struct change_before *b, enum change_source
 		change_free(c);
 		return 0;
 	}
-	if (b->hash != x->base_hash) {
+	/* The config's text changed: only a change that took it (CHANGE_BEFORE_TEXT) can. */
+	if (b->hash != x->base_hash && b->base && b->text) {
 		json_t *vips = vips_changed(b->base, x->base);
 
 		if (same_in_other_words(x, b, vips)) {
@@ -546,7 +551,7 @@ int history_undo(struct xlbd *x, struct change *c, enum change_source src, long 
 	if (xlb_overrides_copy(&x->ov, &next))
 		return -ENOMEM;
 	e = undo_overrides(x, c, &next, err, err_len);
-	if (e || change_before_take(x, &b)) {
+	if (e || change_before_take(x, &b, CHANGE_BEFORE_TEXT | CHANGE_BEFORE_SHARES)) {
 		xlb_overrides_free(&next);
 		if (!e)
 			snprintf(err, err_len, "out of memory; nothing was undone");

@@ -124,7 +124,16 @@ int history_load(struct xlbd *x, struct history_prev *prev);
 void history_resume(struct xlbd *x);
 void history_fini(struct history *h);
 void change_free(struct change *c);
-int change_before_take(struct xlbd *x, struct change_before *b);
+/*
+ * What is in force before a change, for history_record (the runtime
+ * changes and the text's hash, always), CHANGE_BEFORE_TEXT (the config text
+ * and base: a change that may touch the file's config, a reload or an
+ * undo) and CHANGE_BEFORE_SHARES (each backend's share: a guarded change).
+ * Each is a copy of a whole config's worth: a weight needs neither.
+ */
+#define CHANGE_BEFORE_TEXT	1u
+#define CHANGE_BEFORE_SHARES	2u
+int change_before_take(struct xlbd *x, struct change_before *b, unsigned int what);
 void change_before_free(struct change_before *b);
 /*
  * A change was applied: records what it changed since b (b's text is

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,8 @@ static void finish(struct xlbd *x)
 	__u64 id = 0;
 	int err = j->err;
 
-	if (change_before_take(x, &before)) {
+	if (change_before_take(x, &before, CHANGE_BEFORE_TEXT |
+			       (first->guard_ms ? CHANGE_BEFORE_SHARES : 0))) {
 		xlb_diag_add(&j->d, XLB_SEV_ERROR, (struct xlb_pos){}, "out of memory; nothing changed");
 		xlb_cfg_free(j->cfg);
 		free(j->text);
@@ -150,6 +152,8 @@ static void finish(struct xlbd *x)
 	}
 	free(msg);
 	xlb_diags_free(&j->d);
+	/* A reload frees a whole config or two: give the pages back, or RSS creeps up. */
+	malloc_trim(0);
 	waiters_free(r->serving);
 	r->serving = NULL;
 	if (r->waiting)

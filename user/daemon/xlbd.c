@@ -251,7 +251,7 @@ static int check_runtime_changes(struct xlbd *x)
 
 	xlb_diags_init(&d, x->config_path);
 	eff = xlb_overrides_apply(x->base, &x->ov, &d);
-	err = eff ? check_effective(eff, &d) : -ENOMEM;
+	err = eff ? check_effective(eff, NULL, &d) : -ENOMEM;
 	if (err) {
 		xlb_diags_print(&d, stderr);
 		pr_err("xlbd not started: the runtime changes in '%s' do not fit the config; fix the config, or drop them with 'xlbd --discard-runtime-changes --state %s'\n",
