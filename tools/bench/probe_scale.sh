@@ -12,8 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000} seconds=${2:-20}
-[[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 4000 ]] || { echo "N is 1..4000" >&2; exit 2; }
+[[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 20000 ]] || { echo "N is 1..20000" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]+$ && $seconds -le 600 ]] || { echo "SECONDS is 0..600" >&2; exit 2; }
+
+# Backend i's address: 198.19.0.1 on, 250 to a /24 (80 /24s hold 20,000).
+addr() { echo "198.19.$(($1 / 250)).$(($1 % 250 + 1))"; }
 
 ns=xlbscale$$
 state=$(mktemp -d)
@@ -35,7 +38,7 @@ ip -n "$ns" link set eth0 up
 ip -n "$ns" link set eth1 up
 # N addresses in 198.19.0.0/16, all on lo: every probe is a real TCP connect.
 for ((i = 0; i < n; i++)); do
-	echo "address add 198.19.$((i / 250)).$((i % 250 + 1))/32 dev lo"
+	echo "address add $(addr "$i")/32 dev lo"
 done | ip -n "$ns" -batch -
 ip netns exec "$ns" /usr/bin/python3 -c '
 import socket, time
@@ -69,7 +72,7 @@ print(n)")
 	echo "    table_size: $table"
 	echo "    probe: { type: tcp, interval: 1s, timeout: 500ms${PROBE_EXTRA:-} }"
 	echo "    backends:"
-	for ((i = 0; i < n; i++)); do echo "      - address: 198.19.$((i / 250)).$((i % 250 + 1))"; done
+	for ((i = 0; i < n; i++)); do echo "      - address: $(addr "$i")"; done
 } >"$state/xlb.yaml"
 
 nsenter --net="/run/netns/$ns" build/xlbd -c "$state/xlb.yaml" --pin "$pin" \
@@ -95,7 +98,7 @@ secs, n, rss = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rate = (b["started"] - a["started"]) / secs
 print(f"backends probed        {b['targets']} (wanted {n})")
 print(f"probes per second      {rate:.0f} (1 s interval: {n} due per second)")
-print(f"probe start lateness   mean {b['late_ms_mean']:.1f} ms, max {b['late_ms_max']} ms")
+print(f"probe start lateness   mean {b['late_ms_mean']:.1f} ms, p99 {b.get('late_ms_p99', '-')} ms, max {b['late_ms_max']} ms")
 print(f"backends seen down     {b['down']}")
 print(f"xlbd resident memory   {rss / 1024:.1f} MiB")
 ok = b["targets"] == n and rate >= 0.95 * n and b["late_ms_max"] < 1000 and b["down"] == 0

@@ -59,6 +59,11 @@ section() { printf '\n## %s\n\n' "$1"; }
 	echo
 	bash tools/bench/compare_scale.sh
 
+	section "xlbd at scale"
+	echo "Command: \`tools/bench/vip_scale.sh\` (SIZES=\"1:10 1000:100 5000:10\"). Medians of 9 rounds; 1 x 10 is the baseline the others are read against."
+	echo
+	SIZES="1:10 1000:100 5000:10" bash tools/bench/vip_scale.sh
+
 	section "Health probes at scale"
 	echo "Command: \`tools/bench/probe_scale.sh 1000 20\`."
 	echo

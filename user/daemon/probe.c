@@ -499,6 +499,7 @@ static void note_lateness(struct prober *pr, __u64 late, __u64 now)
 {
 	pr->started++;
 	pr->late_ms_sum += late;
+	pr->late_hist[late < XLB_PROBE_LATE_BUCKETS ? late : XLB_PROBE_LATE_BUCKETS - 1]++;
 	if (late > pr->late_ms_max)
 		pr->late_ms_max = late;
 	if (now - pr->late_window_start >= LATE_WINDOW_MS) {
@@ -522,6 +523,13 @@ void prober_summary(const struct prober *pr, struct prober_summary *out)
 		.late_ms_mean = pr->started ? (double)pr->late_ms_sum / pr->started : 0.0,
 		.unknown = pr->unknown, .not_judged = pr->not_judged,
 	};
+	for (__u64 seen = 0, i = 0; i < XLB_PROBE_LATE_BUCKETS && pr->started; i++) {
+		seen += pr->late_hist[i];
+		if (seen * 100 >= pr->started * 99) {
+			out->late_ms_p99 = i;
+			break;
+		}
+	}
 	for (i = 0; i < pr->nr; i++) {
 		out->in_flight += pr->targets[i]->in_flight;
 		out->down += xlb_health_is_down(&pr->targets[i]->health);

@@ -91,6 +91,8 @@ typedef void (*probe_change_fn)(void *ctx, struct probe_target *t,
 /* Probe start lateness over windows of LATE_WINDOW_MS: recent, and since start. */
 #define LATE_WINDOW_MS	10000
 
+#define XLB_PROBE_LATE_BUCKETS	1001
+
 struct prober {
 	sd_event *event;
 	void *multi;			/* CURLM * */
@@ -106,6 +108,8 @@ struct prober {
 	__u64 last_unknown_log_ms;
 	struct probe_kept *kept;	/* gone from the config, for a while */
 	size_t kept_nr;
+	/* Starts by lateness: 1 ms buckets, the last one for all later. */
+	__u64 late_hist[XLB_PROBE_LATE_BUCKETS];
 };
 
 int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
@@ -133,6 +137,7 @@ struct prober_summary {
 	__u64 started;			/* probes that judged health */
 	__u64 late_ms_max, late_ms_recent;	/* start lateness: ever, last 10-20 s */
 	double late_ms_mean;
+	__u64 late_ms_p99;		/* 99 % of starts were this late or less (ever) */
 	__u64 unknown, not_judged;	/* could not run; ran but judged nothing */
 };
 void prober_summary(const struct prober *pr, struct prober_summary *out);
