@@ -2,8 +2,9 @@
 /*
  * What every part of the data path shares: the loader's constants, the
  * maps, what parsing learnt about a packet (struct pkt), counting, and the
- * VIP lookups. Included first by xlb.bpf.c, and by icmp.h and encap.h, so
- * that each stands alone.
+ * VIP lookups (stage 2 of xlb.bpf.c's list). Included first by xlb.bpf.c,
+ * and by icmp.h, encap.h and the stage headers (parse_pkt.h, pick.h,
+ * send.h), so that each stands alone.
  */
 #ifndef XLB_BPF_XLB_H
 #define XLB_BPF_XLB_H
@@ -171,6 +172,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_backend_stats);
 } backend_stats SEC(".maps");
+
+/*
+ * A stage's answer when the packet goes on to the next stage (xlb.bpf.c):
+ * no XDP verdict is negative.
+ */
+#define STAGE_NEXT	(-1)
 
 /* What parsing learnt about the packet; offsets are from ctx->data. */
 struct pkt {
