@@ -49,8 +49,7 @@ static __always_inline int own_packet(const struct pkt *p)
 static __always_inline int backend_takes_flows(const struct xlb_backend *be,
 					       __u32 vip_id)
 {
-	return be->vip_id == vip_id &&
-	       (be->state == XLB_BE_UP || be->state == XLB_BE_DRAINING);
+	return be->vip_id == vip_id && xlb_be_takes_flows(be->state);
 }
 
 /*
@@ -64,7 +63,7 @@ vip_backend(__u32 id, const struct xlb_vip *vip, int new_flow)
 
 	if (!be || be->vip_id != vip->id)
 		return NULL;
-	if (be->state == XLB_BE_UP || (!new_flow && be->state == XLB_BE_DRAINING))
+	if (new_flow ? xlb_be_takes_new_flows(be->state) : xlb_be_takes_flows(be->state))
 		return be;
 	return NULL;
 }

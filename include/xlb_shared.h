@@ -211,7 +211,7 @@ struct xlb_conn {
  * VIP). A flow on a slot without XLB_SLOT_LOOK needs no record, so a
  * packet sent by its memo skips nothing the contract needs; a flow found
  * by its record is looked up again every 2^XLB_MEMO_STAMP_SHIFT jiffies,
- * which keeps its record fresh (xlb.bpf.c: forward_memo).
+ * which keeps its record fresh (xlb.bpf.c: pick_by_memo).
  */
 #define XLB_MEMO_STAMP_SHIFT	7
 
