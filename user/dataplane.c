@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -24,27 +25,47 @@
 #include "xlb.skel.h"
 
 
-static const char *const map_names[] = {
-	"vips", "backends", "conns", "maglev_tables", "config",
-	"reason_stats", "vip_stats", "backend_stats", "moved", "vip_filter",
-	"vip_index", "memo", "memo_epoch",
+/*
+ * What a start does with a map pinned by an earlier process (or build):
+ * its state is the point of a lossless restart, so it is taken, unless
+ * the row says otherwise.
+ */
+enum map_adopt {
+	ADOPT,			/* taken as it is (VIPs, backends, tables, settings) */
+	ADOPT_OR_NEW,		/* an older build had none: made afresh, empty or rebuilt */
+	ADOPT_SAME_SHAPE,	/* another shape (a counter added): made afresh, counts restart */
+	ADOPT_COPY_FLOWS,	/* another shape (older flow flags): flows copied into a new one */
+};
+
+/* Every map of the data path, one row each: load, adoption, pins and fds follow it. */
+static const struct dp_map {
+	const char *name;	/* in the object and under the pin directory */
+	size_t fd;		/* offsetof its fd in struct xlb_dp */
+	enum map_adopt adopt;
+} dp_maps[] = {
+	{ "vips",		offsetof(struct xlb_dp, vips_fd),		ADOPT },
+	{ "backends",		offsetof(struct xlb_dp, backends_fd),		ADOPT },
+	{ "conns",		offsetof(struct xlb_dp, conns_fd),		ADOPT_COPY_FLOWS },
+	{ "maglev_tables",	offsetof(struct xlb_dp, tables_fd),		ADOPT },
+	{ "config",		offsetof(struct xlb_dp, config_fd),		ADOPT },
+	{ "reason_stats",	offsetof(struct xlb_dp, reason_stats_fd),	ADOPT_SAME_SHAPE },
+	{ "vip_stats",		offsetof(struct xlb_dp, vip_stats_fd),		ADOPT },
+	{ "backend_stats",	offsetof(struct xlb_dp, backend_stats_fd),	ADOPT },
+	{ "moved",		offsetof(struct xlb_dp, moved_fd),		ADOPT_OR_NEW },
+	{ "vip_filter",		offsetof(struct xlb_dp, vip_filter_fd),		ADOPT_OR_NEW },
+	{ "vip_index",		offsetof(struct xlb_dp, vip_index_fd),		ADOPT_OR_NEW },
+	{ "memo",		offsetof(struct xlb_dp, memo_fd),		ADOPT_OR_NEW },
+	{ "memo_epoch",		offsetof(struct xlb_dp, memo_epoch_fd),		ADOPT_OR_NEW },
 };
 
 /* Pins of older builds' maps that this build does without: removed at load. */
 static const char *const retired_maps[] = { "syn_ring", "syn_ring_head" };
 
-#define XLB_DP_NR_MAPS	(ARRAY_SIZE(map_names))
+#define XLB_DP_NR_MAPS	(ARRAY_SIZE(dp_maps))
 
 static int *map_fd_slot(struct xlb_dp *dp, size_t i)
 {
-	int *slots[] = {
-		&dp->vips_fd, &dp->backends_fd, &dp->conns_fd, &dp->tables_fd,
-		&dp->config_fd, &dp->reason_stats_fd, &dp->vip_stats_fd,
-		&dp->backend_stats_fd, &dp->moved_fd, &dp->vip_filter_fd,
-		&dp->vip_index_fd, &dp->memo_fd, &dp->memo_epoch_fd,
-	};
-
-	return slots[i];
+	return (int *)((char *)dp + dp_maps[i].fd);
 }
 
 static struct xlb_dp *dp_alloc(void)
@@ -210,19 +231,18 @@ void dp_note_info(struct xlb_dp *dp, __u32 vip_id, const struct xlb_table_state 
 }
 
 /*
- * The per-reason counters are the one map whose shape a new build may
- * change (a reason added). Such a pinned map is not reused: its counters
- * start again in a fresh map, pinned in its place after load. Flows and
- * tables are always reused; a moved-flow table missing from pins of an
- * older build is made afresh (it is empty until the next table change),
- * and so are a VIP filter and a VIP index (written from the VIP map at
- * load) and the memos (empty).
+ * ADOPT_SAME_SHAPE (the per-reason counters, whose shape a new build may
+ * change: a reason added): such a pinned map is not reused; its counters
+ * start again in a fresh map, pinned in its place after load. ADOPT_OR_NEW
+ * maps missing from an older build's pins are made afresh: the moved-flow
+ * table (empty until the next table change), the VIP filter and index
+ * (written from the VIP map at load), the memos (empty).
  */
 static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 {
 	struct bpf_map_info info;
 
-	if (strcmp(bpf_map__name(map), "reason_stats") || map_info(fd, &info))
+	if (map_info(fd, &info))
 		return false;
 	if (info.max_entries == bpf_map__max_entries(map) &&
 	    info.value_size == bpf_map__value_size(map))
@@ -230,13 +250,6 @@ static bool counters_reshaped(struct bpf_map *map, int fd, const char *path)
 	pr_warn("The pinned counters map '%s' has another shape in this build: its counters start again\n",
 		path);
 	return true;
-}
-
-static bool made_afresh_if_missing(const char *name)
-{
-	return !strcmp(name, "moved") || !strcmp(name, "vip_filter") ||
-	       !strcmp(name, "vip_index") || !strcmp(name, "memo") ||
-	       !strcmp(name, "memo_epoch");
 }
 
 /*
@@ -248,7 +261,7 @@ static bool flows_reshaped(struct bpf_map *map, int fd)
 {
 	struct bpf_map_info info;
 
-	if (strcmp(bpf_map__name(map), "conns") || map_info(fd, &info))
+	if (map_info(fd, &info))
 		return false;
 	return info.map_flags != bpf_map__map_flags(map) ||
 	       info.key_size != bpf_map__key_size(map) ||
@@ -297,10 +310,10 @@ static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_D
 	int fd, err;
 
 	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
-		map = bpf_object__find_map_by_name(skel->obj, map_names[i]);
-		err = map ? pin_path(path, sizeof(path), dir, map_names[i]) : -ENOENT;
+		map = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
+		err = map ? pin_path(path, sizeof(path), dir, dp_maps[i].name) : -ENOENT;
 		fd = err ? err : bpf_obj_get(path);
-		if (fd < 0 && !err && errno == ENOENT && made_afresh_if_missing(map_names[i])) {
+		if (fd < 0 && !err && errno == ENOENT && dp_maps[i].adopt == ADOPT_OR_NEW) {
 			repin[i] = true;
 			continue;
 		}
@@ -309,12 +322,12 @@ static int reuse_pinned_maps(struct xlb *skel, const char *dir, bool repin[XLB_D
 			pr_err("Couldn't open pinned map '%s': %s\n", path, strerror(-err));
 			return err;
 		}
-		if (counters_reshaped(map, fd, path)) {
+		if (dp_maps[i].adopt == ADOPT_SAME_SHAPE && counters_reshaped(map, fd, path)) {
 			close(fd);
 			repin[i] = true;
 			continue;
 		}
-		if (flows_reshaped(map, fd)) {
+		if (dp_maps[i].adopt == ADOPT_COPY_FLOWS && flows_reshaped(map, fd)) {
 			*old_flows = fd;
 			repin[i] = true;
 			continue;
@@ -401,18 +414,9 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 	dp->hash_seed = o.hash_seed;
 	dp->udp_idle_ms = o.udp_idle_ms;
 	dp->tcp_idle_ms = o.tcp_idle_ms;
-	{
-		struct bpf_map *maps[] = {
-			skel->maps.vips, skel->maps.backends, skel->maps.conns,
-			skel->maps.maglev_tables, skel->maps.config,
-			skel->maps.reason_stats, skel->maps.vip_stats,
-			skel->maps.backend_stats, skel->maps.moved,
-			skel->maps.vip_filter, skel->maps.vip_index,
-			skel->maps.memo, skel->maps.memo_epoch,
-		};
-		for (i = 0; i < ARRAY_SIZE(maps); i++)
-			*map_fd_slot(dp, i) = bpf_map__fd(maps[i]);
-	}
+	for (i = 0; i < XLB_DP_NR_MAPS; i++)
+		*map_fd_slot(dp, i) = bpf_map__fd(bpf_object__find_map_by_name(skel->obj,
+									   dp_maps[i].name));
 	if (old_flows >= 0) {
 		copy_flows(old_flows, dp->conns_fd);
 		close(old_flows);
@@ -423,7 +427,7 @@ int xlb_dp_load(struct xlb_dp **out, const struct xlb_dp_opts *opts)
 
 		if (!repin[i])
 			continue;
-		err = pin_path(path, sizeof(path), o.reuse_dir, map_names[i]);
+		err = pin_path(path, sizeof(path), o.reuse_dir, dp_maps[i].name);
 		if (!err && ((unlink(path) && errno != ENOENT) ||
 			     bpf_obj_pin(*map_fd_slot(dp, i), path)))
 			pr_warn("Couldn't pin the new map '%s': %s\n", path, strerror(errno));
@@ -478,10 +482,10 @@ int xlb_dp_open_pinned(struct xlb_dp **out, const char *dir)
 	if (!dp)
 		return -ENOMEM;
 	for (i = 0; i < XLB_DP_NR_MAPS; i++) {
-		err = pin_path(path, sizeof(path), dir, map_names[i]);
+		err = pin_path(path, sizeof(path), dir, dp_maps[i].name);
 		fd = err ? err : bpf_obj_get(path);
 		/* An older build's pins: its program reads no filter, records no SYN. */
-		if (fd < 0 && !err && errno == ENOENT && made_afresh_if_missing(map_names[i]))
+		if (fd < 0 && !err && errno == ENOENT && dp_maps[i].adopt == ADOPT_OR_NEW)
 			continue;
 		if (fd < 0) {
 			err = -errno;
@@ -646,7 +650,7 @@ int xlb_dp_pin(struct xlb_dp *dp, const char *dir)
 	}
 	/* The named maps only: a program's read-only data is its own. */
 	for (size_t i = 0; i < XLB_DP_NR_MAPS; i++) {
-		err = pin_path(path, sizeof(path), dir, map_names[i]);
+		err = pin_path(path, sizeof(path), dir, dp_maps[i].name);
 		if (!err && bpf_obj_pin(*map_fd_slot(dp, i), path) && errno != EEXIST)
 			err = -errno;
 		if (err) {
@@ -764,7 +768,7 @@ int xlb_dp_unpin(const char *dir, bool keep_dir)
 		unlink(path);
 	xlb_dp_prune_links(dir, NULL, 0);
 	for (i = 0; i < XLB_DP_NR_MAPS; i++)
-		if (!pin_path(path, sizeof(path), dir, map_names[i]))
+		if (!pin_path(path, sizeof(path), dir, dp_maps[i].name))
 			unlink(path);
 	if (keep_dir)
 		return 0;
@@ -802,6 +806,23 @@ int dp_map_update(int fd, const char *map, const void *key, const void *val)
 		return err;
 	}
 	return 0;
+}
+
+int dp_state_update(struct xlb_dp *dp, int fd, const char *map, const void *key,
+		    const void *val)
+{
+	int err = dp_map_update(fd, map, key, val);
+
+	dp_memo_forget(dp);
+	return err;
+}
+
+int dp_state_delete(struct xlb_dp *dp, int fd, const void *key)
+{
+	int err = bpf_map_delete_elem(fd, key) && errno != ENOENT ? -errno : 0;
+
+	dp_memo_forget(dp);
+	return err;
 }
 
 int xlb_dp_set_settings(struct xlb_dp *dp, const struct xlb_settings *cfg)
@@ -870,10 +891,13 @@ int xlb_dp_set_vip(struct xlb_dp *dp, const struct xlb_vip_key *key,
 	if (dp->batch)
 		return dp_batch_queue_vip(dp, key, vip);
 	err = vip_filter_admit(dp, &key->addr);
-	err = err ?: dp_map_update(dp->vips_fd, "vips", key, vip);
+	if (err) {
+		dp_memo_forget(dp);
+		return err;
+	}
+	err = dp_state_update(dp, dp->vips_fd, "vips", key, vip);
 	if (!err)
 		xlb_vip_index_put(dp->vip_index, key, vip);
-	dp_memo_forget(dp);
 	return err;
 }
 
@@ -884,31 +908,23 @@ int xlb_dp_get_vip(struct xlb_dp *dp, const struct xlb_vip_key *key, struct xlb_
 
 int xlb_dp_set_backend(struct xlb_dp *dp, __u32 id, const struct xlb_backend *be)
 {
-	int err;
-
 	if (id >= dp->max_backends) {
 		pr_err("Couldn't add backend id %u: only %u backends fit\n", id,
 		       dp->max_backends);
 		return -ENOSPC;
 	}
-	err = dp_map_update(dp->backends_fd, "backends", &id, be);
-	dp_memo_forget(dp);
-	return err;
+	return dp_state_update(dp, dp->backends_fd, "backends", &id, be);
 }
 
 int xlb_dp_delete_vip(struct xlb_dp *dp, const struct xlb_vip_key *key)
 {
-	int err;
-
 	if (!index_writable(dp)) {
 		pr_err("Couldn't remove a VIP: the VIP index is not mapped\n");
 		pr_err("hint: change VIPs through xlbd, which maps the index its data path reads\n");
 		return -EPERM;
 	}
 	xlb_vip_index_del(dp->vip_index, key);
-	err = bpf_map_delete_elem(dp->vips_fd, key) && errno != ENOENT ? -errno : 0;
-	dp_memo_forget(dp);
-	return err;
+	return dp_state_delete(dp, dp->vips_fd, key);
 }
 
 int xlb_dp_next_vip(struct xlb_dp *dp, const struct xlb_vip_key *prev,
@@ -932,11 +948,11 @@ static int reuse_maps(struct xlb_dp *dp, struct bpf_object *obj, const char *exc
 	int err = 0;
 
 	for (i = 0; i < XLB_DP_NR_MAPS && !err; i++) {
-		if (except && !strcmp(map_names[i], except))
+		if (except && !strcmp(dp_maps[i].name, except))
 			continue;
-		map = bpf_object__find_map_by_name(obj, map_names[i]);
+		map = bpf_object__find_map_by_name(obj, dp_maps[i].name);
 		/* An older build (xdp_bench --compare) may not have it. */
-		if (!map && made_afresh_if_missing(map_names[i]))
+		if (!map && (dp_maps[i].adopt == ADOPT_OR_NEW))
 			continue;
 		err = map ? bpf_map__reuse_fd(map, *map_fd_slot(dp, i)) : -ENOENT;
 	}
@@ -1078,11 +1094,10 @@ int xlb_dp_refresh_held(struct xlb_dp *dp, const struct xlb_flow *f, const struc
  */
 int xlb_dp_release_flow(struct xlb_dp *dp, const struct xlb_flow *f)
 {
-	int err = bpf_map_delete_elem(dp->moved_fd, f) ? -errno : 0;
+	int err = dp_state_delete(dp, dp->moved_fd, f);
 
-	dp_memo_forget(dp);
 	if (err)
-		return err == -ENOENT ? 0 : err;
+		return err;
 	if (dp->moved.held)
 		dp->moved.held--;
 	return 0;

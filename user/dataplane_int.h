@@ -43,6 +43,15 @@ struct xlb_dp {
 void dp_memo_forget(struct xlb_dp *dp);
 /* bpf_map_update_elem, its failure logged with the map's name; -errno. */
 int dp_map_update(int fd, const char *map, const void *key, const void *val);
+/*
+ * The one way to write what a memo rests on (VIPs, backends, tables, held
+ * flows let go): the write, then the memo's epoch moved, whatever the
+ * write's outcome, so that no caller can forget it. A delete of a key not
+ * there is no error. (A batch of table swaps moves it once, after.)
+ */
+int dp_state_update(struct xlb_dp *dp, int fd, const char *map, const void *key,
+		    const void *val);
+int dp_state_delete(struct xlb_dp *dp, int fd, const void *key);
 __u32 dp_map_capacity(int fd);
 /* A map's kernel id; 0 (never an id) when it cannot be read. */
 __u32 dp_map_id(int fd);

@@ -18,14 +18,10 @@
 
 int xlb_dp_clear_table(struct xlb_dp *dp, __u32 vip_id)
 {
-	int err;
-
 	xlb_table_cache_drop(dp->tables, vip_id);
 	if (dp->info && vip_id < dp->max_vips)
 		memset(&dp->info[vip_id], 0, sizeof(dp->info[vip_id]));
-	err = bpf_map_delete_elem(dp->tables_fd, &vip_id) && errno != ENOENT ? -errno : 0;
-	dp_memo_forget(dp);
-	return err;
+	return dp_state_delete(dp, dp->tables_fd, &vip_id);
 }
 
 /* A slot as userspace sees it: a backend id, or XLB_NO_BACKEND (the data path's "none" too). */
@@ -226,8 +222,7 @@ int xlb_dp_set_table_state(struct xlb_dp *dp, __u32 vip_id, const struct xlb_tab
 		goto out;
 	}
 	/* The swap: packets see the old table or the new one, never a mix. */
-	err = dp_map_update(dp->tables_fd, "maglev_tables", &vip_id, &fd);
-	dp_memo_forget(dp);
+	err = dp_state_update(dp, dp->tables_fd, "maglev_tables", &vip_id, &fd);
 	if (!err) {
 		xlb_table_cache_put(dp->tables, vip_id, dp_map_id(fd), values, count);
 		dp_note_info(dp, vip_id, ts);
