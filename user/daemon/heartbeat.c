@@ -5,6 +5,11 @@
  * VIPs marked dirty: dirty.c writes them), routes are brought
  * in line, the monitor judges the second, and guarded changes are judged on
  * its verdicts. Each part owns its state; only this file knows the order.
+ *
+ * The monitor judges the second in slices over the next turns of the loop
+ * (monitor.h), so the guards are judged when its pass is over, on the
+ * verdicts of every VIP: monitor_tick is given judge_guards to call then.
+ * A pass still under way at a beat starts no other; the guards wait for it.
  */
 #include <time.h>
 #include <systemd/sd-event.h>
@@ -17,6 +22,12 @@
 #include "xlbd.h"
 
 #define HEARTBEAT_MS	1000
+
+/* After a whole pass of the monitor. */
+static void judge_guards(struct xlbd *x)
+{
+	guard_tick(x);
+}
 
 static int beat(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -35,8 +46,7 @@ static int beat(sd_event_source *s, uint64_t usec, void *userdata)
 	slow_start_tick(x);
 	/* Catches what no event reported: a failed route write, a device deleted by hand. */
 	announce_sync(x);
-	monitor_tick(x, now);
-	guard_tick(x);
+	monitor_tick(x, now, judge_guards);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "events.h"
 #include "monitor.h"
+#include "monitor_tables.h"
 #include "names.h"
 #include "moved.h"
 #include "plan.h"
@@ -20,6 +21,10 @@
 
 #define TABLE_REFRESH_TICKS	10
 #define MOVED_SWEEP_TICKS	10
+/* A pass's slices run after clients: one waits for a slice at most. */
+#define MONITOR_PRIO		(XLB_PRIO_CLIENT + 10)
+/* A pass still under way at the next beat runs ahead of clients, after timers. */
+#define MONITOR_PRIO_LATE	(XLB_PRIO_TIMER + 1)
 #define HOOK_TIMEOUT_MS		30000
 #define MONITOR_HOOK_ENV	12
 
@@ -28,150 +33,6 @@ static void vip_monitor_free(struct vip_monitor *vm)
 	xlb_skew_vip_free(&vm->skew);
 	free(vm->addrs);
 	free(vm->table_slots);
-}
-
-/*
- * vm's VIP in the effective config: vips[] follows its order (monitor_sync),
- * so it is at the same index unless a change is not synced yet.
- */
-static struct xlb_cfg_vip *vm_vip(struct xlbd *x, const struct vip_monitor *vm)
-{
-	size_t v = vm - x->mon.vips;
-
-	if (v < x->effective->nr_vips && !strcmp(x->effective->vips[v].name, vm->name))
-		return &x->effective->vips[v];
-	return xlb_cfg_find_vip(x->effective, vm->name);
-}
-
-/* Before VIP rd->vip's first slot: its backends' addresses by id, for the fingerprint. */
-static void begin_table(struct xlbd *x, struct table_read *rd, const struct xlb_cfg_vip *vip)
-{
-	__u32 max = xlb_dp_max_backends(x->dp);
-	size_t b;
-
-	for (b = 0; b < vip->nr_backends; b++) {
-		__u32 id = xlbd_backend_id(x, vip, &vip->backends[b]);
-
-		if (id < max)
-			rd->owner[id] = xlb_fp_addr(&vip->backends[b].addr);
-	}
-	xlb_fp_table_init(&rd->fp);
-}
-
-/*
- * The fingerprint of what was read, with the config part from the plan in
- * force: the backends that take new flows, at their weights in force.
- */
-static void fingerprint(struct xlbd *x, struct vip_monitor *vm, const struct xlb_cfg_vip *vip,
-			const struct xlb_fp_table *t)
-{
-	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
-	union xlb_addr *addrs = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*addrs));
-	__u32 *weights = calloc(vip->nr_backends ? vip->nr_backends : 1, sizeof(*weights));
-	size_t b;
-
-	if (addrs && weights && plan) {
-		for (b = 0; b < vip->nr_backends; b++) {
-			addrs[b] = vip->backends[b].addr;
-			weights[b] = plan->be[b].takes_new_flows ? plan->be[b].weight : 0;
-		}
-		xlb_fp_finish(&vm->fp, xlb_fp_config(addrs, weights, vip->nr_backends,
-						     vip->table_size, vip->hash_source_port), t);
-		vm->fp_ms = monotonic_ms();
-	}
-	free(addrs);
-	free(weights);
-}
-
-/* The count of VIP rd->vip is complete: its backends' slots, by index. */
-static void publish_table(struct xlbd *x, struct table_read *rd, __u32 m)
-{
-	struct vip_monitor *vm = &x->mon.vips[rd->vip];
-	struct xlb_cfg_vip *vip = vm_vip(x, vm);
-	__u32 max = xlb_dp_max_backends(x->dp);
-	__u64 seen = 0;
-	size_t b;
-
-	for (b = 0; b < vm->nr; b++) {
-		struct xlb_cfg_backend *be = vip ? xlb_cfg_backend_near(vip, b, &vm->addrs[b]) : NULL;
-		__u32 id = be ? xlbd_backend_id(x, vip, be) : XLB_NO_BACKEND;
-
-		vm->table_slots[b] = id < max ? rd->counts[id] : 0;
-		seen += vm->table_slots[b];
-		if (id < max) {
-			rd->counts[id] = 0;
-			rd->owner[id] = XLB_FP_EMPTY;
-		}
-	}
-	vm->table_m = m;
-	if (vip)
-		fingerprint(x, vm, vip, &rd->fp);
-	/* Slots of ids not its own (a damaged table) are left: clear them all. */
-	if (seen != m)
-		memset(rd->counts, 0, max * sizeof(*rd->counts));
-}
-
-/*
- * Reads the live tables on, VIP after VIP, at most MONITOR_TABLE_READ_SLOTS
- * slots a call. A table swapped during its read is counted again.
- */
-static void read_tables(struct xlbd *x)
-{
-	struct monitor *mon = &x->mon;
-	struct table_read *rd = &mon->rd;
-	__u32 budget = MONITOR_TABLE_READ_SLOTS, max = xlb_dp_max_backends(x->dp), b;
-
-	if (!rd->counts)
-		rd->counts = calloc(max ? max : 1, sizeof(*rd->counts));
-	if (!rd->owner) {
-		rd->owner = malloc((max ? max : 1) * sizeof(*rd->owner));
-		for (b = 0; rd->owner && b < max; b++)
-			rd->owner[b] = XLB_FP_EMPTY;
-	}
-	if (!rd->counts || !rd->owner) {
-		rd->active = false;
-		return;
-	}
-	while (rd->active && rd->vip < mon->nr && budget) {
-		struct vip_monitor *vm = &mon->vips[rd->vip];
-		struct xlb_cfg_vip *vip = vm_vip(x, vm);
-		__u32 before = rd->from, m = 0, id = 0;
-		int r;
-
-		if (vip && !rd->from)
-			begin_table(x, rd, vip);
-		r = vip ? xlb_dp_count_slots(x->dp, xlbd_vip_id(x, vip), &rd->from, budget, rd->counts,
-					     &m, &id, rd->owner, &rd->fp) : -ENOENT;
-
-		if (r >= 0 && before && id != rd->table_id) {
-			memset(rd->counts, 0, max * sizeof(*rd->counts));
-			rd->from = 0;
-			budget -= budget < 1024 ? budget : 1024;	/* still bounded */
-			continue;
-		}
-		rd->table_id = id;
-		budget -= rd->from - before < budget ? rd->from - before : budget;
-		if (r == 0)
-			continue;
-		/* No table (all down, or unreadable): it holds no slots. */
-		publish_table(x, rd, r == 1 ? m : 0);
-		rd->vip++;
-		rd->from = 0;
-	}
-	if (rd->vip >= mon->nr)
-		rd->active = false;
-}
-
-/* Starts reading the tables anew, from the first VIP. */
-static void start_table_read(struct xlbd *x)
-{
-	struct table_read *rd = &x->mon.rd;
-
-	if (rd->counts)
-		memset(rd->counts, 0, xlb_dp_max_backends(x->dp) * sizeof(*rd->counts));
-	rd->active = true;
-	rd->vip = 0;
-	rd->from = 0;
 }
 
 void monitor_sync(struct xlbd *x)
@@ -235,6 +96,15 @@ void monitor_sync(struct xlbd *x)
 	 * evaluation: not here, where it would delay the change's answer.
 	 */
 	mon->refresh_pending = true;
+	/*
+	 * A pass under way looks at the VIPs again from the first, passing
+	 * over those it judged (their state moved with them); its table
+	 * read stops, for the next pass to start anew.
+	 */
+	if (mon->pass.active) {
+		mon->pass.next = 0;
+		mon->pass.table_steps = 0;
+	}
 }
 
 /* A hook that has run longer than HOOK_TIMEOUT_MS is killed, with its group. */
@@ -480,9 +350,9 @@ static json_t *sample_row(struct xlbd *x, const struct xlb_cfg_vip *vip, const u
 	return row;
 }
 
-static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
+static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, struct monitor_sample *sample)
 {
-	struct xlb_cfg_vip *vip = vm_vip(x, vm);
+	struct xlb_cfg_vip *vip = monitor_vm_vip(x, vm);
 	const struct xlb_vip_plan *plan = vip ? xlbd_plan(x, vip) : NULL;
 	struct xlb_skew_input *in = calloc(vm->nr ? vm->nr : 1, sizeof(*in));
 	enum xlb_skew_event *ev = calloc(vm->nr ? vm->nr : 1, sizeof(*ev));
@@ -491,14 +361,14 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 
 	if (!vip || !plan || !in || !ev)
 		goto out;
-	rows = sample ? json_array() : NULL;
+	rows = sample->on ? json_array() : NULL;
 	for (b = 0; b < vm->nr; b++) {
 		struct xlb_cfg_backend *be = xlb_cfg_backend_near(vip, b, &vm->addrs[b]);
 		struct xlb_backend_stats st = {};
 		__u32 id = be ? xlbd_backend_id(x, vip, be) : XLB_NO_BACKEND;
 
-		if (id < x->mon.nr_stats)
-			st = x->mon.stats[id];
+		if (id != XLB_NO_BACKEND)
+			st = monitor_counters_get(&x->mon.counters, id);
 		in[b] = (struct xlb_skew_input){
 			.new_flows = st.new_flows,
 			.packets = st.packets,
@@ -510,7 +380,7 @@ static void evaluate_vip(struct xlbd *x, struct vip_monitor *vm, json_t *sample)
 			json_array_append_new(rows, sample_row(x, vip, &vm->addrs[b], &st, &in[b]));
 	}
 	if (rows)
-		json_array_append_new(sample, json_pack("{s:s, s:o}", "vip", vm->name, "backends", rows));
+		monitor_sample_add(sample, json_pack("{s:s, s:o}", "vip", vm->name, "backends", rows));
 	if (xlb_skew_evaluate(&x->mon.cfg, &vm->skew, in, ev))
 		for (b = 0; b < vm->nr; b++)
 			if (ev[b] != XLB_SKEW_NO_CHANGE)
@@ -569,41 +439,198 @@ static void sweep_moved(struct xlbd *x)
 		pr_info("Moved-flow table: let go of %d flows (idle, or their backend is gone)\n", n);
 }
 
-void monitor_tick(struct xlbd *x, __u64 now)
+/* Room for n ids in the slice's list. */
+static bool ids_room(struct monitor_pass *p, size_t n)
+{
+	__u32 *ids;
+
+	if (n <= p->ids_room)
+		return true;
+	n = n > 2 * p->ids_room ? n : 2 * p->ids_room;
+	ids = realloc(p->ids, n * sizeof(*ids));
+	if (!ids)
+		return false;
+	p->ids = ids;
+	p->ids_room = n;
+	return true;
+}
+
+/*
+ * The next slice: from pass.next on, the VIPs this pass has not judged,
+ * whole, until their backends reach the budget (one VIP at least), and
+ * their backends' ids in pass.ids (*nr_ids). Returns the index after it.
+ */
+static size_t slice_vips(struct xlbd *x, size_t *nr_ids)
 {
 	struct monitor *mon = &x->mon;
-	json_t *sample = NULL;
-	size_t v;
+	struct monitor_pass *p = &mon->pass;
+	size_t budget = p->sample.on ? MONITOR_SLICE_BACKENDS_SAMPLE : MONITOR_SLICE_BACKENDS;
+	size_t v, used = 0, n = 0, b;
+	__u32 max = xlb_dp_max_backends(x->dp);
+
+	for (v = p->next; v < mon->nr && used < budget; v++) {
+		struct vip_monitor *vm = &mon->vips[v];
+		struct xlb_cfg_vip *vip;
+
+		used++;		/* even one passed over costs a look */
+		if (vm->judged == p->seq)
+			continue;
+		vip = monitor_vm_vip(x, vm);
+		if (!vip)
+			continue;
+		if (!ids_room(p, n + vm->nr)) {
+			/* Out of memory: judged in a slice of its own, on its counters as last read. */
+			v += !n;
+			break;
+		}
+		/* A VIP's own work (its allocations, its verdict) weighs as a few backends'. */
+		used += MONITOR_SLICE_VIP_COST + vm->nr;
+		for (b = 0; b < vm->nr; b++) {
+			struct xlb_cfg_backend *be = xlb_cfg_backend_near(vip, b, &vm->addrs[b]);
+			__u32 id = be ? xlbd_backend_id(x, vip, be) : XLB_NO_BACKEND;
+
+			if (id < max)
+				p->ids[n++] = id;
+		}
+	}
+	*nr_ids = n;
+	return v;
+}
+
+/* One slice of VIPs: their backends' counters read, then each judged. */
+static void judge_slice(struct xlbd *x)
+{
+	struct monitor *mon = &x->mon;
+	struct monitor_pass *p = &mon->pass;
+	size_t n, end = slice_vips(x, &n), v;
+	int err = monitor_counters_read(x->dp, &mon->counters, p->ids, n);
+
+	if (err && !p->counters_failed) {
+		p->counters_failed = true;
+		pr_warn("Couldn't read the backends' counters (%s): skew and diagnosis see no traffic this second\n",
+			strerror(-err));
+	}
+	for (v = p->next; v < end; v++) {
+		struct vip_monitor *vm = &mon->vips[v];
+
+		if (vm->judged == p->seq)
+			continue;
+		vm->judged = p->seq;
+		evaluate_vip(x, vm, &p->sample);
+	}
+	p->next = end;
+}
+
+static void pass_end(struct xlbd *x)
+{
+	struct monitor_pass *p = &x->mon.pass;
+	monitor_done_fn done = p->done;
+
+	p->active = false;
+	p->done = NULL;
+	if (p->run)
+		sd_event_source_set_enabled(p->run, SD_EVENT_OFF);
+	if (done)
+		done(x);
+}
+
+/* One slice of the pass, on a turn of the loop of its own (monitor.h). */
+static int pass_run(sd_event_source *s, void *userdata)
+{
+	struct xlbd *x = userdata;
+	struct monitor *mon = &x->mon;
+	struct monitor_pass *p = &mon->pass;
+
+	(void)s;
+	if (!p->active)
+		return 0;
+	switch (x->effective ? p->step : PASS_JUDGE) {
+	case PASS_SWEEP:
+		sweep_moved(x);
+		p->step = PASS_TIDY;
+		return 0;
+	case PASS_TIDY:
+		tidy_tables(x);
+		p->step = PASS_TABLES;
+		return 0;
+	case PASS_TABLES:
+		/* Before the VIPs are judged: a read finished now is this second's table share. */
+		if (mon->rd.active && p->table_steps) {
+			p->table_steps--;
+			monitor_tables_read(x);
+			return 0;
+		}
+		p->step = PASS_JUDGE;
+		/* fall through */
+	case PASS_JUDGE:
+		if (x->effective)
+			judge_slice(x);
+		if (x->effective && p->next < mon->nr)
+			return 0;
+	}
+	monitor_sample_end(x, &p->sample);
+	pass_end(x);
+	return 0;
+}
+
+void monitor_tick(struct xlbd *x, __u64 now, monitor_done_fn done)
+{
+	struct monitor *mon = &x->mon;
+	struct monitor_pass *p = &mon->pass;
 
 	expire_hooks(mon);
-	if (mon->ticks % MOVED_SWEEP_TICKS == 0) {
-		sweep_moved(x);
-		tidy_tables(x);
+	if (p->active) {
+		/* Its second is over: it finishes ahead of clients, and this beat starts none. */
+		p->skipped++;
+		if (!p->said_ms || now - p->said_ms >= 60000) {
+			pr_warn("Monitor: the pass begun %llu ms ago is still under way (at VIP %zu of %zu): no pass starts at this beat, that one goes on ahead of clients (%llu beats skipped so far)\n",
+				(unsigned long long)(now - p->begun_ms), p->next, mon->nr,
+				(unsigned long long)p->skipped);
+			p->said_ms = now;
+		}
+		if (p->run)
+			sd_event_source_set_priority(p->run, MONITOR_PRIO_LATE);
+		return;
 	}
+	p->active = true;
+	p->seq++;
+	p->next = 0;
+	p->done = done;
+	p->begun_ms = now;
+	p->counters_failed = false;
+	p->step = mon->ticks % MOVED_SWEEP_TICKS == 0 ? PASS_SWEEP : PASS_TABLES;
 	mon->ticks++;
 	if (mon->refresh_pending || (mon->ticks % TABLE_REFRESH_TICKS == 0 && !mon->rd.active)) {
-		start_table_read(x);
+		monitor_tables_start(x);
 		mon->refresh_pending = false;
 	}
-	read_tables(x);
+	p->table_steps = MONITOR_TABLE_STEPS;
 	if (now - mon->last_sample_ms >= x->base->sample_interval_ms) {
 		mon->last_sample_ms = now;
-		sample = json_array();
+		monitor_sample_begin(&p->sample);
 	}
-	/* One read of every backend's counters for the whole pass; none: all 0. */
-	free(mon->stats);
-	if (xlb_dp_backend_stats_all(x->dp, &mon->stats, &mon->nr_stats))
-		pr_warn("Couldn't read the backends' counters: skew and diagnosis see no traffic this second\n");
-	for (v = 0; v < mon->nr; v++)
-		evaluate_vip(x, &mon->vips[v], sample);
-	if (sample)
-		journal_event(x, "sample", json_pack("{s:o}", "vips", sample));
+	if (p->run) {
+		sd_event_source_set_priority(p->run, MONITOR_PRIO);
+		sd_event_source_set_enabled(p->run, SD_EVENT_ON);
+		return;
+	}
+	/* No loop to slice it on (never in xlbd): at once. */
+	while (p->active)
+		pass_run(NULL, x);
 }
 
 int monitor_init(struct xlbd *x)
 {
+	struct monitor_pass *p = &x->mon.pass;
+	int err;
+
 	x->mon.last_sample_ms = monotonic_ms();
-	return 0;
+	x->mon.counters.fd = -1;
+	err = sd_event_add_defer(x->event, &p->run, pass_run, x);
+	if (err < 0)
+		return err;
+	sd_event_source_set_priority(p->run, MONITOR_PRIO);
+	return sd_event_source_set_enabled(p->run, SD_EVENT_OFF);
 }
 
 void monitor_fini(struct xlbd *x)
@@ -617,7 +644,10 @@ void monitor_fini(struct xlbd *x)
 	free(mon->vips);
 	free(mon->rd.counts);
 	free(mon->rd.owner);
-	free(mon->stats);
+	mon->pass.run = sd_event_source_disable_unref(mon->pass.run);
+	monitor_sample_drop(&mon->pass.sample);
+	free(mon->pass.ids);
+	monitor_counters_free(&mon->counters);
 	for (i = 0; i < MONITOR_MAX_HOOKS; i++)
 		xlb_child_kill(mon->hooks[i]);
 	memset(mon, 0, sizeof(*mon));
