@@ -98,7 +98,8 @@ secs, n, rss = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rate = (b["started"] - a["started"]) / secs
 print(f"backends probed        {b['targets']} (wanted {n})")
 print(f"probes per second      {rate:.0f} (1 s interval: {n} due per second)")
-print(f"probe start lateness   mean {b['late_ms_mean']:.1f} ms, p99 {b.get('late_ms_p99', '-')} ms, max {b['late_ms_max']} ms")
+print(f"probe start lateness   mean {b['late_ms_mean']:.1f} ms, p99 {b.get('late_ms_p99', '-')} ms, max {b['late_ms_max']} ms (since start)")
+print(f"  last 10-20 s          p99 {b.get('late_ms_p99_recent', '-')} ms, max {b['late_ms_recent']} ms")
 print(f"backends seen down     {b['down']}")
 print(f"xlbd resident memory   {rss / 1024:.1f} MiB")
 ok = b["targets"] == n and rate >= 0.95 * n and b["late_ms_max"] < 1000 and b["down"] == 0

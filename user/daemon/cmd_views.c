@@ -46,12 +46,13 @@ static json_t *probe_stats(struct xlbd *x)
 
 	prober_summary(&x->pr, &s);
 	/* Lateness: how long after its due time a probe started. */
-	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:i, s:I}",
+	return json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:i, s:I}",
 			 "targets", (int)s.targets, "down", (int)s.down, "in_flight", (int)s.in_flight,
 			 "started", (json_int_t)s.started,
 			 "late_ms_max", (json_int_t)s.late_ms_max,
 			 "late_ms_recent", (json_int_t)s.late_ms_recent,
 			 "late_ms_mean", s.late_ms_mean, "late_ms_p99", (json_int_t)s.late_ms_p99,
+			 "late_ms_p99_recent", (json_int_t)s.late_ms_p99_recent,
 			 "unknown", (json_int_t)s.unknown, "not_judged", (json_int_t)s.not_judged,
 			 "commands_running", (int)xlb_children_running(),
 			 "orphans_reaped", (json_int_t)xlb_children_swept());

@@ -503,13 +503,36 @@ static void note_lateness(struct prober *pr, __u64 late, __u64 now)
 	if (late > pr->late_ms_max)
 		pr->late_ms_max = late;
 	if (now - pr->late_window_start >= LATE_WINDOW_MS) {
-		pr->late_max_prev = now - pr->late_window_start < 2 * LATE_WINDOW_MS ?
-				    pr->late_max_now : 0;
+		bool next = now - pr->late_window_start < 2 * LATE_WINDOW_MS;
+
+		pr->late_max_prev = next ? pr->late_max_now : 0;
+		if (next)
+			memcpy(pr->late_hist_prev, pr->late_hist_now, sizeof(pr->late_hist_prev));
+		else
+			memset(pr->late_hist_prev, 0, sizeof(pr->late_hist_prev));
+		memset(pr->late_hist_now, 0, sizeof(pr->late_hist_now));
 		pr->late_max_now = 0;
 		pr->late_window_start = now;
 	}
+	pr->late_hist_now[late < XLB_PROBE_LATE_BUCKETS ? late : XLB_PROBE_LATE_BUCKETS - 1]++;
 	if (late > pr->late_max_now)
 		pr->late_max_now = late;
+}
+
+/* The 99th percentile of start lateness, in ms, over the buckets of h (and more). */
+static __u64 p99(const __u64 *h, const __u64 *more)
+{
+	__u64 total = 0, seen = 0;
+	size_t i;
+
+	for (i = 0; i < XLB_PROBE_LATE_BUCKETS; i++)
+		total += h[i] + (more ? more[i] : 0);
+	for (i = 0; total && i < XLB_PROBE_LATE_BUCKETS; i++) {
+		seen += h[i] + (more ? more[i] : 0);
+		if (seen * 100 >= total * 99)
+			return i;
+	}
+	return 0;
 }
 
 void prober_summary(const struct prober *pr, struct prober_summary *out)
@@ -523,13 +546,8 @@ void prober_summary(const struct prober *pr, struct prober_summary *out)
 		.late_ms_mean = pr->started ? (double)pr->late_ms_sum / pr->started : 0.0,
 		.unknown = pr->unknown, .not_judged = pr->not_judged,
 	};
-	for (__u64 seen = 0, i = 0; i < XLB_PROBE_LATE_BUCKETS && pr->started; i++) {
-		seen += pr->late_hist[i];
-		if (seen * 100 >= pr->started * 99) {
-			out->late_ms_p99 = i;
-			break;
-		}
-	}
+	out->late_ms_p99 = p99(pr->late_hist, NULL);
+	out->late_ms_p99_recent = p99(pr->late_hist_now, pr->late_hist_prev);
 	for (i = 0; i < pr->nr; i++) {
 		out->in_flight += pr->targets[i]->in_flight;
 		out->down += xlb_health_is_down(&pr->targets[i]->health);

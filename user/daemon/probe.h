@@ -108,8 +108,10 @@ struct prober {
 	__u64 last_unknown_log_ms;
 	struct probe_kept *kept;	/* gone from the config, for a while */
 	size_t kept_nr;
-	/* Starts by lateness: 1 ms buckets, the last one for all later. */
+	/* Starts by lateness: 1 ms buckets, the last one for all later; ever,
+	 * and in the window now and the one before (as late_max_now/prev). */
 	__u64 late_hist[XLB_PROBE_LATE_BUCKETS];
+	__u64 late_hist_now[XLB_PROBE_LATE_BUCKETS], late_hist_prev[XLB_PROBE_LATE_BUCKETS];
 };
 
 int prober_init(struct prober *pr, sd_event *e, const struct stall_watch *stall,
@@ -138,6 +140,7 @@ struct prober_summary {
 	__u64 late_ms_max, late_ms_recent;	/* start lateness: ever, last 10-20 s */
 	double late_ms_mean;
 	__u64 late_ms_p99;		/* 99 % of starts were this late or less (ever) */
+	__u64 late_ms_p99_recent;	/* the same over the last 10-20 s */
 	__u64 unknown, not_judged;	/* could not run; ran but judged nothing */
 };
 void prober_summary(const struct prober *pr, struct prober_summary *out);
