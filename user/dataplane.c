@@ -1275,54 +1275,64 @@ int xlb_dp_backend_stats(struct xlb_dp *dp, __u32 id, struct xlb_backend_stats *
 	return sum_percpu(dp, dp->backend_stats_fd, id, out, sizeof(*out));
 }
 
-int xlb_dp_backend_stats_all(struct xlb_dp *dp, struct xlb_backend_stats **out, __u32 *n)
+int xlb_dp_backend_stats_range(struct xlb_dp *dp, __u32 from, __u32 to,
+			       struct xlb_backend_stats *by_id)
 {
-	enum { CHUNK = 4096 };
+	enum { CHUNK = 1024 };
 	size_t per = sizeof(struct xlb_backend_stats) / sizeof(__u64), cpus = dp->nr_cpus;
-	__u32 max = dp->max_backends, *keys, in = 0, next = 0, count, i;
-	bool first = true;
+	__u32 keys[CHUNK], in, next, count, i;
 	__u64 *vals;
 	int err = 0;
 
-	*out = calloc(max ? max : 1, sizeof(**out));
-	*n = max;
-	keys = malloc(CHUNK * sizeof(*keys));
+	if (to >= dp->max_backends)
+		to = dp->max_backends - 1;
 	vals = malloc(CHUNK * cpus * sizeof(struct xlb_backend_stats));
-	if (!*out || !keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = CHUNK;
-		err = bpf_map_lookup_batch(dp->backend_stats_fd, first ? NULL : &in, &next, keys,
-					   vals, &count, NULL) ? -errno : 0;
-		if (err && err != -ENOENT)
+	if (!vals)
+		return -ENOMEM;
+	while (from <= to && dp->max_backends) {
+		count = to - from + 1 < CHUNK ? to - from + 1 : CHUNK;
+		in = from - 1;
+		/* The batch starts after key in: at 0 without one. */
+		if (bpf_map_lookup_batch(dp->backend_stats_fd, from ? &in : NULL, &next, keys, vals,
+					 &count, NULL) && errno != ENOENT) {
+			err = -errno;
 			break;
-		for (i = 0; i < count; i++) {
-			__u64 *sum = (__u64 *)&(*out)[keys[i]];
+		}
+		if (!count) {
+			err = -EIO;	/* short of the map's size: never loop on it */
+			break;
+		}
+		for (i = 0; i < count && keys[i] <= to; i++) {
+			__u64 *sum = (__u64 *)&by_id[keys[i]];
 			size_t cpu, f;
 
-			if (keys[i] >= max)
-				continue;
+			memset(sum, 0, sizeof(struct xlb_backend_stats));
 			for (cpu = 0; cpu < cpus; cpu++)
 				for (f = 0; f < per; f++)
 					sum[f] += vals[(i * cpus + cpu) * per + f];
 		}
-		if (err == -ENOENT) {
-			err = 0;
+		if (keys[count - 1] >= to)
 			break;
-		}
-		in = next;
-		first = false;
+		from = keys[count - 1] + 1;
 	}
-out:
+	free(vals);
+	return err;
+}
+
+int xlb_dp_backend_stats_all(struct xlb_dp *dp, struct xlb_backend_stats **out, __u32 *n)
+{
+	int err;
+
+	*n = dp->max_backends;
+	*out = calloc(*n ? *n : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	err = *n ? xlb_dp_backend_stats_range(dp, 0, *n - 1, *out) : 0;
 	if (err) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
-	free(keys);
-	free(vals);
 	return err;
 }
 

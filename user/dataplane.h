@@ -227,6 +227,9 @@ int xlb_dp_backend_stats(struct xlb_dp *dp, __u32 id, struct xlb_backend_stats *
  * pass over 50,000 backends take 100 ms of the loop. 0 or -errno.
  */
 int xlb_dp_backend_stats_all(struct xlb_dp *dp, struct xlb_backend_stats **out, __u32 *n);
+/* Ids from..to (inclusive, within the map) into by_id[id], a batch read per 1,024. */
+int xlb_dp_backend_stats_range(struct xlb_dp *dp, __u32 from, __u32 to,
+			       struct xlb_backend_stats *by_id);
 const char *xlb_reason_name(__u32 reason);
 
 #endif /* XLB_DATAPLANE_H */

@@ -625,7 +625,6 @@ int monitor_init(struct xlbd *x)
 	int err;
 
 	x->mon.last_sample_ms = monotonic_ms();
-	x->mon.counters.fd = -1;
 	err = sd_event_add_defer(x->event, &p->run, pass_run, x);
 	if (err < 0)
 		return err;

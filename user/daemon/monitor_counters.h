@@ -4,8 +4,7 @@
  * its pass judges, and only those (monitor.h). Ids close together are
  * read in one batch over their range; the map's ids that no VIP uses (it
  * is sized for growth: twice the backends in config_gen's configs) are
- * never read. Where the map cannot be reached in batches, each id is
- * read alone (xlb_dp_backend_stats).
+ * never read (xlb_dp_backend_stats_range).
  */
 #ifndef XLBD_MONITOR_COUNTERS_H
 #define XLBD_MONITOR_COUNTERS_H
@@ -17,18 +16,11 @@
 
 /* Ids this close (or closer) are read in one batch with the ones between. */
 #define MONITOR_COUNTERS_GAP	32
-/* Ids a batch call reads at most (their values: this x CPUs x 24 bytes). */
-#define MONITOR_COUNTERS_BATCH	1024
 
 struct monitor_counters {
 	struct xlb_backend_stats *by_id;	/* max entries; fresh for the ids last read */
 	__u32 max;
-	const struct xlb_dp *dp;	/* the data path fd was found for */
-	int fd;				/* the program's backend_stats; -1: by id */
-	int cpus;
-	__u32 fd_max;			/* its entries */
-	__u32 *keys;			/* batch buffers */
-	__u64 *vals;
+	const struct xlb_dp *dp;	/* the data path by_id is sized for */
 };
 
 /*
