@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -239,7 +241,9 @@ void xlb_cfg_defaults(struct xlb_cfg *cfg)
 
 int xlb_cfg_read_file(const char *path, char **text, size_t *text_len, struct xlb_diags *d)
 {
-	FILE *f = fopen(path, "r");
+	/* Opened without waiting: a FIFO there would block the reader for good. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *buf = NULL, *more;
 	size_t len = 0, cap = 0, n;
 	struct stat st;
@@ -247,6 +251,8 @@ int xlb_cfg_read_file(const char *path, char **text, size_t *text_len, struct xl
 
 	*text = NULL;
 	*text_len = 0;
+	if (!f && fd >= 0)
+		close(fd);
 	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
 		err = f && !S_ISREG(st.st_mode) ? -EISDIR : -errno;
 		xlb_diag_add(d, XLB_SEV_ERROR, (struct xlb_pos){ 0, 0 }, "couldn't open config: %s",

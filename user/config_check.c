@@ -4,6 +4,7 @@
  * table sizes, weights that look like typos, modes and families, maps big
  * enough. Each problem once, against the first of its kind.
  */
+#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,19 +100,21 @@ struct dup_item {
 	size_t idx;		/* where it stands: earlier sorts first */
 };
 
-static size_t dup_key_len;	/* qsort has no context argument */
-static int dup_by_bytes(const void *a, const void *b)
+/* The key's length comes with the sort: configs are checked on two threads (reload.c). */
+static int dup_by_bytes(const void *a, const void *b, void *len)
 {
 	const struct dup_item *x = a, *y = b;
-	int c = memcmp(x->key, y->key, dup_key_len);
+	int c = memcmp(x->key, y->key, *(size_t *)len);
 
 	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int dup_by_string(const void *a, const void *b)
+static int dup_by_string(const void *a, const void *b, void *len)
 {
 	const struct dup_item *x = a, *y = b;
 	int c = strcmp(x->key, y->key);
+
+	(void)len;
 
 	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
@@ -125,8 +128,7 @@ static void find_duplicates(struct dup_item *items, size_t n, size_t key_len,
 {
 	size_t i, first = 0;
 
-	dup_key_len = key_len;
-	qsort(items, n, sizeof(*items), key_len ? dup_by_bytes : dup_by_string);
+	qsort_r(items, n, sizeof(*items), key_len ? dup_by_bytes : dup_by_string, &key_len);
 	for (i = 1; i < n; i++) {
 		bool same = key_len ? !memcmp(items[i].key, items[first].key, key_len) :
 				      !strcmp(items[i].key, items[first].key);

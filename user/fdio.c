@@ -46,7 +46,9 @@ int xlb_write_file_atomic_len(const char *path, const void *buf, size_t len, uns
 	snprintf(dir, sizeof(dir), "%s", path);
 	mkdir(dirname(dir), 0755);
 	errno = 0;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* Made anew, never opened as found: a FIFO or a link there would block or lead astray. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0 || xlb_write_all(fd, buf, len) || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (fd >= 0)
@@ -56,4 +58,21 @@ int xlb_write_file_atomic_len(const char *path, const void *buf, size_t len, uns
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+int xlb_open_regular(const char *path, int flags, unsigned int mode)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* A regular file: reads and writes as ever. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }

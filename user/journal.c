@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "fdio.h"
 #include "journal.h"
 #include "log.h"
 
@@ -79,7 +80,7 @@ int xlb_journal_open(struct xlb_journal *j, const char *path, size_t max_bytes,
 	j->max_bytes = max_bytes ? max_bytes : XLB_DEFAULT_JOURNAL_MAX;
 	strcpy(dir, path);
 	mkdir(dirname(dir), 0755);
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	j->fd = xlb_open_regular(path, O_WRONLY | O_APPEND | O_CREAT, 0640);
 	if (j->fd < 0) {
 		int err = -errno;
 
@@ -113,7 +114,7 @@ static void rotate_if_full(struct xlb_journal *j)
 	snprintf(to, sizeof(to), "%s.1", j->path);
 	close(j->fd);
 	rename(j->path, to);
-	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	j->fd = xlb_open_regular(j->path, O_WRONLY | O_APPEND | O_CREAT, 0640);
 	j->broken_line = false;
 	if (j->fd >= 0)
 		share(j);

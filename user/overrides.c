@@ -195,7 +195,7 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 	json_t *root;
 	struct stat st;
 	size_t bad = 0;
-	int err;
+	int err, fd;
 
 	memset(ov, 0, sizeof(*ov));
 	if (stat(path, &st) && errno == ENOENT)
@@ -205,7 +205,15 @@ int xlb_overrides_load(const char *path, struct xlb_overrides *ov)
 		       path);
 		return -EISDIR;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	fd = xlb_open_regular(path, O_RDONLY, 0);
+	if (fd < 0) {
+		pr_err("Couldn't read state file '%s': %s\n", path,
+		       errno == EINVAL ? "not a regular file" : strerror(errno));
+		pr_err("hint: fix or move the file away; it holds the runtime changes made with xlbctl\n");
+		return -EINVAL;
+	}
+	root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	close(fd);
 	if (!root) {
 		pr_err("Couldn't read state file '%s': %s at line %d\n", path, jerr.text, jerr.line);
 		pr_err("hint: fix or move the file away; it holds the runtime changes made with xlbctl\n");

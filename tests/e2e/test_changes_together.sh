@@ -16,11 +16,14 @@
 #                                            in order: 3 done, 1 refused
 #   the same backend twice in one turn     -> two changes, in order; the
 #                                            later one is in force
+#   FIFOs where xlbd reads or writes its files (config, state, the
+#   writers' .tmp files)                   -> refused or written around,
+#                                            never a wait
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL_TESTS="test_together_each_its_own test_together_refused_then_alone
-	   test_together_same_backend_twice"
+	   test_together_same_backend_twice test_fifos_never_block"
 
 CONFIG=
 weight_of() { tb_xlbctl -j show "${2:-web4}" | jq -r --arg a "$1" \
@@ -114,6 +117,30 @@ test_together_same_backend_twice() {
 	last=$(tb_xlbctl -j history | jq -r --argjson f "$first" '[.changes[] | select(.id > $f)] | max_by(.id) | .what')
 	w=$(weight_of "$(tb_be_addr4 1)")
 	has "weight $w " <<<"$last " || fail "weight $w in force, the last change says '$last'" || return 1
+	tb_xlbctl reset >/dev/null
+}
+
+# A FIFO at a path xlbd opens would block its loop or its reload thread for
+# good (found from outside: a reload wedged, SIGTERM no longer stopped it).
+test_fifos_never_block() {
+	local out
+	mkfifo "$TB_STATE/state.json.tmp" "$TB_STATE/state.json.history.tmp"
+	out=$(XLB_SOCKET=$TB_SOCKET timeout 10 "$TB_XLBCTL" weight web4 "$(tb_be_addr4 2)" 3 2>&1) ||
+		fail "weight with FIFOs at the .tmp paths: $out" || return 1
+	[[ $(weight_of "$(tb_be_addr4 2)") == 3 ]] || fail "weight not in force" || return 1
+	mv "$CONFIG" "$CONFIG.keep" && mkfifo "$CONFIG"
+	out=$(XLB_SOCKET=$TB_SOCKET timeout 10 "$TB_XLBCTL" reload 2>&1) && fail "a FIFO config reloaded" && return 1
+	echo "  $out" | head -2 | cut -c1-160
+	has "not a regular file" <<<"$out" || fail "not said why" || return 1
+	rm -f "$CONFIG" && mv "$CONFIG.keep" "$CONFIG"
+	XLB_SOCKET=$TB_SOCKET timeout 10 "$TB_XLBCTL" reload >/dev/null || fail "reload after the FIFO went" || return 1
+	tb_stop_xlbd TERM || fail "xlbd did not stop" || return 1
+	mv "$TB_STATE/state.json" "$TB_STATE/state.keep" && mkfifo "$TB_STATE/state.json"
+	tb_start_xlbd "$CONFIG" 2>/dev/null && fail "started on a FIFO state file" && return 1
+	grep -q "state file .*not a regular file" "$TB_STATE/xlbd.log" || fail "not said why" || return 1
+	rm -f "$TB_STATE/state.json" && mv "$TB_STATE/state.keep" "$TB_STATE/state.json"
+	tb_start_xlbd "$CONFIG" || return 1
+	rm -f "$TB_STATE"/*.tmp
 	tb_xlbctl reset >/dev/null
 }
 

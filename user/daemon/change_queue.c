@@ -29,6 +29,7 @@ struct collected {
 	struct xlb_overrides before, after;
 	char what[256];
 	char key[XLB_NAME_MAX + XLB_ADDR_STRLEN + 2];
+	__u64 id;			/* its number in the history */
 };
 
 void reply_change(json_t *r, __u64 id, __u32 guard_ms)
@@ -239,7 +240,6 @@ static void commit_batch(struct xlbd *x, struct xlb_overrides *orig)
 	for (size_t i = 0; i < q->nr; i++) {
 		struct collected *c = &q->items[i];
 		const struct ctl_request *req = &c->p->req;
-		json_t *r;
 
 		pr_info("uid %u: %s\n", req->uid, c->what);
 		journal_event(x, "cli", json_pack("{s:i, s:s, s:s}", "uid", (int)req->uid,
@@ -253,12 +253,19 @@ static void commit_batch(struct xlbd *x, struct xlb_overrides *orig)
 		id = history_record(x, &before, CHANGE_XLBCTL, req->uid, c->what,
 				    json_string_value(json_object_get(req->args, "vip")));
 		x->ov = keep;
-		r = json_pack("{s:s}", "done", c->what);
+		c->id = id;
+	}
+	/* On disk before anyone is told its number: a crash after an answer
+	 * must not give that number to another change. */
+	history_save(x);
+	for (size_t i = 0; i < q->nr; i++) {
+		struct collected *c = &q->items[i];
+		json_t *r = json_pack("{s:s}", "done", c->what);
+
 		if (r)
-			reply_change(r, id, 0);
+			reply_change(r, c->id, 0);
 		answer(c->p, r, "out of memory");
 	}
-	history_save(x);
 	change_before_free(&before);
 	items_free(q);
 }

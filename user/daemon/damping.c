@@ -11,6 +11,7 @@
  * xlbd starts without holds: it never refuses a start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,16 @@ int damping_discard(const char *state)
 
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	int fd = xlb_open_regular(path, O_RDONLY, 0);
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
 	char *buf = NULL;
 	size_t cap = 0, n = 0, got;
 
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	do {
 		if (n == cap) {
 			char *more = realloc(buf, cap = cap ? 2 * cap : 4096);
