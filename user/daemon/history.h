@@ -22,7 +22,7 @@
 #include "config.h"
 #include "overrides.h"
 
-#define HISTORY_MAX		16
+#define HISTORY_MAX		64
 #define GUARD_MAX_MS		3600000	/* an hour at most */
 
 struct xlbd;

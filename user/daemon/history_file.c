@@ -270,10 +270,10 @@ static int change_from(const char *hist, json_t *j, struct change **out)
 		c->before_text = strndup(text, text_len);
 		c->before_len = text_len;
 	} else if (kept) {
-		/* Missing, or not the text of that hash: the history is not whole. */
+		/* Missing, or not the text of that hash: this entry cannot be undone. */
 		c->before_text = history_text_read(hist, hash_from(bh), &c->before_len);
 		if (!c->before_text)
-			return -EINVAL;
+			return -ENODATA;
 	}
 	if (text || kept) {
 		c->before_hash = hash_from(bh);
@@ -293,8 +293,17 @@ static bool read_changes(struct xlbd *x, json_t *changes, json_int_t next_id)
 
 	json_array_foreach(changes, i, j) {
 		struct change *c;
+		int err = change_from(x->hist.path, j, &c);
 
-		if (change_from(x->hist.path, j, &c) || c->id <= last) {
+		if (err == -ENODATA && c->id > last) {
+			/* Its text is lost: it alone goes; its number stays used. */
+			pr_warn("change #%llu (%s) of the history cannot be undone any more: the config text it needs beside '%s' is missing or damaged\n",
+				(unsigned long long)c->id, c->what, x->hist.path);
+			last = c->id;
+			change_free(c);
+			continue;
+		}
+		if (err || c->id <= last) {
 			change_free(c);
 			return false;
 		}
@@ -341,7 +350,11 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 		if (!text && json_is_string(config_hash))
 			text = kept_text = history_text_read(x->hist.path, hash_from(config_hash),
 							     &text_len);
-		ok = text && read_changes(x, changes, next_id);
+		/* Lost: what was in force before the stop is unknown, the changes stand. */
+		if (!text && json_is_string(config_hash))
+			pr_warn("The config text in force when xlbd stopped is missing or damaged beside '%s': an edit made while it was stopped is not recorded as a change\n",
+				x->hist.path);
+		ok = (text || json_is_string(config_hash)) && read_changes(x, changes, next_id);
 	}
 	ov = root ? json_object_get(root, "overrides") : NULL;
 	if (ok && ov && xlb_overrides_from_json(ov, &prev->ov, &bad_at))
@@ -362,7 +375,7 @@ int history_load(struct xlbd *x, struct history_prev *prev)
 		return 0;
 	}
 	/* What changed while xlbd was stopped (or between its two writes): a change of its own. */
-	prev->text_differs = text_hash(text, text_len) != x->base_hash;
+	prev->text_differs = text && text_hash(text, text_len) != x->base_hash;
 	prev->ov_differs = ov && !xlb_overrides_equal(&prev->ov, &x->ov);
 	if (prev->text_differs)
 		prev->text = strndup(text, text_len);

@@ -31,19 +31,50 @@ static char *text_path(const char *hist, __u64 hash)
 	return p;
 }
 
+/*
+ * Texts this process found whole on disk or wrote: not read again at each
+ * save. A text found there is read and its hash checked once (one changed
+ * in place to the same size would otherwise never be written again).
+ */
+#define KNOWN_MAX	(2 * HISTORY_MAX + 2)
+static __u64 known[KNOWN_MAX];
+static size_t nr_known, next_known;
+
+static bool is_known(__u64 hash)
+{
+	for (size_t i = 0; i < nr_known; i++)
+		if (known[i] == hash)
+			return true;
+	return false;
+}
+
+static void remember(__u64 hash)
+{
+	known[next_known] = hash;
+	next_known = (next_known + 1) % KNOWN_MAX;
+	if (nr_known < KNOWN_MAX)
+		nr_known++;
+}
+
 int history_text_keep(const char *hist, __u64 hash, const char *text, size_t len)
 {
-	char *path = text_path(hist, hash);
+	char *path = text_path(hist, hash), *there;
+	size_t there_len;
 	struct stat st;
-	int err;
+	int err = 0;
 
 	if (!path)
 		return -ENOMEM;
-	/* Already there whole (a text is named by its hash: same name, same bytes). */
-	if (!lstat(path, &st) && S_ISREG(st.st_mode) && (size_t)st.st_size == len)
-		err = 0;
-	else
-		err = xlb_write_file_atomic_len(path, text, len, 0640);
+	if (!is_known(hash) || lstat(path, &st) || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != len) {
+		/* Whole and right (a text is named by its hash), or written anew. */
+		there = history_text_read(hist, hash, &there_len);
+		if (!there || there_len != len)
+			err = xlb_write_file_atomic_len(path, text, len, 0640);
+		free(there);
+		if (!err)
+			remember(hash);
+	}
 	free(path);
 	return err;
 }
