@@ -40,7 +40,7 @@ struct xlb_command {
 
 static const struct xlb_command xlb_commands[XLB_CMD_COUNT] = {
 	[XLB_CMD_STATUS]	 = { "status", false, "" },
-	[XLB_CMD_LIST]		 = { "list", false, "" },
+	[XLB_CMD_LIST]		 = { "list", false, "vip?" },
 	[XLB_CMD_COUNTERS]	 = { "counters", false, "" },
 	[XLB_CMD_TRACE]		 = { "trace", false, "proto src sport dst dport" },
 	[XLB_CMD_PLAN]		 = { "plan", false, "" },

@@ -67,7 +67,8 @@ int show_main(int argc, char **argv)
 
 	if (ctl_usage(argc, argv, 1, 2, "show [VIP]", &rc))
 		return rc;
-	r = ctl_call(XLB_CMD(LIST), NULL, &rc);
+	/* One VIP: xlbd builds that one alone. */
+	r = ctl_call(XLB_CMD(LIST), argc == 2 ? json_pack("{s:s}", "vip", argv[1]) : NULL, &rc);
 	if (!r)
 		return rc;
 	if (argc == 2) {
