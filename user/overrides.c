@@ -20,6 +20,16 @@ void xlb_overrides_free(struct xlb_overrides *ov)
 	memset(ov, 0, sizeof(*ov));
 }
 
+struct xlb_override *xlb_overrides_near(struct xlb_overrides *ov, size_t hint, const char *vip,
+					const union xlb_addr *backend)
+{
+	struct xlb_override *o = hint < ov->nr ? &ov->items[hint] : NULL;
+
+	if (o && !strcmp(o->vip, vip) && !xlb_addr_cmp(&o->backend, backend))
+		return o;
+	return xlb_overrides_get(ov, vip, backend, false);
+}
+
 struct xlb_override *xlb_overrides_get(struct xlb_overrides *ov, const char *vip,
 				       const union xlb_addr *backend, bool create)
 {
@@ -111,8 +121,8 @@ bool xlb_overrides_equal(const struct xlb_overrides *a, const struct xlb_overrid
 	if (a->nr != b->nr)
 		return false;
 	for (i = 0; i < a->nr; i++)
-		if (!xlb_override_equal(&a->items[i], xlb_overrides_get((struct xlb_overrides *)b,
-						a->items[i].vip, &a->items[i].backend, false)))
+		if (!xlb_override_equal(&a->items[i], xlb_overrides_near((struct xlb_overrides *)b, i,
+						a->items[i].vip, &a->items[i].backend)))
 			return false;
 	return true;
 }

@@ -201,7 +201,7 @@ static int override_delta(const struct xlb_overrides *before, struct xlb_overrid
 	size_t i;
 
 	for (i = 0; i < before->nr; i++) {
-		o = xlb_overrides_get(after, before->items[i].vip, &before->items[i].backend, false);
+		o = xlb_overrides_near(after, i, before->items[i].vip, &before->items[i].backend);
 		if (xlb_override_equal(&before->items[i], o))
 			continue;
 		if (put(&c->before, &before->items[i]) || (o && put(&c->after, o)))
@@ -209,7 +209,7 @@ static int override_delta(const struct xlb_overrides *before, struct xlb_overrid
 	}
 	for (i = 0; i < after->nr; i++) {
 		o = &after->items[i];
-		if (!xlb_overrides_get(was, o->vip, &o->backend, false) && put(&c->after, o))
+		if (!xlb_overrides_near(was, i, o->vip, &o->backend) && put(&c->after, o))
 			return -ENOMEM;
 	}
 	return 0;
