@@ -267,6 +267,10 @@ static int change_from(const char *hist, json_t *j, struct change **out)
 	if (text && kept)
 		return -EINVAL;
 	if (text) {
+		/* Version 1: the text and its hash side by side; they must agree
+		 * (the text is kept beside the file under that hash from now on). */
+		if (text_hash(text, text_len) != hash_from(bh))
+			return -ENODATA;
 		c->before_text = strndup(text, text_len);
 		c->before_len = text_len;
 	} else if (kept) {
