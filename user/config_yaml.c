@@ -810,13 +810,22 @@ static void metrics_port(struct walker *w, yaml_node_t *v, void *obj)
 		((struct xlb_cfg *)obj)->metrics_port = p;
 }
 
+static void metrics_backends(struct walker *w, yaml_node_t *v, void *obj)
+{
+	static const char *const choices[] = { "all", "aggregate", "none", NULL };
+	int c;
+
+	if (parse_choice(w, v, "metrics backends", choices, &c))
+		((struct xlb_cfg *)obj)->metrics_backends = c;
+}
+
 static const struct field metrics_fields[] = {
-	{ "address", metrics_address }, { "port", metrics_port },
+	{ "address", metrics_address }, { "port", metrics_port }, { "backends", metrics_backends },
 };
 
 static void top_metrics(struct walker *w, yaml_node_t *v, void *obj)
 {
-	walk_mapping(w, v, "metrics", metrics_fields, 2, obj);
+	walk_mapping(w, v, "metrics", metrics_fields, ARRAY_SIZE(metrics_fields), obj);
 }
 
 static void journal_path(struct walker *w, yaml_node_t *v, void *obj)
