@@ -17,6 +17,9 @@
 #include "xlbd.h"
 #include "commands.h"
 
+/* A table this size or smaller is read as it is for show (the monitor reads in slices). */
+#define SHOW_READ_NOW_SLOTS	(1u << 17)
+
 static const char *dp_state_name(__u8 s)
 {
 	switch (s) {
@@ -279,11 +282,12 @@ static json_t *vip_json(struct xlbd *x, const struct xlb_cfg_vip *vip)
 	const struct xlb_vip_plan *plan = xlbd_plan(x, vip);
 	json_t *list = json_array();
 	/*
-	 * A small table is read now, as it is; a large one as the monitor last
-	 * read it in full, a part a tick: reading 16 M slots here would stall
-	 * the loop for seconds on every show.
+	 * A small table is read now, as it is (a batch read from the table
+	 * cache, a few ms); a large one as the monitor last read it in full,
+	 * in slices: reading 16 M slots here would stall the loop for seconds
+	 * on every show.
 	 */
-	__u32 m = 0, *slots = vip->table_size <= MONITOR_TABLE_READ_SLOTS ?
+	__u32 m = 0, *slots = vip->table_size <= SHOW_READ_NOW_SLOTS ?
 			      xlb_dp_slot_counts(x->dp, xlbd_vip_id(x, vip), &m) : NULL;
 	__u32 max = xlb_dp_max_backends(x->dp);
 	size_t i;
