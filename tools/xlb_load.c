@@ -136,12 +136,10 @@ static int parse_backend(char **argv, int argc, int *i, struct load_args *a)
 		return bad("--backend", "comes after the --vip it belongs to");
 	if (a->nr_backends == MAX_SPEC_BACKENDS || *i + 1 >= argc)
 		return bad("--backend", *i + 1 < argc ? "too many" : "needs ADDR");
-	enum xlb_admin_state admin = XLB_ADMIN_UP;
-	enum xlb_health_state health = XLB_HEALTH_UP;
-
 	b = &a->backends[a->nr_backends];
 	memset(b, 0, sizeof(*b));
 	b->weight = 1;
+	b->state = XLB_BE_UP;
 	b->id = a->nr_backends;
 	if (xlb_addr_parse(argv[++*i], &b->addr))
 		return bad("backend address", argv[*i]);
@@ -155,18 +153,17 @@ static int parse_backend(char **argv, int argc, int *i, struct load_args *a)
 			if (xlb_mac_parse(opt + 4, b->mac))
 				return bad("MAC", opt + 4);
 		} else if (!strcmp(opt, "state=up")) {
-			admin = XLB_ADMIN_UP;
-			health = XLB_HEALTH_UP;
+			b->state = XLB_BE_UP;
 		} else if (!strcmp(opt, "state=drain")) {
-			admin = XLB_ADMIN_DRAIN;
+			b->state = XLB_BE_DRAINING;
 		} else if (!strcmp(opt, "state=down")) {
-			health = XLB_HEALTH_DOWN;
+			b->state = XLB_BE_DOWN;
 		} else {
 			return bad("backend option", opt);
 		}
 	}
 	/* The plan's rule (weight 0 drains), as xlbd decides it. */
-	b->state = xlb_effective_state(admin, health, b->weight);
+	b->state = xlb_asked_state(b->state, b->weight);
 	a->nr_backends++;
 	a->vips[a->nr_vips - 1].nr_backends++;
 	return 0;

@@ -223,6 +223,12 @@ enum xlb_backend_state xlb_effective_state(enum xlb_admin_state admin,
 	return XLB_BE_UP;
 }
 
+enum xlb_backend_state xlb_asked_state(enum xlb_backend_state asked, __u32 weight)
+{
+	return xlb_effective_state(asked == XLB_BE_DRAINING ? XLB_ADMIN_DRAIN : XLB_ADMIN_UP,
+				   asked == XLB_BE_DOWN ? XLB_HEALTH_DOWN : XLB_HEALTH_UP, weight);
+}
+
 const char *xlb_health_state_name(enum xlb_health_state s)
 {
 	return s == XLB_HEALTH_UP ? "up" : "down";

@@ -158,6 +158,12 @@ const char *xlb_health_name(const struct xlb_health *h);
 enum xlb_backend_state xlb_effective_state(enum xlb_admin_state admin,
 					   enum xlb_health_state health, __u32 weight);
 
+/*
+ * The same for a state asked for directly (xlb-load's state=, the BPF
+ * tests): up, draining or down, and the weight, by the plan's rule.
+ */
+enum xlb_backend_state xlb_asked_state(enum xlb_backend_state asked, __u32 weight);
+
 const char *xlb_health_state_name(enum xlb_health_state s);
 
 #endif /* XLB_HEALTH_H */

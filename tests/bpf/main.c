@@ -51,6 +51,7 @@ static struct topic topics[] = {
 	TOPIC(test_old_table_kept_across_restart),
 	TOPIC(test_older_build_table_adopted),
 	TOPIC(test_every_churn_state_then_drain),
+	TOPIC(test_every_churn_state_then_drain_batched),
 	TOPIC(test_table_read_back_is_live),
 	TOPIC(test_unchanged_apply_keeps_the_live_table),
 	TOPIC(test_vip_filter_passes_others_hides_no_vip),

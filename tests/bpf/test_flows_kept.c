@@ -509,9 +509,10 @@ void test_older_build_table_adopted(struct fixture *f)
  * (a moved-flow table of 1,024 for about 1,300 flows), a table change,
  * TCP flows opened by a SYN and others arriving mid-stream (their first
  * packet here an ACK), a flood of 100,000 new flows, then a drain: no
- * TCP flow and no UDP flow changes backend.
+ * TCP flow and no UDP flow changes backend. batched: every change written
+ * as xlbd writes them, its table swap in a batch (dp_tables.c).
  */
-void test_every_churn_state_then_drain(struct fixture *f)
+static void every_churn_state_then_drain(bool batched)
 {
 	struct xlb_dp_opts opts = { .lru_entries = 65536, .moved_flows = 1024 };
 	const int tcp = V4_TCP_ENCAP, udp = V4_UDP_ENCAP, n = 2000, nu = 4000;
@@ -521,10 +522,10 @@ void test_every_churn_state_then_drain(struct fixture *f)
 	struct fixture g;
 	struct run r;
 
-	(void)f;
 	if (!ASSERT_TRUE(first && ufirst, "memory") ||
 	    !ASSERT_EQ(fixture_setup(&g, &opts), 0, "data path: 65,536 flows, 1,024 moved"))
 		goto out;
+	g.batched = batched;
 	/* Aged: filled past its size by UDP flows, then emptied. */
 	for (i = 0; i < 80000; i++) {
 		struct pkt_spec s = to_vip(udp, 40 + i / 60000, 1 + i % 60000);
@@ -583,4 +584,16 @@ teardown:
 out:
 	free(first);
 	free(ufirst);
+}
+
+void test_every_churn_state_then_drain(struct fixture *f)
+{
+	(void)f;
+	every_churn_state_then_drain(false);
+}
+
+void test_every_churn_state_then_drain_batched(struct fixture *f)
+{
+	(void)f;
+	every_churn_state_then_drain(true);
 }

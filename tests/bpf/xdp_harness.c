@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fixture and the checks that every topic's tests share. */
+#include "health.h"
 #include "xdp_harness.h"
 
 void dump_diff(const __u8 *a, const __u8 *e, size_t len)
@@ -483,10 +484,17 @@ void set_state(struct fixture *f, int vip, __u32 be_idx, __u8 state,
 		      __u32 weight)
 {
 	struct xlb_backend_spec *be = &f->vips[vip].backends[be_idx];
+	int err;
 
-	be->state = state;
+	/* Weight 0 drains: the plan's rule, as xlbd's specs carry it. */
+	be->state = xlb_asked_state(state, weight);
 	be->weight = weight;
-	ASSERT_EQ(xlb_service_apply(f->dp, &f->vips[vip]), 0, "service re-applied");
+	if (f->batched)
+		xlb_dp_batch_begin(f->dp);
+	err = xlb_service_apply(f->dp, &f->vips[vip]);
+	if (f->batched)
+		err = xlb_dp_batch_end(f->dp) ?: err;
+	ASSERT_EQ(err, 0, "service re-applied");
 }
 
 /* Finds a client whose flow lands on backend index want; -1 if none. */

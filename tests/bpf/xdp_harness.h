@@ -106,6 +106,7 @@ struct fixture {
 	struct xlb_settings cfg;
 	struct xlb_vip_spec vips[NR_VIPS];
 	struct xlb_backend_spec bes[NR_VIPS * BE_PER_VIP];
+	bool batched;		/* set_state writes as xlbd's batches do */
 };
 
 struct run {
@@ -208,6 +209,7 @@ void test_old_table_goes_after_idle_time(struct fixture *f);
 void test_old_table_kept_across_restart(struct fixture *f);
 void test_older_build_table_adopted(struct fixture *f);
 void test_every_churn_state_then_drain(struct fixture *f);
+void test_every_churn_state_then_drain_batched(struct fixture *f);
 void test_table_read_back_is_live(struct fixture *f);
 void test_unchanged_apply_keeps_the_live_table(struct fixture *f);
 void test_vip_filter_passes_others_hides_no_vip(struct fixture *f);
